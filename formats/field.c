@@ -152,25 +152,52 @@ static void quoted(struct ctx *c, char *buf, size_t size)
     field_quote_value(c->f, c->v->raw, c->v->raw_len, buf, size);
 }
 
+#define ONES_64 (~(uint64_t)0 / 255)
+
 static bool all_bytes(const char *p, uint32_t n, char b)
 {
-    for (uint32_t i = 0; i < n; i++)
+    uint64_t bs = ONES_64 * (unsigned char)b;
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w != bs)
+            return false;
+    }
+    for (; i < n; i++)
         if (p[i] != b)
             return false;
     return true;
 }
 
-/* Text-like trimming: drop the pad on the side opposite the justify. */
+/* Text-like trimming: drop the pad on the side opposite the justify.
+ * Eight bytes at a time: long names and addresses are mostly pad. */
 static void trim_text(const struct layout *l, const struct layout_field *f,
                       struct field_value *v)
 {
     const char *s = v->raw;
     uint32_t n = v->raw_len;
     if (l->format == LAYOUT_FIXED) {
+        uint64_t pads = ONES_64 * (unsigned char)f->pad;
         if (f->justify == JUSTIFY_LEFT) {
+            while (n >= 8) {
+                uint64_t w;
+                memcpy(&w, s + n - 8, 8);
+                if (w != pads)
+                    break;
+                n -= 8;
+            }
             while (n > 0 && s[n - 1] == f->pad)
                 n--;
         } else {
+            while (n >= 8) {
+                uint64_t w;
+                memcpy(&w, s, 8);
+                if (w != pads)
+                    break;
+                s += 8;
+                n -= 8;
+            }
             while (n > 0 && *s == f->pad) {
                 s++;
                 n--;
@@ -198,10 +225,21 @@ static void check_length(struct ctx *c)
     }
 }
 
-static void parse_text(struct ctx *c)
+static void parse_text(struct ctx *c, bool fixed)
 {
     const struct layout_field *f = c->f;
     struct field_value *v = c->v;
+    if (f->charset == CHARSET_PRINT) {
+        /* the reader let only printable ASCII through, and TAB only in
+         * delimited files */
+        for (uint32_t i = 0; !fixed && i < v->text_len; i++)
+            if (v->text[i] == '\t') {
+                bad(c, E_CHARSET, "a TAB is not allowed in a text field");
+                return;
+            }
+        check_length(c);
+        return;
+    }
     if (!charset_ready)
         charset_init();
     const bool *ok = charset_table[f->charset];
@@ -241,8 +279,8 @@ static void parse_code(struct ctx *c)
     struct field_value *v = c->v;
     for (size_t i = 0; i < f->n_codes; i++) {
         const char *code = f->codes[i].value;
-        if (strlen(code) == v->text_len &&
-            memcmp(code, v->text, v->text_len) == 0) {
+        if (strncmp(code, v->text, v->text_len) == 0 &&
+            code[v->text_len] == '\0') {
             v->num = (int64_t)i;
             return;
         }
@@ -535,9 +573,21 @@ void field_parse(const struct layout *layout, const struct layout_field *f,
     }
 
     /* blank: all pad (all spaces for numbers), or empty when delimited */
-    bool numeric = f->type == FT_INTEGER || f->type == FT_AMOUNT;
-    bool blank = fixed ? all_bytes(p, n, numeric ? ' ' : f->pad) : n == 0;
+    bool numeric = f->type == FT_INTEGER || f->type == FT_AMOUNT ||
+                   f->type == FT_DATE || f->type == FT_TIME;
+    bool text_like = !numeric;
+    bool blank;
+    if (text_like) {
+        trim_text(layout, f, v);
+        blank = v->text_len == 0;
+    } else {
+        char blank_byte = f->type == FT_DATE || f->type == FT_TIME ? f->pad
+                                                                   : ' ';
+        blank = fixed ? all_bytes(p, n, blank_byte) : n == 0;
+    }
     if (blank) {
+        v->text = p;
+        v->text_len = 0;
         if (def != NULL && def->text != NULL) {
             v->text = def->text;
             v->text_len = def->text_len;
@@ -554,20 +604,16 @@ void field_parse(const struct layout *layout, const struct layout_field *f,
     }
     switch (f->type) {
     case FT_TEXT:
-        trim_text(layout, f, v);
-        parse_text(&c);
+        parse_text(&c, fixed);
         break;
     case FT_DIGITS:
-        trim_text(layout, f, v);
         parse_digits(&c);
         break;
     case FT_CODE:
-        trim_text(layout, f, v);
         parse_code(&c);
         break;
     case FT_SSN:
     case FT_TIN:
-        trim_text(layout, f, v);
         parse_tin(&c);
         break;
     case FT_INTEGER:
@@ -599,6 +645,15 @@ static size_t put_u64(char *buf, uint64_t v)
     for (size_t i = 0; i < n; i++)
         buf[i] = tmp[n - 1 - i];
     return n;
+}
+
+/* V as exactly WIDTH digits, zero-filled. */
+static void put_fixed(char *buf, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        buf[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
 }
 
 size_t field_value_render(const struct layout_field *field,
@@ -634,16 +689,24 @@ size_t field_value_render(const struct layout_field *field,
     }
     case FT_DATE: {
         int64_t d = value->num;
-        n = (size_t)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d",
-                             (int)(d / 10000), (int)(d / 100 % 100),
-                             (int)(d % 100));
+        put_fixed(tmp, (unsigned)(d / 10000), 4);
+        tmp[4] = '-';
+        put_fixed(tmp + 5, (unsigned)(d / 100 % 100), 2);
+        tmp[7] = '-';
+        put_fixed(tmp + 8, (unsigned)(d % 100), 2);
+        n = 10;
         break;
     }
-    case FT_TIME:
-        n = (size_t)snprintf(
-            tmp, sizeof(tmp), "%02d:%02d:%02d", (int)(value->num / 3600),
-            (int)(value->num / 60 % 60), (int)(value->num % 60));
+    case FT_TIME: {
+        int64_t t = value->num;
+        put_fixed(tmp, (unsigned)(t / 3600), 2);
+        tmp[2] = ':';
+        put_fixed(tmp + 3, (unsigned)(t / 60 % 60), 2);
+        tmp[5] = ':';
+        put_fixed(tmp + 6, (unsigned)(t % 60), 2);
+        n = 8;
         break;
+    }
     case FT_FILLER:
         src = value->raw;
         n = value->raw_len;
