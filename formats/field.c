@@ -581,8 +581,8 @@ void field_parse(const struct layout *layout, const struct layout_field *f,
         trim_text(layout, f, v);
         blank = v->text_len == 0;
     } else {
-        char blank_byte = f->type == FT_DATE || f->type == FT_TIME ? f->pad
-                                                                   : ' ';
+        char blank_byte =
+            f->type == FT_DATE || f->type == FT_TIME ? f->pad : ' ';
         blank = fixed ? all_bytes(p, n, blank_byte) : n == 0;
     }
     if (blank) {

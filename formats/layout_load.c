@@ -204,7 +204,7 @@ static bool valid_name(const char *s)
         return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+              (*s >= '0' && *s <= '9') || *s == '_'))
             return false;
     return true;
 }
@@ -464,20 +464,23 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
 
     s = attr(ld, fn, "type");
     f->type = FT_TEXT;
-    if (s != NULL && !lookup(type_names, s, &v))
+    bool type_known = true;
+    if (s != NULL && !lookup(type_names, s, &v)) {
         problem(ld, line, "unknown type '%s'", s);
-    else if (s != NULL)
+        type_known = false;
+    } else if (s != NULL) {
         f->type = (enum field_type)v;
+    }
 
     s = attr(ld, fn, "name");
     if (s == NULL && f->type != FT_FILLER)
         problem(ld, line, "field needs a name");
     else if (s != NULL && !valid_name(s))
-        problem(ld, line, "field name '%s': use letters, digits, _ and -", s);
+        problem(ld, line, "field name '%s': use letters, digits and _", s);
     f->name = s;
 
     /* type-specific attributes given for the wrong type */
-    for (xmlAttr *a = fn->properties; a != NULL; a = a->next)
+    for (xmlAttr *a = fn->properties; a != NULL && type_known; a = a->next)
         type_allows(ld, fn, f->type, (const char *)a->name);
 
     /* position */
@@ -735,7 +738,7 @@ static void load_record(struct loader *ld, struct build *b, xmlNode *rn,
     check_attrs(ld, rn, record_attrs);
     const char *name = attr(ld, rn, "name");
     if (name == NULL || !valid_name(name)) {
-        problem(ld, line, "record needs a name of letters, digits, _ and -");
+        problem(ld, line, "record needs a name of letters, digits and _");
         name = "?";
     }
     if (b->n_records == LAYOUT_MAX_RECORDS) {
@@ -811,7 +814,7 @@ static void load_group(struct loader *ld, struct build *b, xmlNode *gn,
     check_attrs(ld, gn, group_attrs);
     const char *name = attr(ld, gn, "name");
     if (name == NULL || !valid_name(name)) {
-        problem(ld, line, "group needs a name of letters, digits, _ and -");
+        problem(ld, line, "group needs a name of letters, digits and _");
         name = "?";
     }
     node->name = name;
@@ -1015,19 +1018,23 @@ static void check_coverage(struct loader *ld, const struct record_build *rb)
                     (unsigned)len);
             continue;
         }
+        bool reported = false;
         for (uint32_t p = f->start; p < f->start + f->length; p++) {
-            if (owner[p] >= 0) {
-                const struct layout_field *o = &rb->fields[owner[p]].f;
-                problem(ld, f->xml_line,
-                        "field '%s' (%u-%u) overlaps field '%s' (%u-%u) at "
-                        "position %u",
-                        fname, (unsigned)f->start + 1,
-                        (unsigned)(f->start + f->length),
-                        o->name ? o->name : "(filler)", (unsigned)o->start + 1,
-                        (unsigned)(o->start + o->length), (unsigned)p + 1);
-                break;
+            if (owner[p] < 0) {
+                owner[p] = (int16_t)i;
+                continue;
             }
-            owner[p] = (int16_t)i;
+            if (reported)
+                continue;
+            reported = true;
+            const struct layout_field *o = &rb->fields[owner[p]].f;
+            problem(ld, f->xml_line,
+                    "field '%s' (%u-%u) overlaps field '%s' (%u-%u) at "
+                    "position %u",
+                    fname, (unsigned)f->start + 1,
+                    (unsigned)(f->start + f->length),
+                    o->name ? o->name : "(filler)", (unsigned)o->start + 1,
+                    (unsigned)(o->start + o->length), (unsigned)p + 1);
         }
     }
     for (uint32_t p = 0; p < len; p++) {
@@ -1406,7 +1413,7 @@ static struct layout *load_doc(struct loader *ld, xmlDoc *doc)
     const struct node *seen[LAYOUT_MAX_RECORDS];
     size_t n_seen = 0;
     check_group_names(ld, &b, &l->root, seen, &n_seen);
-    if (ld->n_problems > 0 || ld->oom)
+    if (ld->oom)
         goto out;
     if (l->format == LAYOUT_FIXED)
         for (size_t i = 0; i < b.n_records; i++)
