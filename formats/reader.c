@@ -606,11 +606,20 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
 
     if (rec->type != NULL) {
         char msg[sizeof(r->ferr.detail)];
+        enum reader_status st = READER_RECORD;
         if (structure_accept(&r->st, rec->type, fields_read ? r->values : NULL,
                              msg, sizeof(msg)) < 0)
-            return file_fail(r, E_STRUCTURE, rec->line, 1, "%s", msg);
-        if (check_totals(r) == READER_FAILED)
+            st = file_fail(r, E_STRUCTURE, rec->line, 1, "%s", msg);
+        else
+            st = check_totals(r);
+        if (st == READER_FAILED) {
+            /* the record that stopped the file is not handed over */
+            if (rec->n_errors == 0) {
+                r->stats.accepted--;
+                r->stats.rejected++;
+            }
             return READER_FAILED;
+        }
     }
     *out = rec;
     return READER_RECORD;
