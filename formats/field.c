@@ -154,6 +154,26 @@ static void quoted(struct ctx *c, char *buf, size_t size)
 
 #define ONES_64 (~(uint64_t)0 / 255)
 
+/* Bytes equal to zero at the end (in memory order) of a non-zero word
+ * loaded from memory, and at its start. */
+static inline int word_high_zero_bytes(uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_clzll(x) >> 3;
+#else
+    return __builtin_ctzll(x) >> 3;
+#endif
+}
+
+static inline int word_low_zero_bytes(uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_ctzll(x) >> 3;
+#else
+    return __builtin_clzll(x) >> 3;
+#endif
+}
+
 static bool all_bytes(const char *p, uint32_t n, char b)
 {
     uint64_t bs = ONES_64 * (unsigned char)b;
@@ -179,12 +199,17 @@ static void trim_text(const struct layout *l, const struct layout_field *f,
     uint32_t n = v->raw_len;
     if (l->format == LAYOUT_FIXED) {
         uint64_t pads = ONES_64 * (unsigned char)f->pad;
+        /* whole words of pad, then the pad bytes of the last word, found
+         * from the first differing byte (little-endian word order) */
         if (f->justify == JUSTIFY_LEFT) {
             while (n >= 8) {
                 uint64_t w;
                 memcpy(&w, s + n - 8, 8);
-                if (w != pads)
-                    break;
+                uint64_t x = w ^ pads;
+                if (x != 0) {
+                    n -= (uint32_t)(word_high_zero_bytes(x));
+                    goto done;
+                }
                 n -= 8;
             }
             while (n > 0 && s[n - 1] == f->pad)
@@ -193,8 +218,13 @@ static void trim_text(const struct layout *l, const struct layout_field *f,
             while (n >= 8) {
                 uint64_t w;
                 memcpy(&w, s, 8);
-                if (w != pads)
-                    break;
+                uint64_t x = w ^ pads;
+                if (x != 0) {
+                    uint32_t k = (uint32_t)word_low_zero_bytes(x);
+                    s += k;
+                    n -= k;
+                    goto done;
+                }
                 s += 8;
                 n -= 8;
             }
@@ -204,11 +234,22 @@ static void trim_text(const struct layout *l, const struct layout_field *f,
             }
         }
     }
+done:
     v->text = s;
     v->text_len = n;
 }
 
-static void check_length(struct ctx *c)
+static __attribute__((noinline, cold)) void length_error(struct ctx *c);
+
+static inline void check_length(struct ctx *c)
+{
+    const struct layout_field *f = c->f;
+    if ((f->min_length && c->v->text_len < f->min_length) ||
+        (f->max_length && c->v->text_len > f->max_length))
+        length_error(c);
+}
+
+static void length_error(struct ctx *c)
 {
     const struct layout_field *f = c->f;
     uint32_t n = c->v->text_len;
@@ -273,18 +314,9 @@ static void parse_digits(struct ctx *c)
     check_length(c);
 }
 
-static void parse_code(struct ctx *c)
+static __attribute__((noinline, cold)) void code_error(struct ctx *c)
 {
     const struct layout_field *f = c->f;
-    struct field_value *v = c->v;
-    for (size_t i = 0; i < f->n_codes; i++) {
-        const char *code = f->codes[i].value;
-        if (strncmp(code, v->text, v->text_len) == 0 &&
-            code[v->text_len] == '\0') {
-            v->num = (int64_t)i;
-            return;
-        }
-    }
     char q[64];
     quoted(c, q, sizeof(q));
     char list[64];
@@ -297,6 +329,25 @@ static void parse_code(struct ctx *c)
             at += (size_t)n < sizeof(list) - at ? (size_t)n : 0;
     }
     bad(c, E_CODE, "'%s' is not one of %s", q, list);
+}
+
+static void parse_code(struct ctx *c)
+{
+    const struct layout_field *f = c->f;
+    struct field_value *v = c->v;
+    for (size_t i = 0; i < f->n_codes; i++) {
+        const struct field_code *code = &f->codes[i];
+        if (code->value_len != v->text_len)
+            continue;
+        uint32_t k = 0;
+        while (k < v->text_len && code->value[k] == v->text[k])
+            k++;
+        if (k == v->text_len) {
+            v->num = (int64_t)i;
+            return;
+        }
+    }
+    code_error(c);
 }
 
 static void parse_tin(struct ctx *c)

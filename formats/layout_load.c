@@ -427,6 +427,7 @@ static void load_codes(struct loader *ld, xmlNode *fn, struct layout_field *f)
             codes = grown;
         }
         codes[n].value = value;
+        codes[n].value_len = (uint32_t)strlen(value);
         codes[n].meaning = meaning ? meaning : "";
         n++;
     }

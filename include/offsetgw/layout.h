@@ -48,6 +48,7 @@ enum total_kind { TOTAL_NONE, TOTAL_COUNT, TOTAL_SUM };
 struct field_code {
     const char *value;
     const char *meaning;
+    uint32_t value_len;
 };
 
 struct layout_record;
