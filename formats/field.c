@@ -394,18 +394,18 @@ static void parse_number(struct ctx *c, const struct layout *l)
     }
     switch (f->sign) {
     case SIGN_LEADING:
-        if (s < e && (*s == '+' || *s == '-'))
+        if (s < e && (*s == '+' || *s == '-')) {
             neg = *s++ == '-';
-        else if (fixed) {
+        } else {
             quoted(c, q, sizeof(q));
             bad(c, E_SIGN, "expected a leading + or -, got '%s'", q);
             return;
         }
         break;
     case SIGN_TRAILING:
-        if (s < e && (e[-1] == '+' || e[-1] == '-'))
+        if (s < e && (e[-1] == '+' || e[-1] == '-')) {
             neg = *--e == '-';
-        else if (fixed) {
+        } else {
             quoted(c, q, sizeof(q));
             bad(c, E_SIGN, "expected a trailing + or -, got '%s'", q);
             return;
@@ -428,6 +428,12 @@ static void parse_number(struct ctx *c, const struct layout *l)
         e--;
         break;
     }
+    case SIGN_MINUS:
+        if (s < e && *s == '-') {
+            neg = true;
+            s++;
+        }
+        break;
     case SIGN_NONE:
         break;
     }
@@ -454,7 +460,7 @@ static void parse_number(struct ctx *c, const struct layout *l)
                     : f->justify == JUSTIFY_RIGHT ? "right-justified digits"
                                                   : "left-justified digits",
                     q);
-            else if ((*p == '-' || *p == '+') && f->sign == SIGN_NONE)
+            else if (*p == '-' || *p == '+')
                 bad(c, E_SIGN, "a sign is not allowed here, got '%s'", q);
             else
                 bad(c, E_DIGITS, "expected digits, got '%s'", q);
@@ -490,6 +496,11 @@ static void parse_number(struct ctx *c, const struct layout *l)
     if (units > (uint64_t)INT64_MAX / (uint64_t)scale) {
         quoted(c, q, sizeof(q));
         bad(c, E_RANGE, "'%s' is too large", q);
+        return;
+    }
+    if (neg && units == 0) {
+        quoted(c, q, sizeof(q));
+        bad(c, E_SIGN, "negative zero '%s'", q);
         return;
     }
     int64_t value = (int64_t)units * scale;
@@ -631,6 +642,13 @@ void field_parse(const struct layout *layout, const struct layout_field *f,
     if (text_like) {
         trim_text(layout, f, v);
         blank = v->text_len == 0;
+        if (!blank && fixed && f->justify == JUSTIFY_RIGHT &&
+            v->text[v->text_len - 1] == f->pad) {
+            char q[64];
+            quoted(&c, q, sizeof(q));
+            bad(&c, E_JUSTIFY, "expected right-justified, got '%s'", q);
+            return;
+        }
     } else {
         char blank_byte =
             f->type == FT_DATE || f->type == FT_TIME ? f->pad : ' ';
@@ -847,7 +865,7 @@ static int format_number(const struct layout *l, const struct layout_field *f,
     }
     char body[40];
     size_t nb = 0;
-    bool want_sign = fixed || neg;
+
     switch (f->sign) {
     case SIGN_OVERPUNCH: {
         int last = digits[nd - 1] - '0';
@@ -859,12 +877,18 @@ static int format_number(const struct layout *l, const struct layout_field *f,
     }
     case SIGN_LEADING:
     case SIGN_TRAILING:
+    case SIGN_MINUS:
+        if (f->sign == SIGN_MINUS && !neg) {
+            memcpy(body, digits, nd);
+            nb = nd;
+            break;
+        }
         if (!fixed) {
-            if (want_sign && f->sign == SIGN_LEADING)
+            if (f->sign != SIGN_TRAILING)
                 body[nb++] = neg ? '-' : '+';
             memcpy(body + nb, digits, nd);
             nb += nd;
-            if (want_sign && f->sign == SIGN_TRAILING)
+            if (f->sign == SIGN_TRAILING)
                 body[nb++] = neg ? '-' : '+';
             break;
         }
@@ -877,7 +901,7 @@ static int format_number(const struct layout *l, const struct layout_field *f,
                             f->name, nd + 1, (unsigned)f->length);
             size_t zeros = f->length - nd - 1;
             size_t at = 0;
-            if (f->sign == SIGN_LEADING)
+            if (f->sign != SIGN_TRAILING)
                 out[at++] = neg ? '-' : '+';
             memset(out + at, '0', zeros);
             at += zeros;
@@ -887,7 +911,7 @@ static int format_number(const struct layout *l, const struct layout_field *f,
                 out[at++] = neg ? '-' : '+';
             return (int)at;
         }
-        if (f->sign == SIGN_LEADING)
+        if (f->sign != SIGN_TRAILING)
             body[nb++] = neg ? '-' : '+';
         memcpy(body + nb, digits, nd);
         nb += nd;

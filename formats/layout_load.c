@@ -307,11 +307,10 @@ static const struct name_value time_names[] = {{"HHMMSS", TIME_HHMMSS},
                                                {"HH:MM:SS", TIME_ISO},
                                                {NULL, 0}};
 
-static const struct name_value sign_names[] = {{"none", SIGN_NONE},
-                                               {"leading", SIGN_LEADING},
-                                               {"trailing", SIGN_TRAILING},
-                                               {"overpunch", SIGN_OVERPUNCH},
-                                               {NULL, 0}};
+static const struct name_value sign_names[] = {
+    {"none", SIGN_NONE},         {"leading", SIGN_LEADING},
+    {"trailing", SIGN_TRAILING}, {"overpunch", SIGN_OVERPUNCH},
+    {"minus", SIGN_MINUS},       {NULL, 0}};
 
 const char *layout_type_name(enum field_type type)
 {
@@ -368,6 +367,7 @@ struct field_build {
     const char *total_kind; /* raw "total" attribute */
     const char *total_of;   /* raw "of" attribute */
     const char *start_s, *length_s;
+    bool bad_position;
 };
 
 static bool type_allows(struct loader *ld, xmlNode *n, enum field_type t,
@@ -501,7 +501,10 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
             problem(ld, line, "length='%s': expected a length from 1",
                     fb->length_s);
         f->start = start ? (uint32_t)(start - 1) : 0;
-        f->length = (uint32_t)length;
+        /* a field without a valid place takes no place: no follow-on
+         * overlap or gap reports */
+        f->length = start ? (uint32_t)length : 0;
+        fb->bad_position = start == 0 || length == 0;
     } else {
         if (fb->start_s != NULL || fb->length_s != NULL)
             problem(ld, line,
@@ -1007,20 +1010,24 @@ static void check_coverage(struct loader *ld, const struct record_build *rb)
     }
     for (uint32_t i = 0; i < len; i++)
         owner[i] = -1;
+    bool all_placed = true;
     for (size_t i = 0; i < rb->n_fields; i++) {
         const struct layout_field *f = &rb->fields[i].f;
         const char *fname = f->name ? f->name : "(filler)";
+        if (rb->fields[i].bad_position)
+            all_placed = false;
         if (f->length == 0)
             continue;
+        uint32_t end = f->start + f->length;
         if ((uint64_t)f->start + f->length > len) {
             problem(ld, f->xml_line,
                     "field '%s' (%u-%u) ends past the record length %u", fname,
                     (unsigned)f->start + 1, (unsigned)(f->start + f->length),
                     (unsigned)len);
-            continue;
+            end = len; /* the part inside the record still covers it */
         }
         bool reported = false;
-        for (uint32_t p = f->start; p < f->start + f->length; p++) {
+        for (uint32_t p = f->start; p < end; p++) {
             if (owner[p] < 0) {
                 owner[p] = (int16_t)i;
                 continue;
@@ -1038,7 +1045,7 @@ static void check_coverage(struct loader *ld, const struct record_build *rb)
                     (unsigned)(o->start + o->length), (unsigned)p + 1);
         }
     }
-    for (uint32_t p = 0; p < len; p++) {
+    for (uint32_t p = 0; p < len && all_placed; p++) {
         if (owner[p] >= 0)
             continue;
         uint32_t q = p;

@@ -38,6 +38,7 @@ struct reader {
     uint64_t line_no;
     bool header_skipped;
     enum reader_status status;
+    bool fail_next; /* a file error waits until its record is handed over */
 
     struct record rec;
     struct field_value *values;
@@ -174,8 +175,8 @@ static long find_bad_byte(const char *p, size_t n, bool allow_tab)
     for (; i + 16 <= n; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         /* signed compare: bytes >= 0x80 are negative, so below 0x20 too */
-        __m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, space),
-                                   _mm_cmpeq_epi8(x, del));
+        __m128i bad =
+            _mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, del));
         if (_mm_movemask_epi8(bad) != 0)
             break;
     }
@@ -559,6 +560,8 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
     size_t len;
     bool nl, too_long;
 
+    if (r->fail_next)
+        r->status = READER_FAILED;
     if (r->status != READER_RECORD)
         return r->status;
     for (;;) {
@@ -596,6 +599,8 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
                              "byte 0x%02x is not printable ASCII%s",
                              (unsigned char)line[bad],
                              line[bad] == 0 ? " (NUL)" : "");
+        if (l->format == LAYOUT_DELIMITED && len > r->line_limit)
+            too_long = true; /* memory input is not cut at the limit */
         if (l->header_row && !r->header_skipped) {
             r->header_skipped = true;
             continue;
@@ -628,11 +633,17 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
         else
             st = check_totals(r);
         if (st == READER_FAILED) {
-            /* the record that stopped the file is not handed over */
-            if (rec->n_errors == 0) {
-                r->stats.accepted--;
-                r->stats.rejected++;
+            /* A record with errors of its own is handed over first, so
+             * they are reported; a clean one that stops the file is not,
+             * and counts as rejected. */
+            if (rec->n_errors > 0) {
+                r->status = READER_RECORD;
+                r->fail_next = true;
+                *out = rec;
+                return READER_RECORD;
             }
+            r->stats.accepted--;
+            r->stats.rejected++;
             return READER_FAILED;
         }
     }

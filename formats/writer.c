@@ -237,11 +237,18 @@ static int complete_values(struct writer *w)
 }
 
 /* Parse back a formatted field: anything the reader would reject is an
- * error here. */
+ * error here, bytes the reader refuses in a file included. */
 static int check_back(struct writer *w, size_t i, const char *p, uint32_t n)
 {
     const struct layout_field *f = &w->cur->fields[i];
     struct field_value back;
+    for (uint32_t k = 0; k < n; k++)
+        if ((unsigned char)p[k] < 0x20 || (unsigned char)p[k] > 0x7e)
+            return werr(w,
+                        "record '%s' field '%s': byte 0x%02x is not "
+                        "printable ASCII",
+                        w->cur->name, f->name ? f->name : "(filler)",
+                        (unsigned char)p[k]);
     w->check.n_errors = 0;
     field_parse(w->l, f, NULL, p, n, 1, (int)i, &back, &w->check);
     if (w->check.n_errors > 0)

@@ -207,6 +207,8 @@ static const char *sign_name(enum amount_sign sign)
         return "trailing";
     case SIGN_OVERPUNCH:
         return "overpunch";
+    case SIGN_MINUS:
+        return "minus";
     }
     return "?";
 }

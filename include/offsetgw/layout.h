@@ -33,7 +33,13 @@ enum field_type {
 };
 
 enum field_justify { JUSTIFY_LEFT, JUSTIFY_RIGHT };
-enum amount_sign { SIGN_NONE, SIGN_LEADING, SIGN_TRAILING, SIGN_OVERPUNCH };
+enum amount_sign {
+    SIGN_NONE,      /* no sign allowed */
+    SIGN_LEADING,   /* always a + or - first */
+    SIGN_TRAILING,  /* always a + or - last */
+    SIGN_OVERPUNCH, /* zoned last digit */
+    SIGN_MINUS      /* a - first on negatives, nothing on positives */
+};
 enum text_charset {
     CHARSET_PRINT, /* any printable ASCII */
     CHARSET_ALPHA, /* letters and space */

@@ -95,7 +95,9 @@ void reader_free(struct reader *reader);
  * record (check out->n_errors), READER_END at a clean end of file (all
  * structure rules and control totals satisfied), READER_FAILED on a
  * file-level error; after READER_FAILED or READER_END it keeps returning
- * the same. */
+ * the same.  A record with errors of its own that also stops the file is
+ * handed over first and READER_FAILED comes on the next call; a clean
+ * record that stops the file is not handed over. */
 enum reader_status reader_next(struct reader *reader,
                                const struct record **out);
 
