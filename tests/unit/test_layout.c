@@ -123,9 +123,13 @@ static void test_every_good_fixture_layout_loads_without_problems(void **state)
     (void)state;
     tu_data_path(pattern, sizeof pattern, "*.xml");
     assert_int_equal(glob(pattern, 0, NULL, &g), 0);
-    /* small, agency-debt, all-types, batches, debts-csv at least */
+    /* small, agency-debt, all-types, batches, debts-csv and the broken */
     assert_true(g.gl_pathc >= 5);
     for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *base = strrchr(g.gl_pathv[i], '/');
+        base = base ? base + 1 : g.gl_pathv[i];
+        if (strncmp(base, "broken-", 7) == 0)
+            continue; /* the deliberately broken ones, tested below */
         struct layout_problems p = {0};
         struct layout *l = layout_load(g.gl_pathv[i], &p);
 
@@ -161,7 +165,7 @@ static size_t check_broken_fixtures(bool strict)
     glob_t g;
     size_t failures = 0;
 
-    tu_data_path(pattern, sizeof pattern, "broken/*.xml");
+    tu_data_path(pattern, sizeof pattern, "broken-*.xml");
     assert_int_equal(glob(pattern, 0, NULL, &g), 0);
     assert_true(g.gl_pathc >= 30);
     for (size_t i = 0; i < g.gl_pathc; i++) {
