@@ -34,41 +34,68 @@ static uint64_t rnd(void)
 }
 
 /* uniform in [0, n) (the bias is irrelevant here) */
-static uint32_t below(uint32_t n) { return (uint32_t)(rnd() % n); }
+static uint32_t below(uint32_t n)
+{
+    return (uint32_t)(rnd() % n);
+}
 
 #define PICK(arr) (arr[below(sizeof(arr) / sizeof(arr[0]))])
 
 static const char *const last_names[] = {
-    "SMITH", "JOHNSON", "WILLIAMS", "BROWN", "JONES", "GARCIA", "MILLER",
-    "DAVIS", "RODRIGUEZ", "MARTINEZ", "HERNANDEZ", "LOPEZ", "GONZALEZ",
-    "WILSON", "ANDERSON", "THOMAS", "TAYLOR", "MOORE", "JACKSON", "MARTIN",
-    "LEE", "PEREZ", "THOMPSON", "WHITE", "HARRIS", "SANCHEZ", "CLARK",
-    "RAMIREZ", "LEWIS", "ROBINSON", "WALKER", "YOUNG", "ALLEN", "KING",
-    "WRIGHT", "SCOTT", "TORRES", "NGUYEN", "HILL", "FLORES", "GREEN",
-    "O'BRIEN", "SMITH-JONES", "ST. JOHN", "MCDONALD", "VAN DER BERG",
-    "DE LA CRUZ", "O'CONNOR-WHITFIELD", "FITZGERALD", "WASHINGTON",
+    "SMITH",      "JOHNSON",      "WILLIAMS",    "BROWN",
+    "JONES",      "GARCIA",       "MILLER",      "DAVIS",
+    "RODRIGUEZ",  "MARTINEZ",     "HERNANDEZ",   "LOPEZ",
+    "GONZALEZ",   "WILSON",       "ANDERSON",    "THOMAS",
+    "TAYLOR",     "MOORE",        "JACKSON",     "MARTIN",
+    "LEE",        "PEREZ",        "THOMPSON",    "WHITE",
+    "HARRIS",     "SANCHEZ",      "CLARK",       "RAMIREZ",
+    "LEWIS",      "ROBINSON",     "WALKER",      "YOUNG",
+    "ALLEN",      "KING",         "WRIGHT",      "SCOTT",
+    "TORRES",     "NGUYEN",       "HILL",        "FLORES",
+    "GREEN",      "O'BRIEN",      "SMITH-JONES", "ST. JOHN",
+    "MCDONALD",   "VAN DER BERG", "DE LA CRUZ",  "O'CONNOR-WHITFIELD",
+    "FITZGERALD", "WASHINGTON",
 };
 static const char *const first_names[] = {
-    "JAMES", "MARY", "ROBERT", "PATRICIA", "JOHN", "JENNIFER", "MICHAEL",
-    "LINDA", "DAVID", "ELIZABETH", "WILLIAM", "BARBARA", "RICHARD", "SUSAN",
-    "JOSEPH", "JESSICA", "THOMAS", "SARAH", "CHARLES", "KAREN", "MARIA",
-    "JOSE", "ANNE-MARIE", "D'ANDRE", "JEAN-LUC", "CHRISTOPHER", "MARGARET",
-    "ALEXANDRIA", "LUIS", "MEI",
+    "JAMES",       "MARY",     "ROBERT",     "PATRICIA", "JOHN",
+    "JENNIFER",    "MICHAEL",  "LINDA",      "DAVID",    "ELIZABETH",
+    "WILLIAM",     "BARBARA",  "RICHARD",    "SUSAN",    "JOSEPH",
+    "JESSICA",     "THOMAS",   "SARAH",      "CHARLES",  "KAREN",
+    "MARIA",       "JOSE",     "ANNE-MARIE", "D'ANDRE",  "JEAN-LUC",
+    "CHRISTOPHER", "MARGARET", "ALEXANDRIA", "LUIS",     "MEI",
 };
 static const char *const suffixes[] = {"JR", "SR", "II", "III", "IV"};
 static const char *const street_names[] = {
-    "MAIN", "OAK", "PINE", "MAPLE", "CEDAR", "ELM", "WASHINGTON", "LAKE",
-    "HILL", "PARK", "MARTIN LUTHER KING JR", "FIRST", "SECOND", "THIRD",
-    "SUNSET", "RIVERSIDE", "CHURCH", "MILL", "HIGHLAND", "JEFFERSON",
+    "MAIN",
+    "OAK",
+    "PINE",
+    "MAPLE",
+    "CEDAR",
+    "ELM",
+    "WASHINGTON",
+    "LAKE",
+    "HILL",
+    "PARK",
+    "MARTIN LUTHER KING JR",
+    "FIRST",
+    "SECOND",
+    "THIRD",
+    "SUNSET",
+    "RIVERSIDE",
+    "CHURCH",
+    "MILL",
+    "HIGHLAND",
+    "JEFFERSON",
 };
-static const char *const street_kinds[] = {"ST", "AVE", "RD", "BLVD", "LN",
-                                           "DR", "CT", "WAY", "PL", "HWY"};
+static const char *const street_kinds[] = {"ST", "AVE", "RD",  "BLVD", "LN",
+                                           "DR", "CT",  "WAY", "PL",   "HWY"};
 static const char *const cities[] = {
-    "SPRINGFIELD", "RIVERSIDE", "FRANKLIN", "GREENVILLE", "BRISTOL",
-    "CLINTON", "FAIRVIEW", "SALEM", "MADISON", "GEORGETOWN", "ARLINGTON",
-    "ASHLAND", "BURLINGTON", "MANCHESTER", "OXFORD", "CLAYTON", "JACKSON",
-    "MILTON", "AUBURN", "DAYTON", "LEXINGTON", "SAINT PETERSBURG",
-    "WEST PALM BEACH", "NORTH LITTLE ROCK",
+    "SPRINGFIELD", "RIVERSIDE",        "FRANKLIN",        "GREENVILLE",
+    "BRISTOL",     "CLINTON",          "FAIRVIEW",        "SALEM",
+    "MADISON",     "GEORGETOWN",       "ARLINGTON",       "ASHLAND",
+    "BURLINGTON",  "MANCHESTER",       "OXFORD",          "CLAYTON",
+    "JACKSON",     "MILTON",           "AUBURN",          "DAYTON",
+    "LEXINGTON",   "SAINT PETERSBURG", "WEST PALM BEACH", "NORTH LITTLE ROCK",
 };
 /* state with a ZIP prefix range (first three digits) */
 static const struct {
@@ -81,8 +108,8 @@ static const struct {
     {"TX", 750, 799}, {"CO", 800, 816}, {"AZ", 850, 865}, {"CA", 900, 961},
     {"WA", 980, 994},
 };
-static const char *const agencies[] = {"DOR01", "CSE02", "DOL07", "HEA11",
-                                       "DMV03", "UCOMP"};
+static const char *const agencies[] = {"DOR01", "CSE02", "DOL07",
+                                       "HEA11", "DMV03", "UCOMP"};
 static const char *const debt_types[] = {"TX", "CS", "UI", "SL", "MV", "OT"};
 static const char actions[] = {'A', 'A', 'A', 'A', 'A', 'A', 'C', 'C', 'Z'};
 
@@ -121,8 +148,8 @@ static void put_date(char *rec, int start, int y, int m, int d)
 static void put_valid_date(char *rec, int start, int lo, int hi)
 {
     if (below(200) == 0) {
-        static const int leap[] = {1996, 2000, 2004, 2008, 2012, 2016, 2020,
-                                   2024};
+        static const int leap[] = {1996, 2000, 2004, 2008,
+                                   2012, 2016, 2020, 2024};
         put_date(rec, start, PICK(leap), 2, 29);
         return;
     }
@@ -135,9 +162,8 @@ static void put_valid_date(char *rec, int start, int lo, int hi)
 static void put_bad_date(char *rec, int start)
 {
     static const char *const bad[] = {
-        "20230230", "20230431", "20230229", "19000229", "20211301",
-        "20220000", "20220100", "20220632", "20210931", "21000229",
-        "2022O315", "20220 15",
+        "20230230", "20230431", "20230229", "19000229", "20211301", "20220000",
+        "20220100", "20220632", "20210931", "21000229", "2022O315", "20220 15",
     };
     put(rec, start, PICK(bad));
 }
@@ -177,12 +203,23 @@ static uint64_t make_detail(char *rec, enum bad_kind bad)
         area = 1 + below(899);
     while (area == 666);
     switch (bad) {
-    case BAD_SSN_AREA000: area = 0; break;
-    case BAD_SSN_AREA666: area = 666; break;
-    case BAD_SSN_AREA9XX: area = 900 + below(100); break;
-    case BAD_SSN_GROUP00: group = 0; break;
-    case BAD_SSN_SERIAL0000: serial = 0; break;
-    default: break;
+    case BAD_SSN_AREA000:
+        area = 0;
+        break;
+    case BAD_SSN_AREA666:
+        area = 666;
+        break;
+    case BAD_SSN_AREA9XX:
+        area = 900 + below(100);
+        break;
+    case BAD_SSN_GROUP00:
+        group = 0;
+        break;
+    case BAD_SSN_SERIAL0000:
+        serial = 0;
+        break;
+    default:
+        break;
     }
     put_num(rec, 28, 3, area);
     put_num(rec, 31, 2, group);
@@ -221,14 +258,20 @@ static uint64_t make_detail(char *rec, enum bad_kind bad)
     /* amount in cents: mostly tens to thousands of dollars, a few big */
     uint64_t cents;
     switch (below(10)) {
-    case 0: cents = 1000 + below(9000); break;            /* 10.00-99.99 */
-    case 9: cents = 100000 + rnd() % 9900000ULL; break;   /* to 99999.99 */
-    default: cents = 1000 + below(499000); break;         /* to 4999.99 */
+    case 0:
+        cents = 1000 + below(9000);
+        break; /* 10.00-99.99 */
+    case 9:
+        cents = 100000 + rnd() % 9900000ULL;
+        break; /* to 99999.99 */
+    default:
+        cents = 1000 + below(499000);
+        break; /* to 4999.99 */
     }
     if (bad == BAD_AMOUNT_LOW)
         cents = 1 + below(999); /* 0.01-9.99 */
     else if (bad == BAD_AMOUNT_ZERO)
-        cents = 0;              /* all zeros: blank, and required */
+        cents = 0; /* all zeros: blank, and required */
     put_num(rec, 163, 11, cents);
 
     if (bad == BAD_DEBT_DATE)
