@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 N=${N:-1000000}
 SEED=${SEED:-20251126}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 OUT=bench/out
 DATA=$OUT/debts.txt
 LAYOUT=bench/debt250.xml
@@ -60,27 +60,29 @@ bytes=$(stat -c %s "$DATA")
 # timed NAME OKSTATUSES CMD...: run CMD (with the redirections in
 # $STDOUT/$STDERR) RUNS times under GNU time; sets SECS and RSS_KB to the
 # median run's.  A status not in OKSTATUSES (e.g. "0 1") fails the script.
-timed() {
-    local name=$1 ok=$2
-    shift 2
-    local i rc results=()
-    for ((i = 1; i <= RUNS; i++)); do
-        rc=0
-        "$TIME" -f '%e %M' -o "$OUT/time.$name" "$@" \
-            >"$STDOUT" 2>"$STDERR" || rc=$?
-        case " $ok " in
-        *" $rc "*) ;;
-        *)
-            echo "parse.sh: $name exited with status $rc; its stderr:" >&2
-            tail -n 20 "$STDERR" >&2
-            tail -n 2 "$OUT/time.$name" >&2
-            exit 1
-            ;;
-        esac
-        # GNU time puts "Command exited with non-zero status 1" first
-        results+=("$(tail -n 1 "$OUT/time.$name")")
-    done
-    local median
+# One timed run of a tool: NAME OK_STATUSES STDOUT STDERR CMD...; appends
+# "seconds rss_kb" to RESULTS_<NAME>.
+run_once() {
+    local name=$1 ok=$2 out=$3 err=$4 rc=0
+    shift 4
+    "$TIME" -f '%e %M' -o "$OUT/time.$name" "$@" >"$out" 2>"$err" || rc=$?
+    case " $ok " in
+    *" $rc "*) ;;
+    *)
+        echo "parse.sh: $name exited with status $rc; its stderr:" >&2
+        tail -n 20 "$err" >&2
+        tail -n 2 "$OUT/time.$name" >&2
+        exit 1
+        ;;
+    esac
+    # GNU time puts "Command exited with non-zero status 1" first
+    eval "RESULTS_$name+=(\"\$(tail -n 1 \"\$OUT/time.$name\")\")"
+}
+
+# The median run of NAME: sets SECS and RSS_KB, prints every run.
+median_of() {
+    local name=$1 median
+    local -n results="RESULTS_$name"
     median=$(printf '%s\n' "${results[@]}" | sort -n -k1,1 |
         sed -n "$(((RUNS + 1) / 2))p")
     SECS=${median% *}
@@ -88,21 +90,23 @@ timed() {
     printf '   %-10s runs: %s\n' "$name" "$(printf '%ss ' "${results[@]%% *}")"
 }
 
-echo "== timing ($RUNS runs each, median kept)"
-STDOUT=/dev/null STDERR=$OUT/wc.err
-timed wc "0" wc -l "$DATA"
+# The tools take turns, run after run, so that both see the same machine
+# (this VM's speed drifts by tens of percent over a minute).
+echo "== timing ($RUNS runs each, interleaved, median kept)"
+RESULTS_wc=() RESULTS_gnucobol=() RESULTS_offsetgw=()
+for ((i = 1; i <= RUNS; i++)); do
+    run_once wc "0" /dev/null "$OUT/wc.err" wc -l "$DATA"
+    run_once gnucobol "0 1" /dev/null "$OUT/cobol.err" \
+        "$OUT/debtcsv" "$DATA" "$OUT/cobol.csv"
+    run_once offsetgw "0 1" "$OUT/offsetgw.csv" "$OUT/offsetgw.err" \
+        ./offsetgw parse --layout "$LAYOUT" --format csv --record detail "$DATA"
+done
+median_of wc
 wc_s=$SECS wc_kb=$RSS_KB
-
-STDOUT=/dev/null STDERR=$OUT/cobol.err
-timed gnucobol "0 1" "$OUT/debtcsv" "$DATA" "$OUT/cobol.csv"
+median_of gnucobol
 cob_s=$SECS cob_kb=$RSS_KB
-
-STDOUT=$OUT/offsetgw.csv STDERR=$OUT/offsetgw.err
-timed offsetgw "0 1" ./offsetgw parse --layout "$LAYOUT" --format csv \
-    --record detail "$DATA"
+median_of offsetgw
 ogw_s=$SECS ogw_kb=$RSS_KB
-# exit status 1 also covers a rejected file (E_TOTAL, E_STRUCTURE...),
-# whose accepted records are still printed: look at the summary line
 if ! tail -n 1 "$OUT/offsetgw.err" | grep -q 'file accepted$'; then
     echo "parse.sh: FAIL: offsetgw rejected the file:" >&2
     grep -v "field '" "$OUT/offsetgw.err" | tail -n 5 >&2

@@ -374,6 +374,24 @@ static void parse_tin(struct ctx *c)
 
 static const int64_t pow10_table[] = {1, 10, 100};
 
+static __attribute__((noinline, cold)) void number_error(struct ctx *c, char at,
+                                                         bool fixed)
+{
+    const struct layout_field *f = c->f;
+    char q[64];
+    quoted(c, q, sizeof(q));
+    if (at == ' ' && fixed)
+        bad(c, E_JUSTIFY, "expected %s, got '%s'",
+            f->pad == '0'                 ? "zero-filled digits"
+            : f->justify == JUSTIFY_RIGHT ? "right-justified digits"
+                                          : "left-justified digits",
+            q);
+    else if (at == '-' || at == '+')
+        bad(c, E_SIGN, "a sign is not allowed here, got '%s'", q);
+    else
+        bad(c, E_DIGITS, "expected digits, got '%s'", q);
+}
+
 static void parse_number(struct ctx *c, const struct layout *l)
 {
     const struct layout_field *f = c->f;
@@ -439,7 +457,15 @@ static void parse_number(struct ctx *c, const struct layout *l)
     }
     uint64_t units = 0;
     int n_digits = 0, after_point = -1;
-    for (const char *p = s; p < e; p++) {
+    const char *p = s;
+    /* the common case: plain digits only, and at most 19 of them can not
+     * overflow 64 bits, so no check per digit */
+    if (e - p <= 19 && !f->explicit_point) {
+        while (p < e && is_digit(*p))
+            units = units * 10 + (uint64_t)(*p++ - '0');
+        n_digits = (int)(p - s);
+    }
+    for (; p < e; p++) {
         if (is_digit(*p)) {
             if (units > (UINT64_MAX - 9) / 10) {
                 quoted(c, q, sizeof(q));
@@ -453,17 +479,7 @@ static void parse_number(struct ctx *c, const struct layout *l)
         } else if (*p == '.' && f->explicit_point && after_point < 0) {
             after_point = 0;
         } else {
-            quoted(c, q, sizeof(q));
-            if (*p == ' ' && fixed)
-                bad(c, E_JUSTIFY, "expected %s, got '%s'",
-                    f->pad == '0'                 ? "zero-filled digits"
-                    : f->justify == JUSTIFY_RIGHT ? "right-justified digits"
-                                                  : "left-justified digits",
-                    q);
-            else if (*p == '-' || *p == '+')
-                bad(c, E_SIGN, "a sign is not allowed here, got '%s'", q);
-            else
-                bad(c, E_DIGITS, "expected digits, got '%s'", q);
+            number_error(c, *p, fixed);
             return;
         }
     }
