@@ -1799,6 +1799,153 @@ static void test_unreadable_fd_is_e_io(void **state)
     layout_free(l);
 }
 
+/* ------------------------------------------------------------------ */
+/* hostile input                                                       */
+
+/* Mutate BUF[0..*N) in place (room for CAP bytes): a byte changed to one
+ * that matters to the reader, a range dropped, a line doubled, or a cut. */
+static void mutate(struct tu_rng *rng, char *buf, size_t *n, size_t cap)
+{
+    static const char special[] = {'\0', '\r', '\n', '"', ',', '|',       '\t',
+                                   ' ',  '0',  '-',  '{', 'J', (char)0xc3};
+    size_t len = *n;
+    if (len == 0)
+        return;
+    switch (tu_rng_below(rng, 5)) {
+    case 0:
+    case 1: /* a byte or a few */
+        for (uint64_t k = 1 + tu_rng_below(rng, 3); k > 0; k--)
+            buf[tu_rng_below(rng, len)] =
+                tu_rng_below(rng, 2)
+                    ? special[tu_rng_below(rng, sizeof special)]
+                    : (char)tu_rng_below(rng, 256);
+        break;
+    case 2: { /* drop a range */
+        size_t at = tu_rng_below(rng, len);
+        size_t drop = 1 + tu_rng_below(rng, len - at);
+        memmove(buf + at, buf + at + drop, len - at - drop);
+        *n = len - drop;
+        break;
+    }
+    case 3: { /* double a stretch (a line, often) */
+        size_t at = tu_rng_below(rng, len);
+        size_t take = 1 + tu_rng_below(rng, len - at);
+        if (len + take > cap)
+            take = cap - len;
+        memmove(buf + at + take, buf + at, len - at);
+        *n = len + take;
+        break;
+    }
+    default: /* cut anywhere */
+        *n = tu_rng_below(rng, len);
+        break;
+    }
+}
+
+/* Any bytes: no crash (ASan watches), an end or a file error, and the
+ * counts add up. */
+static void test_mutated_inputs_never_crash_and_keep_the_contract(void **state)
+{
+    static const char *const pairs[][2] = {
+        {"agency-debt.xml", "agency-debt.txt"},
+        {"all-types.xml", "all-types.txt"},
+        {"batches.xml", "batches.txt"},
+        {"debts-csv.xml", "debts.csv"},
+    };
+    uint64_t seed = tu_seed(20261126);
+    struct tu_rng rng = {seed};
+    size_t cases = 0;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        char path[4096];
+        size_t len;
+        struct layout *l = tu_load_data(pairs[k][0]);
+        char *orig =
+            tu_read_file(tu_data_path(path, sizeof path, pairs[k][1]), &len);
+        size_t cap = 2 * len + 16;
+        char *buf = tu_xmalloc(cap);
+        for (int i = 0; i < 2500; i++, cases++) {
+            size_t n = len;
+            memcpy(buf, orig, len);
+            for (uint64_t m = 1 + tu_rng_below(&rng, 3); m > 0; m--)
+                mutate(&rng, buf, &n, cap);
+            struct reader *rd = reader_new_buffer(l, buf, n, "fuzz");
+            const struct record *rec;
+            enum reader_status st;
+            uint64_t got = 0;
+            assert_non_null(rd);
+            while ((st = reader_next(rd, &rec)) == READER_RECORD) {
+                got++;
+                if (rec->n_errors > RECORD_MAX_ERRORS || got > n + 1)
+                    fail_msg("seed %llu case %zu: record %llu broken",
+                             (unsigned long long)seed, cases,
+                             (unsigned long long)got);
+            }
+            const struct reader_stats *stats = reader_stats(rd);
+            if (stats->records != stats->accepted + stats->rejected ||
+                (st == READER_FAILED) != (reader_file_error(rd) != NULL) ||
+                reader_next(rd, &rec) != st)
+                fail_msg("seed %llu case %zu (%s): counts or status broken",
+                         (unsigned long long)seed, cases, pairs[k][1]);
+            reader_free(rd);
+        }
+        free(buf);
+        free(orig);
+        layout_free(l);
+    }
+    assert_int_equal(cases, 10000);
+}
+
+/* Any layout bytes: the loader refuses or loads, never crashes; what it
+ * loads can read its fixture. */
+static void test_mutated_layouts_never_crash_the_loader(void **state)
+{
+    static const char *const pairs[][2] = {
+        {"agency-debt.xml", "agency-debt.txt"},
+        {"batches.xml", "batches.txt"},
+        {"debts-csv.xml", "debts.csv"},
+    };
+    uint64_t seed = tu_seed(20261127);
+    struct tu_rng rng = {seed};
+    size_t loaded = 0;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        char path[4096];
+        size_t xml_len, in_len;
+        char *xml = tu_read_file(tu_data_path(path, sizeof path, pairs[k][0]),
+                                 &xml_len);
+        char *input =
+            tu_read_file(tu_data_path(path, sizeof path, pairs[k][1]), &in_len);
+        size_t cap = 2 * xml_len + 16;
+        char *buf = tu_xmalloc(cap);
+        for (int i = 0; i < 700; i++) {
+            size_t n = xml_len;
+            memcpy(buf, xml, xml_len);
+            mutate(&rng, buf, &n, cap);
+            struct layout_problems probs = {0};
+            struct layout *l = layout_load_buffer("fuzz.xml", buf, n, &probs);
+            if (l == NULL && probs.n == 0)
+                fail_msg("seed %llu: refused without a problem",
+                         (unsigned long long)seed);
+            if (l != NULL) {
+                loaded++;
+                struct tu_parse *p = tu_parse_buf(l, input, in_len);
+                tu_parse_free(p);
+                char desc[256];
+                layout_describe_structure(l, desc, sizeof desc);
+            }
+            layout_free(l);
+            layout_problems_release(&probs);
+        }
+        free(buf);
+        free(xml);
+        free(input);
+    }
+    assert_true(loaded > 0); /* some mutations are harmless */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1864,6 +2011,8 @@ int main(void)
         cmocka_unit_test(test_fd_reader_handles_short_reads_from_a_pipe),
         cmocka_unit_test(test_fd_reader_crosses_buffer_boundaries_in_csv),
         cmocka_unit_test(test_unreadable_fd_is_e_io),
+        cmocka_unit_test(test_mutated_inputs_never_crash_and_keep_the_contract),
+        cmocka_unit_test(test_mutated_layouts_never_crash_the_loader),
     };
 
     alarm(300);
