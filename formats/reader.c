@@ -304,6 +304,15 @@ static void clear_values(struct reader *r, const struct layout_record *t)
         r->values[i].state = VALUE_BAD;
 }
 
+static void unknown_record(struct reader *r, const char *line, uint32_t len)
+{
+    char q[64];
+    field_quote_value(NULL, line, len < 20 ? len : 20, q, sizeof(q));
+    record_add_error(&r->rec, E_RECORD_UNKNOWN, 1, -1,
+                     "line matches no record type of layout '%s': '%s'",
+                     r->l->name, q);
+}
+
 static bool parse_fixed(struct reader *r, const char *line, uint32_t len,
                         bool nl, bool too_long)
 {
@@ -313,11 +322,7 @@ static bool parse_fixed(struct reader *r, const char *line, uint32_t len,
     const struct layout_record *t = layout_identify_fixed(l, line, len);
     rec->type = t;
     if (t == NULL) {
-        char q[64];
-        field_quote_value(NULL, line, len < 20 ? len : 20, q, sizeof(q));
-        record_add_error(rec, E_RECORD_UNKNOWN, 1, -1,
-                         "line matches no record type of layout '%s': '%s'",
-                         l->name, q);
+        unknown_record(r, line, len);
         return false;
     }
     if (len > rl || too_long) {
@@ -478,11 +483,7 @@ static bool parse_delimited(struct reader *r, const char *line, uint32_t len,
     const struct layout_record *t = identify_delimited(r, n_cols);
     rec->type = t;
     if (t == NULL) {
-        char q[64];
-        field_quote_value(NULL, line, len < 20 ? len : 20, q, sizeof(q));
-        record_add_error(rec, E_RECORD_UNKNOWN, 1, -1,
-                         "line matches no record type of layout '%s': '%s'",
-                         l->name, q);
+        unknown_record(r, line, len);
         return false;
     }
     if (n_cols != t->n_fields) {

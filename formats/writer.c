@@ -371,7 +371,8 @@ int writer_end(struct writer *w)
     w->line[len++] = '\n';
     if (fwrite(w->line, 1, len, w->out) != len) {
         w->st = saved;
-        return werr(w, "write failed: %s", strerror(errno)), -EIO;
+        werr(w, "write failed: %s", strerror(errno));
+        return -EIO;
     }
     w->cur = NULL;
     return 0;
