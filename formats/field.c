@@ -38,14 +38,30 @@ void field_quote_value(const struct layout_field *f, const char *bytes,
                        size_t n, char *out, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
-    bool mask = f != NULL && (f->type == FT_SSN || f->type == FT_TIN);
+    bool mask_all = f != NULL && (f->type == FT_SSN || f->type == FT_TIN);
+    /* Anywhere else a run of 9 or more digits may be an SSN that landed in
+     * the wrong field (a shifted record): mask it too, keeping the last 4.
+     * Numbers, dates and digit strings are shown as they are. */
+    bool mask_runs = f == NULL || f->type == FT_TEXT || f->type == FT_CODE ||
+                     f->type == FT_FILLER;
     size_t shown = n > 40 ? 40 : n;
     size_t at = 0;
     if (size == 0)
         return;
     for (size_t i = 0; i < shown && at + 5 < size; i++) {
         unsigned char c = (unsigned char)bytes[i];
-        if (mask && i + 4 < n && c != ' ')
+        bool masked = false;
+        if (mask_all)
+            masked = i + 4 < n && c != ' ';
+        else if (mask_runs && c >= '0' && c <= '9') {
+            size_t lo = i, hi = i;
+            while (lo > 0 && bytes[lo - 1] >= '0' && bytes[lo - 1] <= '9')
+                lo--;
+            while (hi + 1 < n && bytes[hi + 1] >= '0' && bytes[hi + 1] <= '9')
+                hi++;
+            masked = hi - lo + 1 >= 9 && i + 4 <= hi;
+        }
+        if (masked)
             out[at++] = '*';
         else if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
             out[at++] = (char)c;
@@ -105,26 +121,38 @@ static int digits_value(const char *p, int n)
     return v;
 }
 
-/* charset membership, one table per charset, built once */
-static bool charset_table[5][256];
-static bool charset_ready;
-
-static void charset_init(void)
-{
-    for (int c = 0; c < 256; c++) {
-        bool print = c >= 0x20 && c < 0x7f;
-        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        bool digit = c >= '0' && c <= '9';
-        charset_table[CHARSET_PRINT][c] = print;
-        charset_table[CHARSET_ALPHA][c] = alpha || c == ' ';
-        charset_table[CHARSET_ALNUM][c] = alpha || digit || c == ' ';
-        charset_table[CHARSET_UPPER][c] =
-            (c >= 'A' && c <= 'Z') || digit || c == ' ';
-        charset_table[CHARSET_NAME][c] =
-            alpha || c == ' ' || c == '-' || c == '\'' || c == '.' || c == ',';
-    }
-    charset_ready = true;
-}
+/* Charset membership: bit N of charset_bits[c] says whether byte c is in
+ * charset N (enum text_charset).  A constant table: no initialisation,
+ * nothing shared to race on. */
+#define CS_P (1u << CHARSET_PRINT)
+#define CS_AL (1u << CHARSET_ALPHA)
+#define CS_AN (1u << CHARSET_ALNUM)
+#define CS_UP (1u << CHARSET_UPPER)
+#define CS_NM (1u << CHARSET_NAME)
+#define CS_LOWER (CS_P | CS_AL | CS_AN | CS_NM)
+#define CS_UPPER_L (CS_P | CS_AL | CS_AN | CS_UP | CS_NM)
+#define CS_DIGIT (CS_P | CS_AN | CS_UP)
+#define R4(x) x, x, x, x
+#define R8(x) R4(x), R4(x)
+#define R16(x) R8(x), R8(x)
+static const unsigned char charset_bits[256] = {
+    R16(0), R16(0),
+    /* 0x20 space ! " # $ % & ' ( ) * + , - . / */
+    CS_P | CS_AL | CS_AN | CS_UP | CS_NM, CS_P, CS_P, CS_P, CS_P, CS_P, CS_P,
+    CS_P | CS_NM, CS_P, CS_P, CS_P, CS_P, CS_P | CS_NM, CS_P | CS_NM,
+    CS_P | CS_NM, CS_P,
+    /* 0x30 0-9 : ; < = > ? */
+    R8(CS_DIGIT), CS_DIGIT, CS_DIGIT, CS_P, CS_P, CS_P, CS_P, CS_P, CS_P,
+    /* 0x40 @ A-O */
+    CS_P, R8(CS_UPPER_L), R4(CS_UPPER_L), CS_UPPER_L, CS_UPPER_L, CS_UPPER_L,
+    /* 0x50 P-Z [ \ ] ^ _ */
+    R8(CS_UPPER_L), CS_UPPER_L, CS_UPPER_L, CS_UPPER_L, CS_P, CS_P, CS_P, CS_P,
+    CS_P,
+    /* 0x60 ` a-o */
+    CS_P, R8(CS_LOWER), R4(CS_LOWER), CS_LOWER, CS_LOWER, CS_LOWER,
+    /* 0x70 p-z { | } ~ DEL */
+    R8(CS_LOWER), CS_LOWER, CS_LOWER, CS_LOWER, CS_P, CS_P, CS_P, CS_P, 0,
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)};
 
 /* --- parse ------------------------------------------------------------- */
 
@@ -281,12 +309,10 @@ static void parse_text(struct ctx *c, bool fixed)
         check_length(c);
         return;
     }
-    if (!charset_ready)
-        charset_init();
-    const bool *ok = charset_table[f->charset];
+    const unsigned char bit = (unsigned char)(1u << f->charset);
     for (uint32_t i = 0; i < v->text_len; i++) {
         unsigned char ch = (unsigned char)v->text[i];
-        if (!ok[ch]) {
+        if (!(charset_bits[ch] & bit)) {
             char q[64];
             quoted(c, q, sizeof(q));
             bad(c, E_CHARSET, "character '%c' not allowed (charset %s) in '%s'",
@@ -325,8 +351,11 @@ static __attribute__((noinline, cold)) void code_error(struct ctx *c)
     for (size_t i = 0; i < f->n_codes && at + 8 < sizeof(list); i++) {
         int n = snprintf(list + at, sizeof(list) - at, "%s%s", i ? "," : "",
                          f->codes[i].value);
-        if (n > 0)
-            at += (size_t)n < sizeof(list) - at ? (size_t)n : 0;
+        if (n < 0 || (size_t)n >= sizeof(list) - at) {
+            memcpy(list + sizeof(list) - 4, "...", 4);
+            break;
+        }
+        at += (size_t)n;
     }
     bad(c, E_CODE, "'%s' is not one of %s", q, list);
 }
@@ -454,6 +483,12 @@ static void parse_number(struct ctx *c, const struct layout *l)
         break;
     case SIGN_NONE:
         break;
+    }
+    if (fixed && f->pad == ' ' && f->justify == JUSTIFY_RIGHT && e - s > 1 &&
+        *s == '0' && is_digit(s[1])) {
+        quoted(c, q, sizeof(q));
+        bad(c, E_JUSTIFY, "expected space-filled digits, got '%s'", q);
+        return;
     }
     uint64_t units = 0;
     int n_digits = 0, after_point = -1;

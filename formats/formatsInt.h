@@ -19,6 +19,8 @@
 #define LAYOUT_MAX_TOTALS 32 /* control-total fields in one layout */
 #define LAYOUT_MAX_FIELDS 512
 #define LAYOUT_MAX_RECORDS 64
+#define LAYOUT_MAX_CODES 1000   /* codes of one field */
+#define LAYOUT_MAX_PROBLEMS 100 /* problems kept from one load */
 
 /* A node of the structure tree: a record type or a group of nodes. */
 struct node {
@@ -63,14 +65,12 @@ struct layout {
     struct node root;
     struct total_ref totals[LAYOUT_MAX_TOTALS];
     size_t n_totals;
-    /* per record: its parent group in the structure tree */
-    const struct node **record_scope;
     /* per record, per field: parsed defaults (NULL text = none) */
     struct field_default **defaults;
     /* record without literal fields, or NULL */
     const struct layout_record *fallback;
-    /* fast identification: all literals of the first literal field of
-     * every record start at the same place, one byte long */
+    /* fast identification: every record with literals has exactly one,
+     * one byte long, at the same position: a byte map finds the type */
     int id_fast;
     uint32_t id_pos;
     signed char id_map[256]; /* byte -> record index, -1 none */

@@ -117,8 +117,19 @@ problem(struct loader *ld, long line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    ld->n_problems++;
-    problems_add(ld->problems, ld->file, line, msg);
+    /* a hostile layout can have millions of problems: keep the first */
+    if (++ld->n_problems <= LAYOUT_MAX_PROBLEMS)
+        problems_add(ld->problems, ld->file, line, msg);
+}
+
+static void report_dropped_problems(struct loader *ld)
+{
+    if (ld->n_problems > LAYOUT_MAX_PROBLEMS) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%zu more problems not shown",
+                 ld->n_problems - LAYOUT_MAX_PROBLEMS);
+        problems_add(ld->problems, ld->file, 0, msg);
+    }
 }
 
 void layout_problems_release(struct layout_problems *problems)
@@ -411,9 +422,18 @@ static void load_codes(struct loader *ld, xmlNode *fn, struct layout_field *f)
             problem(ld, line, "<code> needs a non-empty value");
             continue;
         }
-        if (f->length && strlen(value) > f->length)
+        if (n == LAYOUT_MAX_CODES) {
+            problem(ld, line, "more than %d codes", LAYOUT_MAX_CODES);
+            break;
+        }
+        size_t vlen = strlen(value);
+        if (f->length && vlen > f->length)
             problem(ld, line, "code '%s' is longer than its field (%u)", value,
                     (unsigned)f->length);
+        if (ld->layout->format == LAYOUT_FIXED &&
+            value[f->justify == JUSTIFY_LEFT ? vlen - 1 : 0] == f->pad)
+            problem(ld, line, "code '%s' %s with the pad: it can never match",
+                    value, f->justify == JUSTIFY_LEFT ? "ends" : "starts");
         for (size_t i = 0; i < n; i++)
             if (strcmp(codes[i].value, value) == 0)
                 problem(ld, line, "code '%s' listed twice", value);
@@ -579,6 +599,8 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
         else
             problem(ld, line, "unknown sign '%s'", s);
     }
+    if (f->explicit_point && f->decimals == 0)
+        problem(ld, line, "point='explicit' needs decimals 1 or 2");
     if (f->sign == SIGN_OVERPUNCH && l->format == LAYOUT_DELIMITED)
         problem(ld, line, "sign='overpunch' is for fixed-width files");
     const char *min_s = attr(ld, fn, "min"), *max_s = attr(ld, fn, "max");
@@ -667,6 +689,9 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
         if (f->max_length > f->length)
             problem(ld, line, "max-length %u is longer than the field (%u)",
                     (unsigned)f->max_length, (unsigned)f->length);
+        if (f->min_length > f->length)
+            problem(ld, line, "min-length %u is longer than the field (%u)",
+                    (unsigned)f->min_length, (unsigned)f->length);
     }
 
     if ((s = attr(ld, fn, "literal")) != NULL) {
@@ -724,16 +749,16 @@ static void load_occurs(struct loader *ld, xmlNode *n, uint64_t *min,
                 (unsigned long long)*min, (unsigned long long)*max);
 }
 
-static bool name_taken(struct loader *ld, struct build *b, const char *name)
+static bool name_taken(struct build *b, const char *name)
 {
     for (size_t i = 0; i < b->n_records; i++)
         if (strcmp(b->records[i].rec->name, name) == 0)
             return true;
-    (void)ld;
     return false;
 }
 
-static void load_record(struct loader *ld, struct build *b, xmlNode *rn,
+/* Load a <record> into NODE; false when it could not be (NODE unused). */
+static bool load_record(struct loader *ld, struct build *b, xmlNode *rn,
                         struct node *node, const struct node *parent)
 {
     static const char *const record_attrs[] = {"name", "min", "max", NULL};
@@ -747,14 +772,14 @@ static void load_record(struct loader *ld, struct build *b, xmlNode *rn,
     }
     if (b->n_records == LAYOUT_MAX_RECORDS) {
         problem(ld, line, "more than %d record types", LAYOUT_MAX_RECORDS);
-        return;
+        return false;
     }
     struct layout_record *rec = arena_alloc(l->arena, sizeof(*rec));
     if (rec == NULL) {
         ld->oom = true;
-        return;
+        return false;
     }
-    if (name_taken(ld, b, name))
+    if (name_taken(b, name))
         problem(ld, line, "record name '%s' is used twice", name);
     rec->name = name;
     rec->xml_line = line;
@@ -789,7 +814,7 @@ static void load_record(struct loader *ld, struct build *b, xmlNode *rn,
                 realloc(rb->fields, cap * sizeof(*grown));
             if (grown == NULL) {
                 ld->oom = true;
-                return;
+                return true;
             }
             rb->fields = grown;
         }
@@ -805,6 +830,7 @@ static void load_record(struct loader *ld, struct build *b, xmlNode *rn,
     }
     if (rb->n_fields == 0)
         problem(ld, line, "record '%s' has no fields", name);
+    return true;
 }
 
 static void load_children(struct loader *ld, struct build *b, xmlNode *parent,
@@ -855,8 +881,8 @@ static void load_children(struct loader *ld, struct build *b, xmlNode *parent,
         const char *name = (const char *)c->name;
         struct node *child = &group->children[group->n_children];
         if (strcmp(name, "record") == 0) {
-            group->n_children++;
-            load_record(ld, b, c, child, group);
+            if (load_record(ld, b, c, child, group))
+                group->n_children++;
         } else if (strcmp(name, "group") == 0) {
             group->n_children++;
             load_group(ld, b, c, child, depth);
@@ -876,15 +902,18 @@ static void check_group_names(struct loader *ld, struct build *b,
         const struct node *c = &g->children[i];
         if (c->record != NULL)
             continue;
-        if (name_taken(ld, b, c->name))
+        if (name_taken(b, c->name))
             problem(ld, c->xml_line, "group name '%s' is also a record name",
                     c->name);
         for (size_t j = 0; j < *n_seen; j++)
             if (strcmp(seen[j]->name, c->name) == 0)
                 problem(ld, c->xml_line, "group name '%s' is used twice",
                         c->name);
-        if (*n_seen < LAYOUT_MAX_RECORDS)
-            seen[(*n_seen)++] = c;
+        if (*n_seen == LAYOUT_MAX_RECORDS) {
+            problem(ld, c->xml_line, "more than %d groups", LAYOUT_MAX_RECORDS);
+            return;
+        }
+        seen[(*n_seen)++] = c;
         check_group_names(ld, b, c, seen, n_seen);
     }
 }
@@ -1139,15 +1168,6 @@ static void build_fast_identification(struct layout *l, struct build *b)
     l->id_fast = !first;
 }
 
-static const struct node *find_scope_of(const struct build *b,
-                                        const struct layout_record *r)
-{
-    for (size_t i = 0; i < b->n_records; i++)
-        if (b->records[i].rec == r)
-            return b->records[i].scope;
-    return NULL;
-}
-
 static bool node_contains(const struct node *g, const struct layout_record *r)
 {
     for (size_t i = 0; i < g->n_children; i++) {
@@ -1230,6 +1250,10 @@ static void resolve_totals(struct loader *ld, struct build *b)
                 if (of_field < 0)
                     continue;
             }
+            if (f->total == TOTAL_SUM && target == rb->rec) {
+                problem(ld, line, "total of '%s' sums its own record", of);
+                continue;
+            }
             const struct node *scope = rb->scope;
             if (target != NULL && target != rb->rec &&
                 !node_contains(scope, target)) {
@@ -1252,7 +1276,6 @@ static void resolve_totals(struct loader *ld, struct build *b)
             t->scope = scope;
         }
     }
-    (void)find_scope_of;
 }
 
 /* Defaults are checked by parsing them like field content. */
@@ -1274,13 +1297,26 @@ static void resolve_defaults(struct loader *ld, struct build *b)
         }
         for (size_t k = 0; k < rb->n_fields; k++) {
             const struct layout_field *f = &rb->fields[k].f;
+            struct record scratch;
+            struct field_value v;
+            if (f->literal != NULL) {
+                /* a literal the field's own rules refuse would reject
+                 * every record of the type */
+                memset(&scratch, 0, sizeof(scratch));
+                field_parse(l, f, NULL, f->literal,
+                            (uint32_t)strlen(f->literal), 1, (int)k, &v,
+                            &scratch);
+                if (scratch.n_errors > 0)
+                    problem(ld, f->xml_line,
+                            "literal '%s' breaks its "
+                            "field's rules: %s",
+                            f->literal, scratch.errors[0].detail);
+            }
             if (f->default_value == NULL)
                 continue;
             /* parse the default as a delimited value would be parsed */
             struct layout_field plain = *f;
             plain.required = 0;
-            struct record scratch;
-            struct field_value v;
             memset(&scratch, 0, sizeof(scratch));
             enum layout_format saved = l->format;
             l->format = LAYOUT_DELIMITED;
@@ -1294,26 +1330,28 @@ static void resolve_defaults(struct loader *ld, struct build *b)
                         scratch.n_errors ? scratch.errors[0].detail : "blank");
                 continue;
             }
+            if (l->format == LAYOUT_FIXED) {
+                /* and it must fit the field, or no record could be written
+                 * without setting it */
+                char err[160] = "out of memory";
+                char *out = malloc(f->length);
+                int rc = out ? field_format(l, f, &v, out, f->length, err,
+                                            sizeof(err))
+                             : -1;
+                free(out);
+                if (rc < 0) {
+                    problem(ld, f->xml_line,
+                            "default '%s' does not fit the field: %s",
+                            f->default_value, err);
+                    continue;
+                }
+            }
             l->defaults[i][k].text =
                 arena_strndup(l->arena, v.text ? v.text : "", v.text_len);
             l->defaults[i][k].text_len = v.text_len;
             l->defaults[i][k].num = v.num;
         }
     }
-}
-
-/* Record scopes, indexed by record. */
-static void resolve_scopes(struct loader *ld, struct build *b)
-{
-    struct layout *l = ld->layout;
-    l->record_scope =
-        arena_alloc(l->arena, (b->n_records + 1) * sizeof(*l->record_scope));
-    if (l->record_scope == NULL) {
-        ld->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < b->n_records; i++)
-        l->record_scope[i] = b->records[i].scope;
 }
 
 static void finish_records(struct loader *ld, struct build *b)
@@ -1430,7 +1468,6 @@ static struct layout *load_doc(struct loader *ld, xmlDoc *doc)
     if (ld->n_problems > 0 || ld->oom)
         goto out;
     resolve_totals(ld, &b);
-    resolve_scopes(ld, &b);
     finish_records(ld, &b);
     if (ld->n_problems > 0 || ld->oom)
         goto out;
@@ -1485,10 +1522,12 @@ struct layout *layout_load_buffer(const char *name, const char *xml, size_t len,
     if (doc == NULL) {
         if (ld.n_problems == 0)
             problem(&ld, 1, "malformed XML");
+        report_dropped_problems(&ld);
         layout_free(l);
         return NULL;
     }
     if (ld.n_problems > 0 || load_doc(&ld, doc) == NULL) {
+        report_dropped_problems(&ld);
         xmlFreeDoc(doc);
         layout_free(l);
         return NULL;

@@ -223,8 +223,14 @@ static int next_line(struct reader *r, const char **line, size_t *len, bool *nl,
             size_t avail = r->end - r->start;
             const char *e = memchr(p, '\n', avail);
             size_t upto = e ? (size_t)(e - p) : avail;
-            long bad = find_bad_byte(p, upto, true);
-            if (bad >= 0 && !(p[bad] == '\r' && (size_t)bad + 1 == upto && e)) {
+            /* a CR at the end of the chunk may stand before a LF that
+             * the next block brings; the line is rejected anyway */
+            size_t check = upto;
+            if (check > 0 && p[check - 1] == '\r')
+                check--;
+            long bad =
+                find_bad_byte(p, check, r->l->format == LAYOUT_DELIMITED);
+            if (bad >= 0) {
                 file_fail(r, E_ENCODING, r->line_no, 0,
                           "byte 0x%02x in an over-long line",
                           (unsigned char)p[bad]);
@@ -329,9 +335,9 @@ static bool parse_fixed(struct reader *r, const char *line, uint32_t len,
         clear_values(r, t);
         if (too_long)
             record_add_error(rec, E_RECORD_LONG, rl + 1, -1,
-                             "line is longer than the record length %u (it "
-                             "goes on past %u bytes)",
-                             (unsigned)rl, (unsigned)len);
+                             "line is longer than %u bytes, record length "
+                             "is %u",
+                             (unsigned)rl + 1, (unsigned)rl);
         else
             record_add_error(rec, E_RECORD_LONG, rl + 1, -1,
                              "line is %u bytes, record length is %u",
@@ -512,7 +518,7 @@ static enum reader_status check_totals(struct reader *r)
         const struct layout_field *f = &tr->record->fields[tr->field];
         const struct field_value *v = &rec->values[tr->field];
         const struct total_acc *acc = &r->st.acc[t];
-        if (v->state == VALUE_BAD)
+        if (v->state == VALUE_BAD && !v->has_num)
             return file_fail(r, E_TOTAL, rec->line, v->column,
                              "control total '%s' of record '%s' cannot be "
                              "read",
@@ -588,7 +594,8 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
         if (len > 0 && line[len - 1] == '\r' && !too_long) {
             if (l->line_end == LINE_END_LF)
                 return file_fail(r, E_LINE_END, r->line_no, (uint32_t)len,
-                                 "line ends with CR LF, the layout says LF");
+                                 "line ends with CR%s, the layout says LF",
+                                 nl ? " LF" : "");
             len--;
         } else if (nl && !too_long && l->line_end == LINE_END_CRLF) {
             return file_fail(r, E_LINE_END, r->line_no, (uint32_t)len + 1,
@@ -600,7 +607,7 @@ enum reader_status reader_next(struct reader *r, const struct record **out)
                              "byte 0x%02x is not printable ASCII%s",
                              (unsigned char)line[bad],
                              line[bad] == 0 ? " (NUL)" : "");
-        if (l->format == LAYOUT_DELIMITED && len > r->line_limit)
+        if (len > r->line_limit + (size_t)(l->format == LAYOUT_FIXED))
             too_long = true; /* memory input is not cut at the limit */
         if (l->header_row && !r->header_skipped) {
             r->header_skipped = true;

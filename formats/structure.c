@@ -77,6 +77,26 @@ static void add_to_totals(struct structure *s, const struct layout_record *rec,
     }
 }
 
+/* Why REC cannot come here: TOO_MANY is a node it would have repeated
+ * past its max, EXPECTED a required node it skips (NULL: nothing more may
+ * come). Always -1. */
+static int refuse(const struct layout_record *rec, const struct node *too_many,
+                  const struct node *expected, char *err, size_t err_size)
+{
+    if (too_many != NULL)
+        snprintf(err, err_size, "too many '%s' %s (at most %llu)",
+                 too_many->name, too_many->record ? "records" : "groups",
+                 (unsigned long long)too_many->max);
+    else if (expected != NULL)
+        snprintf(err, err_size, "record '%s' found where '%s' is expected",
+                 rec->name, first_required(expected));
+    else
+        snprintf(err, err_size,
+                 "record '%s' is out of place: nothing more may follow here",
+                 rec->name);
+    return -1;
+}
+
 int structure_accept(struct structure *s, const struct layout_record *rec,
                      const struct field_value *values, char *err,
                      size_t err_size)
@@ -94,6 +114,9 @@ int structure_accept(struct structure *s, const struct layout_record *rec,
                     return 0;
                 }
                 too_many = c;
+            } else if (c->record == NULL && can_start(c, rec) &&
+                       f->count == c->max) {
+                too_many = c; /* the group itself has repeated enough */
             } else if (c->record == NULL && f->count < c->max &&
                        can_start(c, rec)) {
                 f->count++;
@@ -106,31 +129,13 @@ int structure_accept(struct structure *s, const struct layout_record *rec,
                 g = c;
                 continue;
             }
-            if (f->count < c->min) {
-                if (too_many != NULL)
-                    snprintf(err, err_size,
-                             "too many '%s' records (at most %llu)",
-                             too_many->name, (unsigned long long)too_many->max);
-                else
-                    snprintf(err, err_size,
-                             "record '%s' found where '%s' is expected",
-                             rec->name, first_required(c));
-                return -1;
-            }
+            if (f->count < c->min)
+                return refuse(rec, too_many, c, err, err_size);
             f->child++;
             f->count = 0;
         }
-        if (s->depth == 1) {
-            if (too_many != NULL)
-                snprintf(err, err_size, "too many '%s' records (at most %llu)",
-                         too_many->name, (unsigned long long)too_many->max);
-            else
-                snprintf(err, err_size,
-                         "record '%s' is out of place: nothing more may follow "
-                         "here",
-                         rec->name);
-            return -1;
-        }
+        if (s->depth == 1)
+            return refuse(rec, too_many, NULL, err, err_size);
         s->depth--;
     }
 }

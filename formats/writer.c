@@ -17,20 +17,24 @@
 
 #define TEXT_STORE_MAX (4u << 20)
 
+enum { SET_NO, SET_VALUE, SET_STORED };
+
 struct writer {
     const struct layout *l;
     FILE *out;
     struct structure st;
     const struct layout_record *cur;
     struct field_value *values;
-    unsigned char *set;
-    char *texts; /* copies of the texts given for the current record */
+    unsigned char *set; /* per field: SET_NO, SET_VALUE, SET_STORED */
+    uint32_t *stored;   /* per SET_STORED field: offset into texts */
+    char *texts;        /* copies of the texts given for the current record */
     size_t texts_cap, texts_used;
     char *line;
     size_t line_cap;
     char *cell; /* one formatted delimited value */
     size_t cell_cap;
     struct record check; /* errors of the parse-back check */
+    bool header_written; /* the column names, for header-row="skip" */
     char err[320];
 };
 
@@ -57,14 +61,15 @@ struct writer *writer_new(const struct layout *layout, FILE *out)
             max = layout->records[i].n_fields;
     w->values = calloc(max, sizeof(*w->values));
     w->set = calloc(max, 1);
+    w->stored = calloc(max, sizeof(*w->stored));
     w->line_cap = layout->format == LAYOUT_FIXED
                       ? (size_t)layout->record_length + 2
                       : (size_t)layout->max_record_length + 2;
     w->line = malloc(w->line_cap);
     w->cell_cap = w->line_cap;
     w->cell = malloc(w->cell_cap);
-    if (w->values == NULL || w->set == NULL || w->line == NULL ||
-        w->cell == NULL) {
+    if (w->values == NULL || w->set == NULL || w->stored == NULL ||
+        w->line == NULL || w->cell == NULL) {
         writer_free(w);
         return NULL;
     }
@@ -78,6 +83,7 @@ void writer_free(struct writer *writer)
         return;
     free(writer->values);
     free(writer->set);
+    free(writer->stored);
     free(writer->texts);
     free(writer->line);
     free(writer->cell);
@@ -131,6 +137,9 @@ int writer_set_text(struct writer *w, int field, const char *text, size_t len)
     int rc = check_field(w, field, false);
     if (rc < 0)
         return rc;
+    if (w->cur->fields[field].type == FT_FILLER)
+        return werr(w, "record '%s': filler is written as its pad",
+                    w->cur->name);
     if (len > TEXT_STORE_MAX || w->texts_used + len > TEXT_STORE_MAX)
         return werr(w, "field '%s': value too long",
                     w->cur->fields[field].name);
@@ -141,25 +150,19 @@ int writer_set_text(struct writer *w, int field, const char *text, size_t len)
         char *grown = realloc(w->texts, cap);
         if (grown == NULL)
             return werr(w, "out of memory");
-        /* re-point texts already stored */
-        for (size_t i = 0; i < w->cur->n_fields; i++)
-            if (w->set[i] && w->values[i].text >= w->texts &&
-                w->values[i].text < w->texts + w->texts_cap)
-                w->values[i].text = grown + (w->values[i].text - w->texts);
-        w->texts = grown;
+        w->texts = grown; /* stored values are offsets: nothing to re-point */
         w->texts_cap = cap;
     }
     struct field_value *v = &w->values[field];
     memset(v, 0, sizeof(*v));
     if (len > 0)
         memcpy(w->texts + w->texts_used, text, len);
-    v->text = w->texts ? w->texts + w->texts_used : "";
+    w->stored[field] = (uint32_t)w->texts_used;
     v->text_len = (uint32_t)len;
-    v->raw = v->text;
     v->raw_len = v->text_len;
     v->state = len ? VALUE_OK : VALUE_BLANK;
     w->texts_used += len;
-    w->set[field] = 1;
+    w->set[field] = SET_STORED;
     return 0;
 }
 
@@ -172,7 +175,7 @@ int writer_set_num(struct writer *w, int field, int64_t num)
     memset(v, 0, sizeof(*v));
     v->num = num;
     v->state = VALUE_OK;
-    w->set[field] = 1;
+    w->set[field] = SET_VALUE;
     return 0;
 }
 
@@ -209,6 +212,10 @@ static int complete_values(struct writer *w)
     for (size_t i = 0; i < t->n_fields; i++) {
         const struct layout_field *f = &t->fields[i];
         struct field_value *v = &w->values[i];
+        if (w->set[i] == SET_STORED) {
+            v->text = w->texts ? w->texts + w->stored[i] : "";
+            v->raw = v->text;
+        }
         if (f->literal != NULL) {
             memset(v, 0, sizeof(*v));
             v->text = f->literal;
@@ -295,8 +302,15 @@ static int format_delimited(struct writer *w, size_t *len)
     size_t at = 0;
     for (size_t i = 0; i < t->n_fields; i++) {
         const struct layout_field *f = &t->fields[i];
-        int n = field_format(l, f, &w->values[i], w->cell, w->cell_cap, w->err,
+        const struct field_value *v = &w->values[i];
+        int n;
+        if (f->type == FT_FILLER && w->set[i] && v->raw_len <= w->cell_cap) {
+            memcpy(w->cell, v->raw, v->raw_len); /* filler as it was read */
+            n = (int)v->raw_len;
+        } else {
+            n = field_format(l, f, v, w->cell, w->cell_cap, w->err,
                              sizeof(w->err));
+        }
         if (n < 0)
             return -EINVAL;
         if (check_back(w, i, w->cell, (uint32_t)n) < 0)
@@ -330,6 +344,28 @@ static int format_delimited(struct writer *w, size_t *len)
     return 0;
 }
 
+/* The column names of the first record type: what a reader with
+ * header-row="skip" skips. */
+static int write_header_row(struct writer *w)
+{
+    const struct layout *l = w->l;
+    const struct layout_record *first = &l->records[0];
+    for (size_t i = 0; i < first->n_fields; i++) {
+        const char *name = first->fields[i].name ? first->fields[i].name : "";
+        if ((i > 0 && fputc(l->delimiter, w->out) == EOF) ||
+            fputs(name, w->out) == EOF) {
+            werr(w, "write failed: %s", strerror(errno));
+            return -EIO;
+        }
+    }
+    if (fputs(l->line_end == LINE_END_CRLF ? "\r\n" : "\n", w->out) == EOF) {
+        werr(w, "write failed: %s", strerror(errno));
+        return -EIO;
+    }
+    w->header_written = true;
+    return 0;
+}
+
 int writer_end(struct writer *w)
 {
     const struct layout *l = w->l;
@@ -343,11 +379,15 @@ int writer_end(struct writer *w)
         return werr(w, "no record begun");
     if ((rc = complete_values(w)) < 0)
         return rc;
+    /* This record's own totals count this record (count of '*'), so they
+     * come from a trial accept; the real one then sums their final
+     * values (a file trailer summing batch trailers' totals). */
     saved = w->st;
     if (structure_accept(&w->st, t, w->values, msg, sizeof(msg)) < 0) {
         w->st = saved;
         return werr(w, "%s", msg);
     }
+    bool has_totals = false;
     for (size_t k = 0; k < l->n_totals; k++) {
         if (l->totals[k].record != t)
             continue;
@@ -355,9 +395,23 @@ int writer_end(struct writer *w)
         memset(v, 0, sizeof(*v));
         v->num = structure_total_value(&w->st, k);
         v->state = VALUE_OK;
+        has_totals = true;
         if (w->st.acc[k].overflow) {
             w->st = saved;
             return werr(w, "record '%s': control total overflows", t->name);
+        }
+    }
+    if (has_totals) {
+        w->st = saved;
+        if (structure_accept(&w->st, t, w->values, msg, sizeof(msg)) < 0) {
+            w->st = saved;
+            return werr(w, "%s", msg);
+        }
+    }
+    if (!w->header_written && l->header_row) {
+        if ((rc = write_header_row(w)) < 0) {
+            w->st = saved;
+            return rc;
         }
     }
     rc = l->format == LAYOUT_FIXED ? format_fixed(w, &len)
@@ -390,7 +444,7 @@ int writer_put_record(struct writer *w, const struct record *rec)
         return rc;
     for (size_t i = 0; i < rec->type->n_fields; i++) {
         w->values[i] = rec->values[i];
-        w->set[i] = 1;
+        w->set[i] = SET_VALUE;
     }
     return writer_end(w);
 }

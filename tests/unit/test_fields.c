@@ -914,6 +914,41 @@ static void test_delimited_signed_numbers_carry_their_sign(void **state)
     CSV_BAD("type=\"integer\" sign=\"leading\"", "42", E_SIGN);
 }
 
+/* Every printable byte against every charset, from the doc's definitions. */
+static void test_every_charset_admits_exactly_its_bytes(void **state)
+{
+    static const char *const names[] = {"print", "alpha", "alnum", "upper",
+                                        "name"};
+    (void)state;
+    for (int cs = 0; cs < 5; cs++) {
+        char xml[512];
+        snprintf(
+            xml, sizeof xml,
+            "<layout name=\"c\"><file format=\"fixed\" record-length=\"1\" "
+            "line-end=\"lf\"/><record name=\"r\" max=\"unbounded\">"
+            "<field name=\"t\" start=\"1\" length=\"1\" charset=\"%s\"/>"
+            "</record></layout>",
+            names[cs]);
+        struct layout *l = tu_load(xml);
+        for (int c = 0x21; c < 0x7f; c++) {
+            bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            bool digit = c >= '0' && c <= '9';
+            bool want[] = {
+                true, alpha, alpha || digit, (c >= 'A' && c <= 'Z') || digit,
+                alpha || c == '-' || c == '\'' || c == '.' || c == ','};
+            char line[2] = {(char)c, '\n'};
+            struct tu_parse *p = tu_parse_buf(l, line, 2);
+            bool ok = p->n == 1 && p->recs[0].n_errors == 0;
+            if (ok != want[cs])
+                fail_msg("charset %s, byte '%c': %s, expected %s", names[cs], c,
+                         ok ? "accepted" : "refused",
+                         want[cs] ? "accepted" : "refused");
+            tu_parse_free(p);
+        }
+        layout_free(l);
+    }
+}
+
 static void test_minus_sign_marks_only_negatives(void **state)
 {
     const char *a = "type=\"amount\" sign=\"minus\"";
@@ -1191,6 +1226,7 @@ int main(void)
         cmocka_unit_test(test_filler_with_check_none_takes_anything_printable),
         cmocka_unit_test(test_delimited_fields_convert_like_fixed_ones),
         cmocka_unit_test(test_delimited_signed_numbers_carry_their_sign),
+        cmocka_unit_test(test_every_charset_admits_exactly_its_bytes),
         cmocka_unit_test(test_minus_sign_marks_only_negatives),
         cmocka_unit_test(test_negative_zero_is_e_sign),
         cmocka_unit_test(test_delimited_empty_field_is_blank_or_required),

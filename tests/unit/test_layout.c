@@ -1416,6 +1416,125 @@ static void test_file_level_codes_are_e_file_empty_and_after(void **state)
     assert_false(errcode_is_file_level(E_NONE));
 }
 
+/* ------------------------------------------------------------------ */
+/* hostile and impossible layouts (regressions from review)            */
+
+/* Load XML expecting refusal; returns the problems (caller releases). */
+static struct layout_problems refused(const char *xml)
+{
+    struct layout_problems p = {0};
+    struct layout *l = layout_load_buffer("x.xml", xml, strlen(xml), &p);
+    if (l != NULL) {
+        layout_free(l);
+        fail_msg("layout should be refused:\n%s", xml);
+    }
+    assert_true(p.n > 0);
+    return p;
+}
+
+static bool any_problem(const struct layout_problems *p, const char *needle)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strstr(p->items[i].message, needle) != NULL)
+            return true;
+    return false;
+}
+
+static void
+test_more_than_64_record_types_is_a_problem_not_a_crash(void **state)
+{
+    struct tu_sb b = {0};
+    (void)state;
+    tu_sb_adds(&b, "<layout name=\"many\"><file format=\"fixed\" "
+                   "record-length=\"2\" line-end=\"lf\"/>");
+    for (int i = 0; i < 70; i++) {
+        char rec[200];
+        snprintf(rec, sizeof rec,
+                 "<record name=\"r%d\"><field name=\"t\" start=\"1\" "
+                 "length=\"2\" literal=\"%02d\"/></record>",
+                 i, i);
+        tu_sb_adds(&b, rec);
+    }
+    tu_sb_adds(&b, "</layout>");
+    struct layout_problems p = refused(b.s);
+    assert_true(any_problem(&p, "more than 64 record types"));
+    layout_problems_release(&p);
+    tu_sb_free(&b);
+}
+
+static void test_thousands_of_problems_are_capped_and_fast(void **state)
+{
+    struct tu_sb b = {0};
+    (void)state;
+    tu_sb_adds(&b, "<layout name=\"dup\"><file format=\"fixed\" "
+                   "record-length=\"1\" line-end=\"lf\"/><record name=\"r\">"
+                   "<field name=\"c\" start=\"1\" length=\"1\" type=\"code\">");
+    for (int i = 0; i < 3000; i++)
+        tu_sb_adds(&b, "<code value=\"A\"/>");
+    tu_sb_adds(&b, "</field></record></layout>");
+    double t0 = tu_now();
+    struct layout_problems p = refused(b.s);
+    /* 100 kept, then one line saying how many more */
+    assert_true(p.n <= 101);
+    assert_true(any_problem(&p, "more problems not shown"));
+    assert_true(tu_now() - t0 < 5.0);
+    layout_problems_release(&p);
+    tu_sb_free(&b);
+}
+
+#define ONE_FIELD(attrs)                                                       \
+    "<layout name=\"o\"><file format=\"fixed\" record-length=\"3\" "           \
+    "line-end=\"lf\"/><record name=\"r\"><field name=\"f\" start=\"1\" "       \
+    "length=\"3\" " attrs "/></record></layout>"
+
+static void test_layouts_no_record_could_pass_are_refused(void **state)
+{
+    static const struct {
+        const char *xml, *needle;
+    } cases[] = {
+        {ONE_FIELD("type=\"amount\" point=\"explicit\" decimals=\"0\""),
+         "needs decimals 1 or 2"},
+        {ONE_FIELD("literal=\"abc\" charset=\"upper\""), "breaks its field"},
+        {ONE_FIELD("min-length=\"5\""), "min-length 5 is longer"},
+        {ONE_FIELD("default=\"ABCDEFG\""), "does not fit"},
+        {ONE_FIELD("type=\"integer\" default=\"123456\""), "does not fit"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct layout_problems p = refused(cases[i].xml);
+        if (!any_problem(&p, cases[i].needle)) {
+            tu_print_problems(&p);
+            fail_msg("case %zu: no problem saying '%s'", i, cases[i].needle);
+        }
+        layout_problems_release(&p);
+    }
+}
+
+static void test_code_ending_in_pad_can_never_match(void **state)
+{
+    (void)state;
+    struct layout_problems p = refused(
+        "<layout name=\"o\"><file format=\"fixed\" record-length=\"2\" "
+        "line-end=\"lf\"/><record name=\"r\"><field name=\"f\" start=\"1\" "
+        "length=\"2\" type=\"code\"><code value=\"A \"/></field></record>"
+        "</layout>");
+    assert_true(any_problem(&p, "can never match"));
+    layout_problems_release(&p);
+}
+
+static void test_a_total_summing_its_own_record_is_refused(void **state)
+{
+    (void)state;
+    struct layout_problems p = refused(
+        "<layout name=\"o\"><file format=\"fixed\" record-length=\"4\" "
+        "line-end=\"lf\"/><record name=\"r\"><field name=\"a\" start=\"1\" "
+        "length=\"2\" type=\"integer\"/><field name=\"s\" start=\"3\" "
+        "length=\"2\" type=\"integer\" total=\"sum\" of=\"r.a\"/></record>"
+        "</layout>");
+    assert_true(any_problem(&p, "sums its own record"));
+    layout_problems_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1459,6 +1578,12 @@ int main(void)
         cmocka_unit_test(test_entity_bomb_is_refused_quickly),
         cmocka_unit_test(test_error_code_names_round_trip),
         cmocka_unit_test(test_file_level_codes_are_e_file_empty_and_after),
+        cmocka_unit_test(
+            test_more_than_64_record_types_is_a_problem_not_a_crash),
+        cmocka_unit_test(test_thousands_of_problems_are_capped_and_fast),
+        cmocka_unit_test(test_layouts_no_record_could_pass_are_refused),
+        cmocka_unit_test(test_code_ending_in_pad_can_never_match),
+        cmocka_unit_test(test_a_total_summing_its_own_record_is_refused),
     };
 
     alarm(300); /* a hang fails the run instead of stalling it */

@@ -1800,6 +1800,157 @@ static void test_unreadable_fd_is_e_io(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* regressions from review                                             */
+
+/* Digits of a shifted SSN never reach a message in full: not in an
+ * unidentified line, not in filler. */
+static void test_ssn_digits_are_masked_in_any_message(void **state)
+{
+    struct layout *l = tu_load(HDT_XML);
+    struct tu_sb b = {0};
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f;
+
+    (void)state;
+    H(&b, "ACME");
+    tu_sb_adds(&b, "X123456789+00000100\n");  /* unknown type, SSN inside */
+    tu_sb_adds(&b, "H        123456789  \n"); /* filler holds an SSN */
+    struct tu_parse *p = tu_parse_buf(l, b.s, b.n);
+    f = open_memstream(&out, &out_len);
+    for (size_t i = 0; i < p->n; i++) {
+        struct record rec = {0};
+        rec.type = p->recs[i].type;
+        rec.line = p->recs[i].line;
+        rec.n_errors = p->recs[i].n_errors;
+        memcpy(rec.errors, p->recs[i].errors, sizeof rec.errors);
+        record_print_errors(f, "in", &rec);
+    }
+    if (p->has_ferr)
+        file_error_print(f, "in", &p->ferr);
+    fclose(f);
+    assert_non_null(strstr(out, "E_RECORD_UNKNOWN"));
+    if (strstr(out, "123456789") != NULL || strstr(out, "12345") != NULL)
+        fail_msg("an SSN shows in the messages:\n%s", out);
+    assert_non_null(strstr(out, "*****6789"));
+    free(out);
+    tu_parse_free(p);
+    tu_sb_free(&b);
+    layout_free(l);
+}
+
+/* A space-filled number written with leading zeros is not as declared. */
+static void test_space_padded_number_with_zero_fill_is_e_justify(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"s\"><file format=\"fixed\" record-length=\"6\" "
+        "line-end=\"lf\"/><record name=\"r\" max=\"unbounded\"><field "
+        "name=\"n\" start=\"1\" length=\"6\" type=\"integer\" pad=\" \" "
+        "sign=\"minus\"/></record></layout>");
+    (void)state;
+    struct tu_parse *p = tu_parse_str(l, "000012\n    12\n   -12\n  -012\n");
+    assert_int_equal(p->n, 4);
+    assert_non_null(tu_find_error(&p->recs[0], E_JUSTIFY, -2));
+    assert_int_equal(p->recs[1].n_errors, 0);
+    assert_int_equal(p->recs[1].values[0].num, 12);
+    assert_int_equal(p->recs[2].values[0].num, -12);
+    assert_non_null(tu_find_error(&p->recs[3], E_JUSTIFY, -2));
+    tu_parse_free(p);
+    layout_free(l);
+}
+
+/* A group repeated past its max is named as such. */
+static void test_too_many_groups_names_the_group(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"g\"><file format=\"fixed\" record-length=\"1\" "
+        "line-end=\"lf\"/><group name=\"pair\" min=\"1\" max=\"2\"><record "
+        "name=\"a\"><field name=\"t\" start=\"1\" length=\"1\" "
+        "literal=\"A\"/></record></group></layout>");
+    (void)state;
+    struct tu_parse *p = tu_parse_str(l, "A\nA\nA\n");
+    tu_expect_file_error(p, E_STRUCTURE, 3);
+    if (strstr(p->ferr.detail, "too many 'pair' groups (at most 2)") == NULL)
+        fail_msg("message: %s", p->ferr.detail);
+    tu_parse_free(p);
+    layout_free(l);
+}
+
+/* A total that fails only its range was still read: it is compared. */
+static void test_total_out_of_range_is_still_compared(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"t\"><file format=\"fixed\" record-length=\"3\" "
+        "line-end=\"lf\"/><record name=\"d\" min=\"0\" max=\"unbounded\">"
+        "<field name=\"t\" start=\"1\" length=\"1\" literal=\"D\"/><field "
+        "name=\"x\" start=\"2\" length=\"2\" type=\"integer\"/></record>"
+        "<record name=\"t\"><field name=\"t\" start=\"1\" length=\"1\" "
+        "literal=\"T\"/><field name=\"n\" start=\"2\" length=\"2\" "
+        "type=\"integer\" max=\"1\" total=\"count\" of=\"d\"/></record>"
+        "</layout>");
+    (void)state;
+    struct tu_parse *p = tu_parse_str(l, "D01\nD02\nT02\n");
+    /* the trailer is rejected for its range, and its count is right */
+    assert_int_equal(p->status, READER_END);
+    assert_non_null(tu_find_error(&p->recs[2], E_RANGE, -2));
+    tu_parse_free(p);
+    p = tu_parse_str(l, "D01\nD02\nT03\n");
+    tu_expect_file_error(p, E_TOTAL, 3);
+    assert_non_null(strstr(p->ferr.detail, "says 3"));
+    tu_parse_free(p);
+    layout_free(l);
+}
+
+/* An over-long line whose CR and LF arrive in different reads is one
+ * over-long record, not an encoding error; a TAB in it is one. */
+static void test_over_long_line_split_between_reads(void **state)
+{
+    struct layout *l = tu_load(HDT_XML);
+    struct tu_sb head = {0}, tail = {0};
+    (void)state;
+    H(&head, "ACME");
+    tu_sb_adds(&head, "D123456789+00000100XXXXXXXXXXXXXXXXXXXXXXXX\r");
+    tu_sb_adds(&tail, "\n");
+    D(&tail, "123456789", 100);
+    T(&tail, 2, 100); /* the long record counts; its amount was not read */
+    for (int tab = 0; tab < 2; tab++) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            if (write(fds[1], head.s, head.n) != (ssize_t)head.n)
+                _exit(1);
+            usleep(100000); /* the reader sees the CR alone first */
+            if (tab && write(fds[1], "\t", 1) != 1)
+                _exit(1);
+            if (write(fds[1], tail.s, tail.n) != (ssize_t)tail.n)
+                _exit(1);
+            _exit(0);
+        }
+        close(fds[1]);
+        struct reader *rd = reader_new(l, fds[0], "pipe");
+        struct tu_parse *p = tu_parse_reader(rd);
+        int status;
+        waitpid(pid, &status, 0);
+        if (tab) {
+            tu_expect_file_error(p, E_ENCODING, 2);
+        } else {
+            assert_int_equal(p->status, READER_END);
+            assert_int_equal(p->n, 4);
+            assert_non_null(tu_find_error(&p->recs[1], E_RECORD_LONG, -2));
+        }
+        tu_parse_free(p);
+        reader_free(rd);
+        close(fds[0]);
+    }
+    tu_sb_free(&head);
+    tu_sb_free(&tail);
+    layout_free(l);
+}
+
+/* ------------------------------------------------------------------ */
 /* hostile input                                                       */
 
 /* Mutate BUF[0..*N) in place (room for CAP bytes): a byte changed to one
@@ -2013,6 +2164,11 @@ int main(void)
         cmocka_unit_test(test_unreadable_fd_is_e_io),
         cmocka_unit_test(test_mutated_inputs_never_crash_and_keep_the_contract),
         cmocka_unit_test(test_mutated_layouts_never_crash_the_loader),
+        cmocka_unit_test(test_ssn_digits_are_masked_in_any_message),
+        cmocka_unit_test(test_space_padded_number_with_zero_fill_is_e_justify),
+        cmocka_unit_test(test_too_many_groups_names_the_group),
+        cmocka_unit_test(test_total_out_of_range_is_still_compared),
+        cmocka_unit_test(test_over_long_line_split_between_reads),
     };
 
     alarm(300);

@@ -522,6 +522,160 @@ static void test_line_ends_follow_the_layout(void **state)
 }
 
 /* sign="minus": a '-' on negatives, nothing on positives, fixed and CSV */
+/* ------------------------------------------------------------------ */
+/* regressions from review                                             */
+
+/* Write RECS (each "type:field=value;field=value", numbers with '#')
+ * through L into a string the caller frees; fails the test on an error. */
+static char *write_all(struct layout *l, const char *const *recs, size_t n)
+{
+    struct tu_mem m;
+    tu_mem_open(&m);
+    struct writer *w = writer_new(l, m.f);
+    for (size_t i = 0; i < n; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", recs[i]);
+        char *colon = strchr(buf, ':');
+        *colon = '\0';
+        assert_int_equal(writer_begin(w, buf), 0);
+        for (char *kv = colon + 1; *kv != '\0';) {
+            char *end = strchr(kv, ';');
+            if (end != NULL)
+                *end = '\0';
+            char *eq = strchr(kv, '=');
+            *eq = '\0';
+            int rc = eq[1] == '#'
+                         ? writer_set_num_by_name(w, kv, strtoll(eq + 2, 0, 10))
+                         : writer_set_text_by_name(w, kv, eq + 1);
+            assert_int_equal(rc, 0);
+            kv = end ? end + 1 : eq + strlen(eq + 1) + 1;
+        }
+        if (writer_end(w) != 0)
+            fail_msg("record %zu: %s", i, writer_error(w));
+    }
+    if (writer_finish(w) != 0)
+        fail_msg("finish: %s", writer_error(w));
+    tu_mem_flush(&m);
+    char *out = tu_xstrdup(m.buf);
+    writer_free(w);
+    tu_mem_close(&m);
+    return out;
+}
+
+/* A file trailer that sums the batch trailers' own totals. */
+static void test_sum_of_totals_is_written_from_final_values(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"ss\"><file format=\"fixed\" record-length=\"8\" "
+        "line-end=\"lf\"/><group name=\"b\" max=\"unbounded\">"
+        "<record name=\"d\" max=\"unbounded\"><field name=\"t\" start=\"1\" "
+        "length=\"1\" literal=\"D\"/><field name=\"a\" start=\"2\" "
+        "length=\"7\" type=\"amount\"/></record><record name=\"bt\"><field "
+        "name=\"t\" start=\"1\" length=\"1\" literal=\"B\"/><field "
+        "name=\"sum\" start=\"2\" length=\"7\" type=\"amount\" total=\"sum\" "
+        "of=\"d.a\"/></record></group><record name=\"ft\"><field name=\"t\" "
+        "start=\"1\" length=\"1\" literal=\"F\"/><field name=\"sum\" "
+        "start=\"2\" length=\"7\" type=\"amount\" total=\"sum\" "
+        "of=\"bt.sum\"/></record></layout>");
+    static const char *const recs[] = {"d:a=#500", "bt:", "d:a=#300",
+                                       "d:a=#200", "bt:", "ft:"};
+    (void)state;
+    char *out = write_all(l, recs, 6);
+    assert_string_equal(out, "D0000500\nB0000500\nD0000300\nD0000200\n"
+                             "B0000500\nF0001000\n");
+    struct tu_parse *p = tu_parse_str(l, out);
+    tu_expect_clean(p, 6);
+    tu_parse_free(p);
+    free(out);
+    layout_free(l);
+}
+
+/* header-row="skip": the writer writes the names the reader skips. */
+static void test_header_row_is_written_and_skipped_back(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"h\"><file format=\"delimited\" header-row=\"skip\" "
+        "line-end=\"lf\"/><record name=\"r\" max=\"unbounded\"><field "
+        "name=\"a\"/><field name=\"b\" type=\"integer\"/></record></layout>");
+    static const char *const recs[] = {"r:a=x;b=#1", "r:a=y;b=#2"};
+    (void)state;
+    char *out = write_all(l, recs, 2);
+    assert_string_equal(out, "a,b\nx,1\ny,2\n");
+    struct tu_parse *p = tu_parse_str(l, out);
+    tu_expect_clean(p, 2);
+    tu_parse_free(p);
+    free(out);
+    layout_free(l);
+}
+
+/* Filler is the writer's own: it refuses a value for it; filler read
+ * with check="none" is written back as it was, fixed and delimited. */
+static void test_filler_is_refused_as_a_value_and_kept_when_read(void **state)
+{
+    static const char *const xml[] = {
+        "<layout name=\"f\"><file format=\"delimited\" line-end=\"lf\"/>"
+        "<record name=\"r\" max=\"unbounded\"><field name=\"a\"/><field "
+        "type=\"filler\" check=\"none\"/><field name=\"c\"/></record>"
+        "</layout>",
+        "<layout name=\"f\"><file format=\"fixed\" record-length=\"9\" "
+        "line-end=\"lf\"/><record name=\"r\" max=\"unbounded\"><field "
+        "name=\"a\" start=\"1\" length=\"1\"/><field start=\"2\" "
+        "length=\"7\" type=\"filler\" check=\"none\"/><field name=\"c\" "
+        "start=\"9\" length=\"1\"/></record></layout>"};
+    static const char *const input[] = {"1,keep me,3\n", "1keep me3\n"};
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        struct layout *l = tu_load(xml[k]);
+        struct tu_mem m;
+        tu_mem_open(&m);
+        struct writer *w = writer_new(l, m.f);
+        assert_int_equal(writer_begin(w, "r"), 0);
+        assert_true(writer_set_text(w, 1, "XYZ", 3) < 0);
+        struct reader *rd =
+            reader_new_buffer(l, input[k], strlen(input[k]), "in");
+        const struct record *rec;
+        assert_int_equal(reader_next(rd, &rec), READER_RECORD);
+        assert_int_equal(writer_put_record(w, rec), 0);
+        tu_mem_flush(&m);
+        assert_string_equal(m.buf, input[k]);
+        reader_free(rd);
+        writer_free(w);
+        tu_mem_close(&m);
+        layout_free(l);
+    }
+}
+
+/* Many long texts in one record: the writer's store grows under them. */
+static void test_long_texts_survive_the_store_growing(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"g\"><file format=\"fixed\" record-length=\"3000\" "
+        "line-end=\"lf\"/><record name=\"r\"><field name=\"a\" start=\"1\" "
+        "length=\"1000\"/><field name=\"b\" start=\"1001\" length=\"1000\"/>"
+        "<field name=\"c\" start=\"2001\" length=\"1000\"/></record>"
+        "</layout>");
+    char *big = tu_xmalloc(1001);
+    (void)state;
+    struct tu_mem m;
+    tu_mem_open(&m);
+    struct writer *w = writer_new(l, m.f);
+    assert_int_equal(writer_begin(w, "r"), 0);
+    for (int f = 0; f < 3; f++) {
+        memset(big, 'A' + f, 1000);
+        assert_int_equal(writer_set_text(w, f, big, 1000), 0);
+    }
+    assert_int_equal(writer_end(w), 0);
+    tu_mem_flush(&m);
+    assert_int_equal(m.len, 3001);
+    for (int f = 0; f < 3; f++)
+        for (int i = 0; i < 1000; i++)
+            assert_int_equal(m.buf[f * 1000 + i], 'A' + f);
+    writer_free(w);
+    tu_mem_close(&m);
+    free(big);
+    layout_free(l);
+}
+
 static void test_minus_sign_is_written_only_on_negatives(void **state)
 {
     static const char *const formats[] = {
@@ -1326,6 +1480,10 @@ int main(void)
         cmocka_unit_test(
             test_csv_writer_quotes_what_needs_quoting_and_signs_amounts),
         cmocka_unit_test(test_minus_sign_is_written_only_on_negatives),
+        cmocka_unit_test(test_sum_of_totals_is_written_from_final_values),
+        cmocka_unit_test(test_header_row_is_written_and_skipped_back),
+        cmocka_unit_test(test_filler_is_refused_as_a_value_and_kept_when_read),
+        cmocka_unit_test(test_long_texts_survive_the_store_growing),
         cmocka_unit_test(test_round_trip_random_fixed_records_of_every_type),
         cmocka_unit_test(test_round_trip_random_csv_records_with_quoting),
         cmocka_unit_test(test_round_trip_random_grouped_batches),
