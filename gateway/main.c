@@ -21,8 +21,10 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"help", cmd_help, "show help for offsetgw or one of its commands"},
+    {"init", cli_init_run, "create a gateway home (registry, spool)"},
     {"layout", cli_layout_run, "check layout files, show one as a table"},
     {"parse", cli_parse_run, "run a batch file through a layout"},
+    {"partner", cli_partner_run, "add, list, disable and enable partners"},
     {NULL, NULL, NULL},
 };
 

@@ -47,6 +47,20 @@ int cli_layout_run(int argc, char **argv);
 /* offsetgw parse ... (cli_parse.c) */
 int cli_parse_run(int argc, char **argv);
 
+/* offsetgw init ..., offsetgw partner ... (cli_home.c) */
+int cli_init_run(int argc, char **argv);
+int cli_partner_run(int argc, char **argv);
+
+struct home;
+struct store;
+/* The home directory: GIVEN (from --home), else $OFFSETGW_HOME, else
+ * NULL. */
+const char *cli_home_dir(const char *given);
+/* Open the home at DIR and its registry for command CMD; an exit status
+ * (the reason printed) when that fails. */
+int cli_home_open(const char *cmd, const char *dir, struct home *h,
+                  struct store **s);
+
 /* --- dispatch (cli_util.c) ------------------------------------------------ */
 
 /* The row of TABLE called NAME, or NULL. */

@@ -1,0 +1,366 @@
+/*
+ * cli_home.c - "offsetgw init" and "offsetgw partner add|list|disable|enable".
+ *
+ * Owns the command-line side of a gateway home: creating it (folders, the
+ * registry, with --demo the demo partners) and managing partners.  Paths
+ * are home.c's, records the store's.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "offsetgw/home.h"
+#include "offsetgw/store.h"
+
+/* The demo partners of "init --demo": one of each kind. */
+static const struct {
+    const char *name;
+    enum partner_kind kind;
+    const char *program;
+    const char *agency_code;
+} demo_partners[] = {
+    {"demo-agency", PARTNER_AGENCY, "caltrecs", "DEMO1"},
+    {"demo-taxboard", PARTNER_TAXBOARD, "caltrecs", ""},
+    {"demo-treasury", PARTNER_TREASURY, "top", ""},
+    {"demo-payer", PARTNER_PAYER, "kansas", ""},
+};
+
+const char *cli_home_dir(const char *given)
+{
+    if (given != NULL)
+        return given;
+    const char *env = getenv("OFFSETGW_HOME");
+    return env != NULL && *env != '\0' ? env : NULL;
+}
+
+int cli_home_open(const char *cmd, const char *dir, struct home *h,
+                  struct store **s)
+{
+    char err[512];
+    if (dir == NULL)
+        return cli_usage_error(cmd, "--home DIR is required (or set "
+                                    "OFFSETGW_HOME)");
+    if (home_init(h, dir) < 0) {
+        cli_error(cmd, "home path too long: %s", dir);
+        return CLI_EXIT_ERROR;
+    }
+    if (access(h->db, F_OK) != 0) {
+        cli_error(cmd,
+                  "'%s' is not a gateway home (no %s): run 'offsetgw "
+                  "init --home %s' first",
+                  dir, h->db, dir);
+        return CLI_EXIT_ERROR;
+    }
+    if (home_open_store(h, s, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Add partner P to S and make its folders; an existing one is left as it
+ * is when EXISTING_OK. */
+static int add_partner(const char *cmd, const struct home *h, struct store *s,
+                       const struct store_partner *p, bool existing_ok)
+{
+    char err[512];
+    int rc = store_partner_add(s, p, NULL);
+    if (rc == -EEXIST && existing_ok)
+        rc = 0;
+    if (rc < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        return rc == -EEXIST ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
+    }
+    if (home_create_partner(h, p->name, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void init_usage(FILE *out)
+{
+    fputs("usage: offsetgw init --home DIR [--demo]\n"
+          "\n"
+          "Create a gateway home in DIR: its folders, the registry\n"
+          "(DIR/var/offsetgw.db) and the spool.  Running it again on an\n"
+          "existing home changes nothing that is there.\n"
+          "\n"
+          "options:\n"
+          "  -H, --home DIR  the home (default: $OFFSETGW_HOME)\n"
+          "  -d, --demo      also add the demo partners demo-agency\n"
+          "                  (caltrecs), demo-taxboard (caltrecs),\n"
+          "                  demo-treasury (top), demo-payer (kansas)\n"
+          "  -h, --help      show this help\n",
+          out);
+}
+
+int cli_init_run(int argc, char **argv)
+{
+    static const char cmd[] = "init";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"demo", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    bool demo = false;
+    struct home h;
+    struct store *s = NULL;
+    char err[512];
+    int c, status = CLI_EXIT_OK;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:dh", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'd':
+            demo = true;
+            break;
+        case 'h':
+            init_usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((dir = cli_home_dir(dir)) == NULL)
+        return cli_usage_error(cmd, "--home DIR is required (or set "
+                                    "OFFSETGW_HOME)");
+    if (home_init(&h, dir) < 0) {
+        cli_error(cmd, "home path too long: %s", dir);
+        return CLI_EXIT_ERROR;
+    }
+    if (home_create(&h, err, sizeof(err)) < 0 ||
+        home_open_store(&h, &s, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    for (size_t i = 0;
+         demo && i < sizeof(demo_partners) / sizeof(*demo_partners); i++) {
+        struct store_partner p = {.kind = demo_partners[i].kind,
+                                  .enabled = true};
+        snprintf(p.name, sizeof(p.name), "%s", demo_partners[i].name);
+        snprintf(p.program, sizeof(p.program), "%s", demo_partners[i].program);
+        snprintf(p.agency_code, sizeof(p.agency_code), "%s",
+                 demo_partners[i].agency_code);
+        if ((status = add_partner(cmd, &h, s, &p, true)) != CLI_EXIT_OK)
+            goto out;
+    }
+    printf("home:     %s\nregistry: %s (schema %d)\nspool:    %s\n", h.root,
+           h.db, store_schema_version(s), h.spool);
+    if (demo)
+        printf("partners: demo-agency, demo-taxboard, demo-treasury, "
+               "demo-payer\n");
+    status = cli_close_stdout(CLI_EXIT_OK);
+out:
+    store_close(s);
+    return status;
+}
+
+/* --- partner ------------------------------------------------------------ */
+
+static int cmd_add(int argc, char **argv);
+static int cmd_list(int argc, char **argv);
+static int cmd_disable(int argc, char **argv);
+static int cmd_enable(int argc, char **argv);
+
+static const struct cli_command partner_commands[] = {
+    {"add", cmd_add, "add a partner: agency, taxboard, treasury or payer"},
+    {"list", cmd_list, "list the partners"},
+    {"disable", cmd_disable, "stop a partner from logging in and sending"},
+    {"enable", cmd_enable, "let a disabled partner in again"},
+    {NULL, NULL, NULL},
+};
+
+int cli_partner_run(int argc, char **argv)
+{
+    return cli_group_run("partner", partner_commands, argc, argv);
+}
+
+static void add_usage(FILE *out)
+{
+    fputs("usage: offsetgw partner add --home DIR --kind KIND --program "
+          "PROGRAM\n"
+          "                            [--agency-code CODE] NAME\n"
+          "\n"
+          "Add partner NAME (1-32 of a-z, 0-9, - and _) and its inbox and\n"
+          "outbox.  KIND is agency, taxboard, treasury or payer; PROGRAM\n"
+          "names its program profile (caltrecs, kansas, utah, top).\n"
+          "CODE is the agency code its files carry (agencies).\n",
+          out);
+}
+
+static int cmd_add(int argc, char **argv)
+{
+    static const char cmd[] = "partner add";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"kind", required_argument, NULL, 'k'},
+        {"program", required_argument, NULL, 'p'},
+        {"agency-code", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *kind = NULL, *program = NULL, *code = "";
+    struct home h;
+    struct store *s = NULL;
+    int c, status;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:k:p:a:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'k':
+            kind = optarg;
+            break;
+        case 'p':
+            program = optarg;
+            break;
+        case 'a':
+            code = optarg;
+            break;
+        case 'h':
+            add_usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error(cmd, "give one partner NAME");
+    const char *name = argv[optind];
+    if (kind == NULL || partner_kind_from_name(kind) < 0)
+        return cli_usage_error(cmd, "--kind is agency, taxboard, treasury "
+                                    "or payer");
+    if (program == NULL || !home_partner_name_ok(program))
+        return cli_usage_error(cmd, "--program names a program profile");
+    if (!home_partner_name_ok(name))
+        return cli_usage_error(cmd,
+                               "'%s' cannot be a partner name: use 1-32 "
+                               "of a-z, 0-9, - and _",
+                               name);
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        return status;
+    struct store_partner p = {
+        .kind = (enum partner_kind)partner_kind_from_name(kind),
+        .enabled = true};
+    snprintf(p.name, sizeof(p.name), "%s", name);
+    snprintf(p.program, sizeof(p.program), "%s", program);
+    snprintf(p.agency_code, sizeof(p.agency_code), "%s", code);
+    status = add_partner(cmd, &h, s, &p, false);
+    if (status == CLI_EXIT_OK)
+        printf("partner %s added (%s, %s)\n", name, kind, program);
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int print_partner(const struct store_partner *p, void *ctx)
+{
+    (void)ctx;
+    printf("%-24s %-9s %-9s %-10s %s\n", p->name, partner_kind_name(p->kind),
+           p->program, p->agency_code[0] ? p->agency_code : "-",
+           p->enabled ? "enabled" : "disabled");
+    return 0;
+}
+
+/* Parse the common "--home DIR [NAME]" of list/disable/enable.  *NAME is
+ * NULL when WANT_NAME is false. */
+static int home_and_name(const char *cmd, int argc, char **argv, bool want_name,
+                         const char **dir, const char **name)
+{
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *dir = NULL;
+    *name = NULL;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            *dir = optarg;
+            break;
+        case 'h':
+            printf("usage: offsetgw %s --home DIR%s\n", cmd,
+                   want_name ? " NAME" : "");
+            return -1;
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (want_name && optind + 1 == argc)
+        *name = argv[optind];
+    else if (want_name || optind != argc)
+        return cli_usage_error(cmd, want_name ? "give one partner NAME"
+                                              : "unexpected argument");
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    static const char cmd[] = "partner list";
+    const char *dir, *name;
+    struct home h;
+    struct store *s = NULL;
+    int status = home_and_name(cmd, argc, argv, false, &dir, &name);
+    if (status != 0)
+        return status < 0 ? cli_close_stdout(CLI_EXIT_OK) : status;
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        return status;
+    printf("%-24s %-9s %-9s %-10s %s\n", "name", "kind", "program", "code",
+           "state");
+    if (store_partner_each(s, print_partner, NULL) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int set_enabled(const char *cmd, int argc, char **argv, bool enabled)
+{
+    const char *dir, *name;
+    struct home h;
+    struct store *s = NULL;
+    int status = home_and_name(cmd, argc, argv, true, &dir, &name);
+    if (status != 0)
+        return status < 0 ? cli_close_stdout(CLI_EXIT_OK) : status;
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        return status;
+    int rc = store_partner_set_enabled(s, name, enabled);
+    if (rc < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = rc == -ENOENT ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
+    } else {
+        printf("partner %s %s\n", name, enabled ? "enabled" : "disabled");
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int cmd_disable(int argc, char **argv)
+{
+    return set_enabled("partner disable", argc, argv, false);
+}
+
+static int cmd_enable(int argc, char **argv)
+{
+    return set_enabled("partner enable", argc, argv, true);
+}

@@ -1,0 +1,165 @@
+/*
+ * schema.c - the registry's schema and its migrations.
+ *
+ * Owns the SQL that creates and upgrades the database.  Each migration
+ * takes the schema from version N-1 to N (PRAGMA user_version) inside one
+ * transaction; a database newer than this build is refused.  The
+ * registry's invariants that must hold whatever the code does are
+ * triggers here: a debt is never deleted, history is append-only.
+ */
+#include <stdio.h>
+
+#include "storeInt.h"
+
+static const char *const migrations[] = {
+    /* 1: the first registry */
+    "CREATE TABLE partners ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL"
+    "    CHECK (kind IN ('agency','taxboard','treasury','payer')),"
+    "  program TEXT NOT NULL,"
+    "  agency_code TEXT NOT NULL DEFAULT '',"
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+    ");"
+    "CREATE TABLE files ("
+    "  id INTEGER PRIMARY KEY,"
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  name TEXT NOT NULL,"
+    "  outbound INTEGER NOT NULL CHECK (outbound IN (0, 1)),"
+    "  exchange TEXT NOT NULL,"
+    "  layout TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('received','accepted',"
+    "    'partial','rejected','duplicate','sent')),"
+    "  records INTEGER NOT NULL DEFAULT 0,"
+    "  accepted INTEGER NOT NULL DEFAULT 0,"
+    "  rejected INTEGER NOT NULL DEFAULT 0,"
+    "  amount_cents INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  duplicate_of INTEGER REFERENCES files(id),"
+    "  received_at TEXT NOT NULL"
+    "    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  finished_at TEXT"
+    ");"
+    "CREATE INDEX files_sha ON files(partner_id, sha256);"
+    "CREATE TABLE debtors ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tin_type TEXT NOT NULL CHECK (tin_type IN ('S','E')),"
+    "  tin TEXT NOT NULL CHECK (length(tin) = 9),"
+    "  UNIQUE (tin_type, tin)"
+    ");"
+    "CREATE TABLE debtor_names ("
+    "  id INTEGER PRIMARY KEY,"
+    "  debtor_id INTEGER NOT NULL REFERENCES debtors(id),"
+    "  last_name TEXT NOT NULL,"
+    "  first_name TEXT NOT NULL DEFAULT '',"
+    "  middle TEXT NOT NULL DEFAULT '',"
+    "  suffix TEXT NOT NULL DEFAULT '',"
+    "  name_control TEXT NOT NULL,"
+    "  file_id INTEGER REFERENCES files(id),"
+    "  seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+    ");"
+    "CREATE INDEX debtor_names_debtor ON debtor_names(debtor_id, id);"
+    "CREATE TABLE debts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  account TEXT NOT NULL,"
+    "  debtor_id INTEGER NOT NULL REFERENCES debtors(id),"
+    "  debt_type TEXT NOT NULL,"
+    "  original_cents INTEGER NOT NULL CHECK (original_cents >= 0),"
+    "  balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0),"
+    "  fees_cents INTEGER NOT NULL DEFAULT 0 CHECK (fees_cents >= 0),"
+    "  status TEXT NOT NULL"
+    "    CHECK (status IN ('P','E','D','N','S','C','X')),"
+    "  delinquency_date INTEGER NOT NULL DEFAULT 0,"
+    "  notice_date INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (partner_id, account)"
+    ");"
+    "CREATE INDEX debts_debtor ON debts(debtor_id);"
+    "CREATE TABLE debt_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  debt_id INTEGER NOT NULL REFERENCES debts(id),"
+    "  change TEXT NOT NULL,"
+    "  old_balance INTEGER NOT NULL,"
+    "  new_balance INTEGER NOT NULL,"
+    "  old_status TEXT NOT NULL,"
+    "  new_status TEXT NOT NULL,"
+    "  file_id INTEGER REFERENCES files(id),"
+    "  line INTEGER NOT NULL DEFAULT 0,"
+    "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+    ");"
+    "CREATE INDEX debt_history_debt ON debt_history(debt_id, id);"
+    "CREATE TABLE cycles ("
+    "  id INTEGER PRIMARY KEY,"
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  file_id INTEGER REFERENCES files(id),"
+    "  high_water INTEGER NOT NULL,"
+    "  records INTEGER NOT NULL,"
+    "  amount_cents INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    "    DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+    ");"
+    "CREATE INDEX cycles_partner ON cycles(partner_id, id);"
+    /* the invariants no code may break */
+    "CREATE TRIGGER debts_never_deleted BEFORE DELETE ON debts"
+    " BEGIN SELECT RAISE(ABORT, 'a debt is never deleted: zero it'); END;"
+    "CREATE TRIGGER history_no_update BEFORE UPDATE ON debt_history"
+    " BEGIN SELECT RAISE(ABORT, 'debt history is append-only'); END;"
+    "CREATE TRIGGER history_no_delete BEFORE DELETE ON debt_history"
+    " BEGIN SELECT RAISE(ABORT, 'debt history is append-only'); END;"
+    "CREATE TRIGGER debtors_never_deleted BEFORE DELETE ON debtors"
+    " BEGIN SELECT RAISE(ABORT, 'a debtor is never deleted'); END;",
+};
+
+#define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int user_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    else
+        rc = SQLITE_ERROR;
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int schema_migrate(sqlite3 *db, char *err, size_t err_size)
+{
+    int version = 0;
+    if (user_version(db, &version) < 0) {
+        snprintf(err, err_size, "cannot read the schema version: %s",
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    if (version > N_MIGRATIONS) {
+        snprintf(err, err_size,
+                 "the database has schema version %d, this offsetgw knows "
+                 "up to %d: upgrade offsetgw",
+                 version, N_MIGRATIONS);
+        return -1;
+    }
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        char *msg = NULL;
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
+                SQLITE_OK ||
+            sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, err_size, "migration to schema %d failed: %s", v + 1,
+                     msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,895 @@
+/*
+ * store.c - the registry's operations.
+ *
+ * Owns opening the database (WAL, foreign keys, busy timeout, migration),
+ * transactions, and one prepared statement per operation, kept for the
+ * life of the store.  No SQL text is ever built from input: every value
+ * is bound.  Schema and migrations are in schema.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storeInt.h"
+
+enum stmt_id {
+    S_PARTNER_ADD,
+    S_PARTNER_GET,
+    S_PARTNER_GET_ID,
+    S_PARTNER_ENABLE,
+    S_PARTNER_EACH,
+    S_FILE_FIND_SHA,
+    S_FILE_ADD,
+    S_FILE_FINISH,
+    S_FILE_GET,
+    S_DEBTOR_FIND,
+    S_DEBTOR_ADD,
+    S_DEBTOR_NAME_NEWEST,
+    S_DEBTOR_NAME_ADD,
+    S_DEBT_GET,
+    S_DEBT_GET_ID,
+    S_DEBT_ADD,
+    S_DEBT_SET_BALANCE,
+    S_DEBT_SET_STATUS,
+    S_HISTORY_ADD,
+    S_CHANGES_SINCE,
+    S_DEBT_HISTORY,
+    S_CYCLE_LAST,
+    S_CYCLE_ADD,
+    S_COUNT_DEBTS,
+    S_COUNT_HISTORY,
+    S_COUNT_DEBTORS,
+    S_COUNT_FILES,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_COUNT_
+};
+
+#define DEBT_COLUMNS                                                           \
+    "id, partner_id, account, debtor_id, debt_type, original_cents, "          \
+    "balance_cents, fees_cents, status, delinquency_date, notice_date"
+#define FILE_COLUMNS                                                           \
+    "id, partner_id, sha256, name, outbound, exchange, layout, status, "       \
+    "records, accepted, rejected, amount_cents, error, "                       \
+    "coalesce(duplicate_of, 0)"
+#define CHANGE_COLUMNS                                                         \
+    "h.id, h.debt_id, h.change, h.old_balance, h.new_balance, h.old_status, "  \
+    "h.new_status, coalesce(h.file_id, 0), h.line"
+
+static const char *const sql[S_COUNT_] = {
+    [S_PARTNER_ADD] = "INSERT INTO partners (name, kind, program, agency_code,"
+                      " enabled) VALUES (?, ?, ?, ?, ?)",
+    [S_PARTNER_GET] = "SELECT id, name, kind, program, agency_code, enabled"
+                      " FROM partners WHERE name = ?",
+    [S_PARTNER_GET_ID] = "SELECT id, name, kind, program, agency_code, enabled"
+                         " FROM partners WHERE id = ?",
+    [S_PARTNER_ENABLE] = "UPDATE partners SET enabled = ? WHERE name = ?",
+    [S_PARTNER_EACH] = "SELECT id, name, kind, program, agency_code, enabled"
+                       " FROM partners ORDER BY name",
+    [S_FILE_FIND_SHA] = "SELECT " FILE_COLUMNS " FROM files"
+                        " WHERE partner_id = ? AND sha256 = ? AND outbound = 0"
+                        " AND status IN ('accepted','partial','rejected')"
+                        " ORDER BY id LIMIT 1",
+    [S_FILE_ADD] = "INSERT INTO files (partner_id, sha256, name, outbound,"
+                   " exchange, layout, status, records, accepted, rejected,"
+                   " amount_cents, error, duplicate_of)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))",
+    [S_FILE_FINISH] = "UPDATE files SET status = ?, records = ?, accepted = ?,"
+                      " rejected = ?, amount_cents = ?, error = ?,"
+                      " finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                      " WHERE id = ?",
+    [S_FILE_GET] = "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
+    [S_DEBTOR_FIND] = "SELECT id FROM debtors WHERE tin_type = ? AND tin = ?",
+    [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin) VALUES (?, ?)",
+    [S_DEBTOR_NAME_NEWEST] = "SELECT last_name, first_name, middle, suffix,"
+                             " name_control FROM debtor_names"
+                             " WHERE debtor_id = ? ORDER BY id DESC LIMIT 1",
+    [S_DEBTOR_NAME_ADD] = "INSERT INTO debtor_names (debtor_id, last_name,"
+                          " first_name, middle, suffix, name_control, file_id)"
+                          " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0))",
+    [S_DEBT_GET] = "SELECT " DEBT_COLUMNS " FROM debts"
+                   " WHERE partner_id = ? AND account = ?",
+    [S_DEBT_GET_ID] = "SELECT " DEBT_COLUMNS " FROM debts WHERE id = ?",
+    [S_DEBT_ADD] = "INSERT INTO debts (partner_id, account, debtor_id,"
+                   " debt_type, original_cents, balance_cents, fees_cents,"
+                   " status, delinquency_date, notice_date)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [S_DEBT_SET_BALANCE] = "UPDATE debts SET balance_cents = ?, fees_cents = ?,"
+                           " status = ? WHERE id = ?",
+    [S_DEBT_SET_STATUS] = "UPDATE debts SET status = ? WHERE id = ?",
+    [S_HISTORY_ADD] = "INSERT INTO debt_history (debt_id, change, old_balance,"
+                      " new_balance, old_status, new_status, file_id, line)"
+                      " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
+    [S_CHANGES_SINCE] = "SELECT " CHANGE_COLUMNS " FROM debt_history h"
+                        " JOIN debts d ON d.id = h.debt_id"
+                        " JOIN partners p ON p.id = d.partner_id"
+                        " WHERE h.id > ? AND p.program = ? ORDER BY h.id",
+    [S_DEBT_HISTORY] = "SELECT " CHANGE_COLUMNS " FROM debt_history h"
+                       " WHERE h.debt_id = ? ORDER BY h.id",
+    [S_CYCLE_LAST] = "SELECT id, partner_id, coalesce(file_id, 0), high_water,"
+                     " records, amount_cents FROM cycles"
+                     " WHERE partner_id = ? ORDER BY id DESC LIMIT 1",
+    [S_CYCLE_ADD] = "INSERT INTO cycles (partner_id, file_id, high_water,"
+                    " records, amount_cents) VALUES (?, nullif(?, 0), ?, ?, ?)",
+    [S_COUNT_DEBTS] = "SELECT count(*) FROM debts",
+    [S_COUNT_HISTORY] = "SELECT count(*) FROM debt_history",
+    [S_COUNT_DEBTORS] = "SELECT count(*) FROM debtors",
+    [S_COUNT_FILES] = "SELECT count(*) FROM files",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT_];
+    bool in_tx;
+    char err[256];
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct store *s, int code,
+                                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Map sqlite's answer RC (an extended code) to ours, keeping its
+ * message. */
+static int db_fail(struct store *s, int rc, const char *what)
+{
+    int code = -EIO;
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        code =
+            rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY
+                ? -EEXIST
+                : -EINVAL;
+        break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = -EBUSY;
+        break;
+    }
+    return fail(s, code, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* The prepared statement ID, reset and unbound; NULL on failure. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+    if (s->stmt[id] == NULL) {
+        if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                               &s->stmt[id], NULL) != SQLITE_OK) {
+            fail(s, -EIO, "prepare: %s", sqlite3_errmsg(s->db));
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(s->stmt[id]);
+        sqlite3_clear_bindings(s->stmt[id]);
+    }
+    return s->stmt[id];
+}
+
+/* Step a statement that returns no row. */
+static int run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) {
+        int code = db_fail(s, rc, what);
+        sqlite3_reset(st);
+        return code;
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+    sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_TRANSIENT);
+}
+
+/* --- open, close, transactions ----------------------------------------- */
+
+int store_open(const char *path, struct store **out, char *err, size_t err_size)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    char *msg = NULL;
+    *out = NULL;
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = sqlite3_open_v2(
+        path, &s->db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* journal_mode answers a row: read it to know WAL took */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW ||
+        strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+        snprintf(err, err_size, "%s: cannot use WAL mode: %s", path,
+                 sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(s->db,
+                     "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+                     " PRAGMA quick_check(1)",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path,
+                 msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    if (schema_migrate(s->db, err, err_size) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return -EIO;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < S_COUNT_; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *store_error(const struct store *s)
+{
+    return s->err;
+}
+
+int store_schema_version(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int store_begin(struct store *s)
+{
+    if (s->in_tx)
+        return fail(s, -EINVAL, "a transaction is already open");
+    sqlite3_stmt *st = stmt(s, S_BEGIN);
+    if (st == NULL)
+        return -EIO;
+    int rc = run(s, st, "begin");
+    if (rc == 0)
+        s->in_tx = true;
+    return rc;
+}
+
+int store_commit(struct store *s)
+{
+    if (!s->in_tx)
+        return fail(s, -EINVAL, "no transaction is open");
+    sqlite3_stmt *st = stmt(s, S_COMMIT);
+    if (st == NULL)
+        return -EIO;
+    int rc = run(s, st, "commit");
+    if (rc == 0)
+        s->in_tx = false;
+    return rc;
+}
+
+int store_rollback(struct store *s)
+{
+    if (!s->in_tx)
+        return fail(s, -EINVAL, "no transaction is open");
+    s->in_tx = false;
+    /* a failed statement may have ended the transaction already */
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    sqlite3_stmt *st = stmt(s, S_ROLLBACK);
+    return st == NULL ? -EIO : run(s, st, "rollback");
+}
+
+/* --- partners ----------------------------------------------------------- */
+
+static const char *const kind_names[] = {"agency", "taxboard", "treasury",
+                                         "payer"};
+
+int partner_kind_from_name(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(kind_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *partner_kind_name(enum partner_kind kind)
+{
+    return (unsigned)kind < 4 ? kind_names[kind] : NULL;
+}
+
+int store_partner_add(struct store *s, const struct store_partner *p,
+                      int64_t *id)
+{
+    if (partner_kind_name(p->kind) == NULL || p->name[0] == '\0')
+        return fail(s, -EINVAL, "a partner needs a name and a known kind");
+    sqlite3_stmt *st = stmt(s, S_PARTNER_ADD);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, p->name);
+    bind_text(st, 2, partner_kind_name(p->kind));
+    bind_text(st, 3, p->program);
+    bind_text(st, 4, p->agency_code);
+    sqlite3_bind_int(st, 5, p->enabled ? 1 : 0);
+    int rc = run(s, st, "add partner");
+    if (rc == -EEXIST)
+        return fail(s, rc, "partner '%s' exists already", p->name);
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_partner(sqlite3_stmt *st, struct store_partner *p)
+{
+    char kind[16];
+    memset(p, 0, sizeof(*p));
+    p->id = sqlite3_column_int64(st, 0);
+    copy_text(p->name, sizeof(p->name), st, 1);
+    copy_text(kind, sizeof(kind), st, 2);
+    p->kind = (enum partner_kind)partner_kind_from_name(kind);
+    copy_text(p->program, sizeof(p->program), st, 3);
+    copy_text(p->agency_code, sizeof(p->agency_code), st, 4);
+    p->enabled = sqlite3_column_int(st, 5) != 0;
+}
+
+/* Step ST for one row read by READ into OUT; -ENOENT when none. */
+static int one_row(struct store *s, sqlite3_stmt *st, void *out,
+                   void (*read)(sqlite3_stmt *, void *), const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read(st, out);
+        sqlite3_reset(st);
+        return 0;
+    }
+    int code = rc == SQLITE_DONE ? fail(s, -ENOENT, "%s: not found", what)
+                                 : db_fail(s, rc, what);
+    sqlite3_reset(st);
+    return code;
+}
+
+static void read_partner_v(sqlite3_stmt *st, void *out)
+{
+    read_partner(st, out);
+}
+
+int store_partner_get(struct store *s, const char *name,
+                      struct store_partner *out)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_GET);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, name);
+    return one_row(s, st, out, read_partner_v, "partner");
+}
+
+int store_partner_get_id(struct store *s, int64_t id, struct store_partner *out)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_GET_ID);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(s, st, out, read_partner_v, "partner");
+}
+
+int store_partner_set_enabled(struct store *s, const char *name, bool enabled)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_ENABLE);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int(st, 1, enabled ? 1 : 0);
+    bind_text(st, 2, name);
+    int rc = run(s, st, "enable partner");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return fail(s, -ENOENT, "no partner '%s'", name);
+    return rc;
+}
+
+int store_partner_each(struct store *s,
+                       int (*fn)(const struct store_partner *p, void *ctx),
+                       void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_EACH);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_partner p;
+        read_partner(st, &p);
+        stop = fn(&p, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "list partners");
+    sqlite3_reset(st);
+    return code;
+}
+
+/* --- files -------------------------------------------------------------- */
+
+static const char *const status_names[] = {"received", "accepted",  "partial",
+                                           "rejected", "duplicate", "sent"};
+
+const char *file_status_name(enum file_status status)
+{
+    return (unsigned)status < 6 ? status_names[status] : "unknown";
+}
+
+static enum file_status file_status_from(const char *name)
+{
+    for (int i = 0; i < 6; i++)
+        if (strcmp(status_names[i], name) == 0)
+            return (enum file_status)i;
+    return FILE_RECEIVED;
+}
+
+static void read_file(sqlite3_stmt *st, void *out)
+{
+    struct store_file *f = out;
+    char status[16];
+    memset(f, 0, sizeof(*f));
+    f->id = sqlite3_column_int64(st, 0);
+    f->partner_id = sqlite3_column_int64(st, 1);
+    copy_text(f->sha256, sizeof(f->sha256), st, 2);
+    copy_text(f->name, sizeof(f->name), st, 3);
+    f->outbound = sqlite3_column_int(st, 4) != 0;
+    copy_text(f->exchange, sizeof(f->exchange), st, 5);
+    copy_text(f->layout, sizeof(f->layout), st, 6);
+    copy_text(status, sizeof(status), st, 7);
+    f->status = file_status_from(status);
+    f->records = sqlite3_column_int64(st, 8);
+    f->accepted = sqlite3_column_int64(st, 9);
+    f->rejected = sqlite3_column_int64(st, 10);
+    f->amount_cents = sqlite3_column_int64(st, 11);
+    copy_text(f->error, sizeof(f->error), st, 12);
+    f->duplicate_of = sqlite3_column_int64(st, 13);
+}
+
+int store_file_find_sha(struct store *s, int64_t partner_id, const char *sha256,
+                        struct store_file *out)
+{
+    sqlite3_stmt *st = stmt(s, S_FILE_FIND_SHA);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, sha256);
+    return one_row(s, st, out, read_file, "file");
+}
+
+int store_file_add(struct store *s, const struct store_file *f, int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_FILE_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, f->partner_id);
+    bind_text(st, 2, f->sha256);
+    bind_text(st, 3, f->name);
+    sqlite3_bind_int(st, 4, f->outbound ? 1 : 0);
+    bind_text(st, 5, f->exchange);
+    bind_text(st, 6, f->layout);
+    bind_text(st, 7, file_status_name(f->status));
+    sqlite3_bind_int64(st, 8, f->records);
+    sqlite3_bind_int64(st, 9, f->accepted);
+    sqlite3_bind_int64(st, 10, f->rejected);
+    sqlite3_bind_int64(st, 11, f->amount_cents);
+    bind_text(st, 12, f->error);
+    sqlite3_bind_int64(st, 13, f->duplicate_of);
+    int rc = run(s, st, "add file");
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_file_finish(struct store *s, const struct store_file *f)
+{
+    sqlite3_stmt *st = stmt(s, S_FILE_FINISH);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, file_status_name(f->status));
+    sqlite3_bind_int64(st, 2, f->records);
+    sqlite3_bind_int64(st, 3, f->accepted);
+    sqlite3_bind_int64(st, 4, f->rejected);
+    sqlite3_bind_int64(st, 5, f->amount_cents);
+    bind_text(st, 6, f->error);
+    sqlite3_bind_int64(st, 7, f->id);
+    int rc = run(s, st, "finish file");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return fail(s, -ENOENT, "no file %lld", (long long)f->id);
+    return rc;
+}
+
+int store_file_get(struct store *s, int64_t id, struct store_file *out)
+{
+    sqlite3_stmt *st = stmt(s, S_FILE_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(s, st, out, read_file, "file");
+}
+
+/* --- debtors ------------------------------------------------------------ */
+
+static void read_name(sqlite3_stmt *st, void *out)
+{
+    struct store_name *n = out;
+    memset(n, 0, sizeof(*n));
+    copy_text(n->last, sizeof(n->last), st, 0);
+    copy_text(n->first, sizeof(n->first), st, 1);
+    copy_text(n->middle, sizeof(n->middle), st, 2);
+    copy_text(n->suffix, sizeof(n->suffix), st, 3);
+    copy_text(n->name_control, sizeof(n->name_control), st, 4);
+}
+
+int store_debtor_name(struct store *s, int64_t debtor_id,
+                      struct store_name *out)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBTOR_NAME_NEWEST);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debtor_id);
+    return one_row(s, st, out, read_name, "debtor name");
+}
+
+static bool same_name(const struct store_name *a, const struct store_name *b)
+{
+    return strcmp(a->last, b->last) == 0 && strcmp(a->first, b->first) == 0 &&
+           strcmp(a->middle, b->middle) == 0 &&
+           strcmp(a->suffix, b->suffix) == 0 &&
+           strcmp(a->name_control, b->name_control) == 0;
+}
+
+static void read_id(sqlite3_stmt *st, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
+int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
+                        const struct store_name *name, int64_t file_id,
+                        int64_t *debtor_id)
+{
+    char type[2] = {tin_type, '\0'};
+    int64_t id = 0;
+    int rc;
+    if ((tin_type != 'S' && tin_type != 'E') || tin == NULL || strlen(tin) != 9)
+        return fail(s, -EINVAL, "a debtor needs a type S or E and 9 digits");
+    sqlite3_stmt *st = stmt(s, S_DEBTOR_FIND);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, type);
+    bind_text(st, 2, tin);
+    rc = one_row(s, st, &id, read_id, "debtor");
+    if (rc == -ENOENT) {
+        if ((st = stmt(s, S_DEBTOR_ADD)) == NULL)
+            return -EIO;
+        bind_text(st, 1, type);
+        bind_text(st, 2, tin);
+        if ((rc = run(s, st, "add debtor")) < 0)
+            return rc;
+        id = sqlite3_last_insert_rowid(s->db);
+    } else if (rc < 0) {
+        return rc;
+    }
+    if (name != NULL) {
+        struct store_name newest;
+        rc = store_debtor_name(s, id, &newest);
+        if (rc < 0 && rc != -ENOENT)
+            return rc;
+        if (rc == -ENOENT || !same_name(&newest, name)) {
+            if ((st = stmt(s, S_DEBTOR_NAME_ADD)) == NULL)
+                return -EIO;
+            sqlite3_bind_int64(st, 1, id);
+            bind_text(st, 2, name->last);
+            bind_text(st, 3, name->first);
+            bind_text(st, 4, name->middle);
+            bind_text(st, 5, name->suffix);
+            bind_text(st, 6, name->name_control);
+            sqlite3_bind_int64(st, 7, file_id);
+            if ((rc = run(s, st, "add debtor name")) < 0)
+                return rc;
+        }
+    }
+    if (debtor_id != NULL)
+        *debtor_id = id;
+    return 0;
+}
+
+/* --- debts -------------------------------------------------------------- */
+
+static void read_debt(sqlite3_stmt *st, void *out)
+{
+    struct store_debt *d = out;
+    char status[4];
+    memset(d, 0, sizeof(*d));
+    d->id = sqlite3_column_int64(st, 0);
+    d->partner_id = sqlite3_column_int64(st, 1);
+    copy_text(d->account, sizeof(d->account), st, 2);
+    d->debtor_id = sqlite3_column_int64(st, 3);
+    copy_text(d->debt_type, sizeof(d->debt_type), st, 4);
+    d->original_cents = sqlite3_column_int64(st, 5);
+    d->balance_cents = sqlite3_column_int64(st, 6);
+    d->fees_cents = sqlite3_column_int64(st, 7);
+    copy_text(status, sizeof(status), st, 8);
+    d->status = (enum debt_status)status[0];
+    d->delinquency_date = sqlite3_column_int(st, 9);
+    d->notice_date = sqlite3_column_int(st, 10);
+}
+
+int store_debt_get(struct store *s, int64_t partner_id, const char *account,
+                   struct store_debt *out)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBT_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, account);
+    return one_row(s, st, out, read_debt, "debt");
+}
+
+int store_debt_get_id(struct store *s, int64_t id, struct store_debt *out)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBT_GET_ID);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(s, st, out, read_debt, "debt");
+}
+
+static int add_history(struct store *s, int64_t debt_id, const char *change,
+                       int64_t old_balance, int64_t new_balance,
+                       char old_status, char new_status,
+                       const struct store_source *src)
+{
+    char os[2] = {old_status, '\0'}, ns[2] = {new_status, '\0'};
+    sqlite3_stmt *st = stmt(s, S_HISTORY_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debt_id);
+    bind_text(st, 2, change);
+    sqlite3_bind_int64(st, 3, old_balance);
+    sqlite3_bind_int64(st, 4, new_balance);
+    bind_text(st, 5, os);
+    bind_text(st, 6, ns);
+    sqlite3_bind_int64(st, 7, src ? src->file_id : 0);
+    sqlite3_bind_int64(st, 8, src ? src->line : 0);
+    return run(s, st, "add history");
+}
+
+static bool status_valid(int status)
+{
+    return status != 0 && strchr("PEDNSCX", status) != NULL;
+}
+
+int store_debt_add(struct store *s, const struct store_debt *d,
+                   const struct store_source *src, int64_t *id)
+{
+    char status[2] = {(char)d->status, '\0'};
+    if (d->balance_cents < 0 || d->original_cents < 0 || d->fees_cents < 0 ||
+        !status_valid(d->status))
+        return fail(s, -EINVAL, "debt '%s': negative amount or bad status",
+                    d->account);
+    sqlite3_stmt *st = stmt(s, S_DEBT_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, d->partner_id);
+    bind_text(st, 2, d->account);
+    sqlite3_bind_int64(st, 3, d->debtor_id);
+    bind_text(st, 4, d->debt_type);
+    sqlite3_bind_int64(st, 5, d->original_cents);
+    sqlite3_bind_int64(st, 6, d->balance_cents);
+    sqlite3_bind_int64(st, 7, d->fees_cents);
+    bind_text(st, 8, status);
+    sqlite3_bind_int(st, 9, d->delinquency_date);
+    sqlite3_bind_int(st, 10, d->notice_date);
+    int rc = run(s, st, "add debt");
+    if (rc == -EEXIST)
+        return fail(s, rc, "debt '%s' exists already", d->account);
+    if (rc < 0)
+        return rc;
+    int64_t new_id = sqlite3_last_insert_rowid(s->db);
+    rc = add_history(s, new_id, "add", 0, d->balance_cents, (char)d->status,
+                     (char)d->status, src);
+    if (rc == 0 && id != NULL)
+        *id = new_id;
+    return rc;
+}
+
+int store_debt_set_balance(struct store *s, int64_t debt_id,
+                           int64_t balance_cents, int64_t fees_cents,
+                           const char *change, const struct store_source *src)
+{
+    struct store_debt d;
+    int rc;
+    if (balance_cents < 0 || fees_cents < 0)
+        return fail(s, -EINVAL, "a balance is never negative");
+    if ((rc = store_debt_get_id(s, debt_id, &d)) < 0)
+        return rc;
+    char status = balance_cents == 0 ? DEBT_X : (char)d.status;
+    if (status == DEBT_X && balance_cents > 0)
+        status = DEBT_P; /* a closed debt raised again starts over */
+    char status_text[2] = {status, '\0'};
+    sqlite3_stmt *st = stmt(s, S_DEBT_SET_BALANCE);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, balance_cents);
+    sqlite3_bind_int64(st, 2, fees_cents);
+    bind_text(st, 3, status_text);
+    sqlite3_bind_int64(st, 4, debt_id);
+    if ((rc = run(s, st, "set balance")) < 0)
+        return rc;
+    return add_history(s, debt_id, change, d.balance_cents, balance_cents,
+                       (char)d.status, status, src);
+}
+
+int store_debt_set_status(struct store *s, int64_t debt_id,
+                          enum debt_status status,
+                          const struct store_source *src)
+{
+    struct store_debt d;
+    int rc;
+    if (!status_valid(status))
+        return fail(s, -EINVAL, "unknown debt status");
+    if ((rc = store_debt_get_id(s, debt_id, &d)) < 0)
+        return rc;
+    char status_text[2] = {(char)status, '\0'};
+    sqlite3_stmt *st = stmt(s, S_DEBT_SET_STATUS);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, status_text);
+    sqlite3_bind_int64(st, 2, debt_id);
+    if ((rc = run(s, st, "set status")) < 0)
+        return rc;
+    return add_history(s, debt_id, "status", d.balance_cents, d.balance_cents,
+                       (char)d.status, (char)status, src);
+}
+
+/* --- history and cycles ------------------------------------------------- */
+
+static void read_change(sqlite3_stmt *st, struct store_change *c)
+{
+    char os[4], ns[4];
+    memset(c, 0, sizeof(*c));
+    c->id = sqlite3_column_int64(st, 0);
+    c->debt_id = sqlite3_column_int64(st, 1);
+    copy_text(c->change, sizeof(c->change), st, 2);
+    c->old_balance = sqlite3_column_int64(st, 3);
+    c->new_balance = sqlite3_column_int64(st, 4);
+    copy_text(os, sizeof(os), st, 5);
+    copy_text(ns, sizeof(ns), st, 6);
+    c->old_status = os[0];
+    c->new_status = ns[0];
+    c->file_id = sqlite3_column_int64(st, 7);
+    c->line = sqlite3_column_int64(st, 8);
+}
+
+static int each_change(struct store *s, sqlite3_stmt *st,
+                       int (*fn)(const struct store_change *c, void *ctx),
+                       void *ctx)
+{
+    int rc, stop = 0;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_change c;
+        read_change(st, &c);
+        stop = fn(&c, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "read history");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_changes_since(struct store *s, const char *program, int64_t after,
+                        int (*fn)(const struct store_change *c, void *ctx),
+                        void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_CHANGES_SINCE);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, after);
+    bind_text(st, 2, program);
+    return each_change(s, st, fn, ctx);
+}
+
+int store_debt_history(struct store *s, int64_t debt_id,
+                       int (*fn)(const struct store_change *c, void *ctx),
+                       void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBT_HISTORY);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debt_id);
+    return each_change(s, st, fn, ctx);
+}
+
+static void read_cycle(sqlite3_stmt *st, void *out)
+{
+    struct store_cycle *c = out;
+    c->id = sqlite3_column_int64(st, 0);
+    c->partner_id = sqlite3_column_int64(st, 1);
+    c->file_id = sqlite3_column_int64(st, 2);
+    c->high_water = sqlite3_column_int64(st, 3);
+    c->records = sqlite3_column_int64(st, 4);
+    c->amount_cents = sqlite3_column_int64(st, 5);
+}
+
+int store_cycle_last(struct store *s, int64_t partner_id,
+                     struct store_cycle *out)
+{
+    sqlite3_stmt *st = stmt(s, S_CYCLE_LAST);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    return one_row(s, st, out, read_cycle, "cycle");
+}
+
+int store_cycle_add(struct store *s, const struct store_cycle *c, int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_CYCLE_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, c->partner_id);
+    sqlite3_bind_int64(st, 2, c->file_id);
+    sqlite3_bind_int64(st, 3, c->high_water);
+    sqlite3_bind_int64(st, 4, c->records);
+    sqlite3_bind_int64(st, 5, c->amount_cents);
+    int rc = run(s, st, "add cycle");
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_count(struct store *s, const char *what, int64_t *n)
+{
+    static const struct {
+        const char *name;
+        enum stmt_id id;
+    } counts[] = {{"debts", S_COUNT_DEBTS},
+                  {"history", S_COUNT_HISTORY},
+                  {"debtors", S_COUNT_DEBTORS},
+                  {"files", S_COUNT_FILES}};
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        if (strcmp(counts[i].name, what) != 0)
+            continue;
+        sqlite3_stmt *st = stmt(s, counts[i].id);
+        if (st == NULL)
+            return -EIO;
+        return one_row(s, st, n, read_id, what);
+    }
+    return fail(s, -EINVAL, "nothing called '%s' to count", what);
+}

@@ -1,0 +1,228 @@
+/*
+ * store.h - the registry: partners, debtors, debts and their history,
+ * files, and outbound cycles, in one sqlite database.
+ *
+ * Owns every SQL statement of the project (all prepared, none built from
+ * input), the schema and its migrations, WAL mode and transactions.  It
+ * does not decide anything: validation, money and status rules are the
+ * core's; the store keeps what it is told and refuses what would break
+ * the registry's invariants (a debt is never deleted, history is
+ * append-only, a balance is never negative).
+ *
+ * Functions return 0 on success or a negative code: -ENOENT (not found),
+ * -EEXIST (already there), -EINVAL (bad argument), -EIO (sqlite failed;
+ * store_error() says why), -EBUSY (the database is locked).
+ */
+#ifndef OFFSETGW_STORE_H
+#define OFFSETGW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_NAME_MAX 64
+#define STORE_TEXT_MAX 128
+
+struct store;
+
+/* The schema version this build writes; store_open() migrates older
+ * databases up to it and refuses newer ones. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating when absent) the database at PATH, in WAL mode with
+ * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
+ * why (a locked, corrupt or newer database is an error, never an empty
+ * start). */
+int store_open(const char *path, struct store **out, char *err,
+               size_t err_size);
+void store_close(struct store *store);
+
+/* The last error's text ("" when none). */
+const char *store_error(const struct store *store);
+int store_schema_version(struct store *store);
+
+/* One transaction per file's work: begin, then commit or rollback.
+ * Nested begins are refused (-EINVAL). */
+int store_begin(struct store *store);
+int store_commit(struct store *store);
+int store_rollback(struct store *store);
+
+/* --- partners ----------------------------------------------------------- */
+
+enum partner_kind {
+    PARTNER_AGENCY,
+    PARTNER_TAXBOARD,
+    PARTNER_TREASURY,
+    PARTNER_PAYER
+};
+
+struct store_partner {
+    int64_t id;
+    char name[STORE_NAME_MAX];
+    enum partner_kind kind;
+    char program[STORE_NAME_MAX];
+    char agency_code[STORE_NAME_MAX]; /* agencies: their code in files */
+    bool enabled;
+};
+
+/* "agency" <-> PARTNER_AGENCY...; -1 / NULL for unknown. */
+int partner_kind_from_name(const char *name);
+const char *partner_kind_name(enum partner_kind kind);
+
+/* Add a partner; -EEXIST when the name is taken. */
+int store_partner_add(struct store *store, const struct store_partner *p,
+                      int64_t *id);
+int store_partner_get(struct store *store, const char *name,
+                      struct store_partner *out);
+int store_partner_get_id(struct store *store, int64_t id,
+                         struct store_partner *out);
+int store_partner_set_enabled(struct store *store, const char *name,
+                              bool enabled);
+/* Every partner by name; FN returns non-zero to stop (that is returned). */
+int store_partner_each(struct store *store,
+                       int (*fn)(const struct store_partner *p, void *ctx),
+                       void *ctx);
+
+/* --- files -------------------------------------------------------------- */
+
+enum file_status {
+    FILE_RECEIVED,  /* recorded, not yet processed */
+    FILE_ACCEPTED,  /* every record applied */
+    FILE_PARTIAL,   /* some records rejected, the rest applied */
+    FILE_REJECTED,  /* rejected whole: nothing applied */
+    FILE_DUPLICATE, /* same bytes as an earlier file: nothing applied */
+    FILE_SENT       /* an outbound file written */
+};
+const char *file_status_name(enum file_status status);
+
+struct store_file {
+    int64_t id;
+    int64_t partner_id;
+    char sha256[65]; /* lower-case hex */
+    char name[STORE_TEXT_MAX];
+    bool outbound;
+    char exchange[STORE_NAME_MAX]; /* "agency-debt" ... */
+    char layout[STORE_TEXT_MAX];
+    enum file_status status;
+    int64_t records, accepted, rejected;
+    int64_t amount_cents;
+    char error[STORE_TEXT_MAX]; /* the file-level error when rejected */
+    int64_t duplicate_of;       /* FILE_DUPLICATE: the earlier file */
+};
+
+/* The earliest inbound file from PARTNER with SHA256 that was processed
+ * (accepted, partial or rejected); -ENOENT when none. */
+int store_file_find_sha(struct store *store, int64_t partner_id,
+                        const char *sha256, struct store_file *out);
+/* Record a file (id, status and counts as given); *ID is its id. */
+int store_file_add(struct store *store, const struct store_file *f,
+                   int64_t *id);
+/* Set a file's outcome: status, counts, amount, error. */
+int store_file_finish(struct store *store, const struct store_file *f);
+int store_file_get(struct store *store, int64_t id, struct store_file *out);
+
+/* --- debtors and debts -------------------------------------------------- */
+
+enum debt_status {
+    DEBT_P = 'P', /* initial */
+    DEBT_E = 'E', /* error (SSN invalid, no match) */
+    DEBT_D = 'D', /* deceased */
+    DEBT_N = 'N', /* needs notice */
+    DEBT_S = 'S', /* notice sent */
+    DEBT_C = 'C', /* certified */
+    DEBT_X = 'X'  /* closed: zeroed out or paid off */
+};
+
+struct store_name {
+    char last[STORE_NAME_MAX];
+    char first[STORE_NAME_MAX];
+    char middle[8];
+    char suffix[8];
+    char name_control[5];
+};
+
+/* The debtor with TIN (9 digits) of TIN_TYPE ('S' SSN, 'E' EIN), created
+ * when new; NAME is added to its name history when it differs from the
+ * newest one.  FILE_ID names the file it came from. */
+int store_debtor_upsert(struct store *store, char tin_type, const char *tin,
+                        const struct store_name *name, int64_t file_id,
+                        int64_t *debtor_id);
+int store_debtor_name(struct store *store, int64_t debtor_id,
+                      struct store_name *out); /* the newest */
+
+struct store_debt {
+    int64_t id;
+    int64_t partner_id; /* the agency */
+    char account[STORE_NAME_MAX];
+    int64_t debtor_id;
+    char debt_type[16];
+    int64_t original_cents;
+    int64_t balance_cents; /* never below 0 */
+    int64_t fees_cents;    /* fees added to the debt, part of balance */
+    enum debt_status status;
+    int32_t delinquency_date; /* yyyymmdd, 0 = none */
+    int32_t notice_date;
+};
+
+/* Where a change came from, for the history. */
+struct store_source {
+    int64_t file_id;
+    int64_t line; /* record's line in that file, 0 = none */
+};
+
+int store_debt_get(struct store *store, int64_t partner_id, const char *account,
+                   struct store_debt *out);
+int store_debt_get_id(struct store *store, int64_t id, struct store_debt *out);
+/* Add a debt (history: "add"); -EEXIST when the account is known. */
+int store_debt_add(struct store *store, const struct store_debt *d,
+                   const struct store_source *src, int64_t *id);
+/* Change balance (and fees) with a history row of kind CHANGE ("change",
+ * "zero", "fee"...); -EINVAL for a negative balance.  A zero balance
+ * closes the debt (status X); it is never deleted. */
+int store_debt_set_balance(struct store *store, int64_t debt_id,
+                           int64_t balance_cents, int64_t fees_cents,
+                           const char *change, const struct store_source *src);
+int store_debt_set_status(struct store *store, int64_t debt_id,
+                          enum debt_status status,
+                          const struct store_source *src);
+
+/* --- history and cycles ------------------------------------------------- */
+
+struct store_change {
+    int64_t id; /* increasing: the order of changes */
+    int64_t debt_id;
+    char change[16]; /* add, change, zero, fee, status */
+    int64_t old_balance, new_balance;
+    char old_status, new_status;
+    int64_t file_id;
+    int64_t line;
+};
+
+/* Every change of the debts of agencies in PROGRAM after history id
+ * AFTER, oldest first; FN returns non-zero to stop. */
+int store_changes_since(struct store *store, const char *program, int64_t after,
+                        int (*fn)(const struct store_change *c, void *ctx),
+                        void *ctx);
+/* The history of one debt, oldest first. */
+int store_debt_history(struct store *store, int64_t debt_id,
+                       int (*fn)(const struct store_change *c, void *ctx),
+                       void *ctx);
+
+struct store_cycle {
+    int64_t id;
+    int64_t partner_id;
+    int64_t file_id;
+    int64_t high_water; /* the last history id the cycle covered */
+    int64_t records;
+    int64_t amount_cents;
+};
+/* The newest cycle to PARTNER; -ENOENT when none. */
+int store_cycle_last(struct store *store, int64_t partner_id,
+                     struct store_cycle *out);
+int store_cycle_add(struct store *store, const struct store_cycle *c,
+                    int64_t *id);
+
+/* Counts for invariant checks and status: debts, history rows. */
+int store_count(struct store *store, const char *what, int64_t *n);
+
+#endif

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# tests/cli/home.sh - "offsetgw init" and "offsetgw partner ..." through
+# the real binary: the home they make, the registry rows, exit statuses.
+set -u
+OG=${OG:-./offsetgw}
+dir=$(mktemp -d /tmp/og-cli-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+passed=0 failed=0
+check() { # NAME, then a command that must succeed
+    local name=$1
+    shift
+    if "$@" >"$dir/out" 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name"
+        sed 's/^/    /' "$dir/out"
+    fi
+}
+status_is() { # WANT, then a command
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq "$want" ]
+}
+
+home=$dir/gw
+check "init --demo makes a home" $OG init --home "$home" --demo
+check "the registry exists" test -f "$home/var/offsetgw.db"
+check "demo-agency has an inbox" test -d "$home/var/spool/demo-agency/inbox"
+check "demo-payer has an outbox" test -d "$home/var/spool/demo-payer/outbox"
+check "init twice is fine" $OG init --home "$home" --demo
+check "four demo partners listed" \
+    bash -c "$OG partner list --home '$home' | grep -c '^demo-' | grep -qx 4"
+check "add an agency" $OG partner add --home "$home" --kind agency \
+    --program kansas --agency-code WICH1 wichita
+check "it is listed with its code" \
+    bash -c "$OG partner list --home '$home' | grep -q '^wichita .*WICH1 .*enabled'"
+check "adding it again is an input error (1)" \
+    status_is 1 $OG partner add --home "$home" --kind agency --program kansas wichita
+check "a path as a name is a usage error (2)" \
+    status_is 2 $OG partner add --home "$home" --kind agency --program kansas ../x
+check "no folder escaped the spool" test ! -e "$home/var/x"
+check "an unknown kind is a usage error (2)" \
+    status_is 2 $OG partner add --home "$home" --kind bank --program kansas b
+check "disable" $OG partner disable --home "$home" wichita
+check "it shows disabled" \
+    bash -c "$OG partner list --home '$home' | grep -q '^wichita .*disabled'"
+check "enable" $OG partner enable --home "$home" wichita
+check "disabling nobody is an input error (1)" \
+    status_is 1 $OG partner disable --home "$home" nobody
+check "a folder that is no home is an error (2)" \
+    status_is 2 $OG partner list --home "$dir/nothing"
+check "OFFSETGW_HOME stands for --home" \
+    env OFFSETGW_HOME="$home" $OG partner list
+
+echo "# home.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

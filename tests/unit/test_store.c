@@ -1,0 +1,478 @@
+/*
+ * test_store.c - the registry: schema and migrations, partners, files,
+ * debtors, debts and their history, cycles, and the invariants the
+ * database itself enforces.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "testutil.h"
+
+#include "offsetgw/store.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    char err[256];
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/og-store-XXXXXX");
+    if (fx == NULL || mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof fx->path, "%s/registry.db", fx->dir);
+    if (store_open(fx->path, &fx->s, err, sizeof err) != 0) {
+        print_error("%s\n", err);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char cmd[160];
+    store_close(fx->s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+/* Run SQL on a second, raw connection; the sqlite result code. */
+static int raw_sql(const char *path, const char *sql, char *msg, size_t size)
+{
+    sqlite3 *db = NULL;
+    char *m = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        rc = sqlite3_exec(db, sql, NULL, NULL, &m);
+    }
+    snprintf(msg, size, "%s", m ? m : "");
+    sqlite3_free(m);
+    sqlite3_close(db);
+    return rc;
+}
+
+static int64_t add_partner(struct store *s, const char *name,
+                           enum partner_kind kind, const char *program)
+{
+    struct store_partner p = {.kind = kind, .enabled = true};
+    int64_t id = 0;
+    snprintf(p.name, sizeof p.name, "%s", name);
+    snprintf(p.program, sizeof p.program, "%s", program);
+    assert_int_equal(store_partner_add(s, &p, &id), 0);
+    return id;
+}
+
+static int64_t add_file(struct store *s, int64_t partner, const char *sha_ch)
+{
+    struct store_file f = {.partner_id = partner, .status = FILE_RECEIVED};
+    int64_t id = 0;
+    memset(f.sha256, sha_ch[0], 64);
+    snprintf(f.name, sizeof f.name, "debts.txt");
+    snprintf(f.exchange, sizeof f.exchange, "agency-debt");
+    snprintf(f.layout, sizeof f.layout, "caltrecs/agency-debt.xml");
+    assert_int_equal(store_file_add(s, &f, &id), 0);
+    return id;
+}
+
+static int64_t add_debt(struct store *s, int64_t partner, const char *account,
+                        const char *tin, int64_t cents, int64_t file)
+{
+    struct store_name n = {
+        .last = "SMITH", .first = "JOHN", .name_control = "SMIT"};
+    struct store_debt d = {.partner_id = partner,
+                           .original_cents = cents,
+                           .balance_cents = cents,
+                           .status = DEBT_P};
+    struct store_source src = {.file_id = file, .line = 2};
+    int64_t id = 0;
+    snprintf(d.account, sizeof d.account, "%s", account);
+    snprintf(d.debt_type, sizeof d.debt_type, "TX");
+    assert_int_equal(store_debtor_upsert(s, 'S', tin, &n, file, &d.debtor_id),
+                     0);
+    assert_int_equal(store_debt_add(s, &d, &src, &id), 0);
+    return id;
+}
+
+/* --- schema ---------------------------------------------------------- */
+
+static void test_new_database_is_at_the_current_schema_in_wal(void **state)
+{
+    struct fixture *fx = *state;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    assert_int_equal(store_schema_version(fx->s), STORE_SCHEMA_VERSION);
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_reopening_keeps_the_data(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_partner p;
+    char err[256];
+
+    add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    store_close(fx->s);
+    assert_int_equal(store_open(fx->path, &fx->s, err, sizeof err), 0);
+    assert_int_equal(store_partner_get(fx->s, "county-a", &p), 0);
+    assert_string_equal(p.program, "caltrecs");
+}
+
+static void test_newer_schema_is_refused_with_a_message(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *s = NULL;
+    char err[256], msg[256];
+
+    store_close(fx->s);
+    fx->s = NULL;
+    assert_int_equal(
+        raw_sql(fx->path, "PRAGMA user_version = 99", msg, sizeof msg),
+        SQLITE_OK);
+    assert_true(store_open(fx->path, &s, err, sizeof err) < 0);
+    assert_null(s);
+    assert_non_null(strstr(err, "schema version 99"));
+    /* put it back so teardown's close has something sane */
+    raw_sql(fx->path, "PRAGMA user_version = 1", msg, sizeof msg);
+    assert_int_equal(store_open(fx->path, &fx->s, err, sizeof err), 0);
+}
+
+static void test_corrupt_database_is_an_error_not_an_empty_start(void **state)
+{
+    struct fixture *fx = *state;
+    char path[160], err[256];
+    struct store *s = NULL;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/garbage.db", fx->dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 4096; i++)
+        fputc("SQLite format 3\0garbage"[i % 24], f);
+    fclose(f);
+    assert_true(store_open(path, &s, err, sizeof err) < 0);
+    assert_null(s);
+    assert_true(strlen(err) > 0);
+}
+
+/* --- partners -------------------------------------------------------- */
+
+static int count_partner(const struct store_partner *p, void *ctx)
+{
+    (void)p;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_partners_are_added_found_disabled_and_listed(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_partner p = {.kind = PARTNER_AGENCY, .enabled = true};
+    struct store_partner got;
+    int n = 0;
+
+    snprintf(p.name, sizeof p.name, "county-a");
+    snprintf(p.program, sizeof p.program, "caltrecs");
+    snprintf(p.agency_code, sizeof p.agency_code, "CNTYA");
+    assert_int_equal(store_partner_add(fx->s, &p, NULL), 0);
+    assert_int_equal(store_partner_add(fx->s, &p, NULL), -EEXIST);
+    add_partner(fx->s, "ftb", PARTNER_TAXBOARD, "caltrecs");
+    assert_int_equal(store_partner_get(fx->s, "county-a", &got), 0);
+    assert_int_equal(got.kind, PARTNER_AGENCY);
+    assert_string_equal(got.agency_code, "CNTYA");
+    assert_true(got.enabled);
+    assert_int_equal(store_partner_set_enabled(fx->s, "county-a", false), 0);
+    assert_int_equal(store_partner_get(fx->s, "county-a", &got), 0);
+    assert_false(got.enabled);
+    assert_int_equal(store_partner_set_enabled(fx->s, "nobody", false),
+                     -ENOENT);
+    assert_int_equal(store_partner_get(fx->s, "nobody", &got), -ENOENT);
+    assert_int_equal(store_partner_each(fx->s, count_partner, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(partner_kind_from_name("treasury"), PARTNER_TREASURY);
+    assert_int_equal(partner_kind_from_name("bank"), -1);
+}
+
+/* --- files ----------------------------------------------------------- */
+
+static void test_file_sha_finds_only_processed_inbound_files(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    int64_t id = add_file(fx->s, a, "a");
+    struct store_file f;
+    char sha[65];
+
+    memset(sha, 'a', 64);
+    sha[64] = '\0';
+    /* received but not processed: not a duplicate source yet */
+    assert_int_equal(store_file_find_sha(fx->s, a, sha, &f), -ENOENT);
+    assert_int_equal(store_file_get(fx->s, id, &f), 0);
+    f.status = FILE_PARTIAL;
+    f.records = 10;
+    f.accepted = 9;
+    f.rejected = 1;
+    f.amount_cents = 12345;
+    assert_int_equal(store_file_finish(fx->s, &f), 0);
+    memset(&f, 0, sizeof f);
+    assert_int_equal(store_file_find_sha(fx->s, a, sha, &f), 0);
+    assert_int_equal(f.id, id);
+    assert_int_equal(f.status, FILE_PARTIAL);
+    assert_int_equal(f.accepted, 9);
+    assert_int_equal(f.amount_cents, 12345);
+    assert_string_equal(f.exchange, "agency-debt");
+    /* another partner's file with the same bytes is not this one's */
+    int64_t b = add_partner(fx->s, "county-b", PARTNER_AGENCY, "caltrecs");
+    assert_int_equal(store_file_find_sha(fx->s, b, sha, &f), -ENOENT);
+}
+
+/* --- debtors --------------------------------------------------------- */
+
+static int count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_debtor_is_one_per_tin_with_a_name_history(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_name smith = {
+        .last = "SMITH", .first = "JANE", .name_control = "SMIT"};
+    struct store_name jones = {
+        .last = "JONES", .first = "JANE", .name_control = "JONE"};
+    struct store_name got;
+    int64_t id1, id2, id3, id4;
+
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'S', "123456789", &smith, 0, &id1), 0);
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'S', "123456789", &smith, 0, &id2), 0);
+    assert_int_equal(id1, id2);
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'S', "123456789", &jones, 0, &id3), 0);
+    assert_int_equal(id1, id3);
+    assert_int_equal(store_debtor_name(fx->s, id1, &got), 0);
+    assert_string_equal(got.last, "JONES");
+    assert_int_equal(count_rows(fx->path, "SELECT count(*) FROM debtor_names"),
+                     2);
+    /* the same digits as an EIN are another debtor */
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'E', "123456789", &smith, 0, &id4), 0);
+    assert_true(id4 != id1);
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'X', "123456789", &smith, 0, &id4), -EINVAL);
+    assert_int_equal(store_debtor_upsert(fx->s, 'S', "12345", &smith, 0, &id4),
+                     -EINVAL);
+}
+
+/* --- debts and history ----------------------------------------------- */
+
+struct changes {
+    int n;
+    struct store_change last;
+    char kinds[16][16];
+};
+
+static int collect(const struct store_change *c, void *ctx)
+{
+    struct changes *cs = ctx;
+    if (cs->n < 16)
+        snprintf(cs->kinds[cs->n], sizeof cs->kinds[0], "%s", c->change);
+    cs->n++;
+    cs->last = *c;
+    return 0;
+}
+
+static void test_debt_changes_are_all_in_the_history(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    int64_t file = add_file(fx->s, a, "b");
+    int64_t id = add_debt(fx->s, a, "ACC-1", "123456789", 10000, file);
+    struct store_source src = {.file_id = file, .line = 7};
+    struct store_debt d;
+    struct changes cs = {0};
+
+    assert_int_equal(
+        store_debt_set_balance(fx->s, id, 12500, 2500, "fee", &src), 0);
+    assert_int_equal(store_debt_set_status(fx->s, id, DEBT_C, &src), 0);
+    assert_int_equal(store_debt_set_balance(fx->s, id, 0, 2500, "zero", &src),
+                     0);
+    /* zeroed: closed, still there */
+    assert_int_equal(store_debt_get(fx->s, a, "ACC-1", &d), 0);
+    assert_int_equal(d.balance_cents, 0);
+    assert_int_equal(d.status, DEBT_X);
+    assert_int_equal(d.original_cents, 10000);
+    assert_int_equal(store_debt_history(fx->s, id, collect, &cs), 0);
+    assert_int_equal(cs.n, 4);
+    assert_string_equal(cs.kinds[0], "add");
+    assert_string_equal(cs.kinds[1], "fee");
+    assert_string_equal(cs.kinds[2], "status");
+    assert_string_equal(cs.kinds[3], "zero");
+    assert_int_equal(cs.last.old_balance, 12500);
+    assert_int_equal(cs.last.new_balance, 0);
+    assert_int_equal(cs.last.old_status, 'C');
+    assert_int_equal(cs.last.new_status, 'X');
+    assert_int_equal(cs.last.file_id, file);
+    assert_int_equal(cs.last.line, 7);
+}
+
+static void test_debt_rules_the_store_refuses(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    int64_t id = add_debt(fx->s, a, "ACC-1", "123456789", 10000, 0);
+    struct store_debt d = {.partner_id = a, .status = DEBT_P};
+
+    /* the same account twice */
+    snprintf(d.account, sizeof d.account, "ACC-1");
+    assert_int_equal(
+        store_debtor_upsert(fx->s, 'S', "123456789", NULL, 0, &d.debtor_id), 0);
+    assert_int_equal(store_debt_add(fx->s, &d, NULL, NULL), -EEXIST);
+    /* negative balances, unknown statuses, missing debts */
+    assert_int_equal(store_debt_set_balance(fx->s, id, -1, 0, "change", NULL),
+                     -EINVAL);
+    assert_int_equal(
+        store_debt_set_status(fx->s, id, (enum debt_status)'Q', NULL), -EINVAL);
+    assert_int_equal(store_debt_set_balance(fx->s, 999, 5, 0, "change", NULL),
+                     -ENOENT);
+    assert_int_equal(store_debt_get(fx->s, a, "NOPE", &d), -ENOENT);
+}
+
+static void
+test_database_refuses_deleting_debts_or_editing_history(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    char msg[256];
+
+    add_debt(fx->s, a, "ACC-1", "123456789", 10000, 0);
+    assert_int_not_equal(
+        raw_sql(fx->path, "DELETE FROM debts", msg, sizeof msg), SQLITE_OK);
+    assert_non_null(strstr(msg, "never deleted"));
+    assert_int_not_equal(raw_sql(fx->path,
+                                 "UPDATE debt_history SET new_balance = 1", msg,
+                                 sizeof msg),
+                         SQLITE_OK);
+    assert_non_null(strstr(msg, "append-only"));
+    assert_int_not_equal(
+        raw_sql(fx->path, "DELETE FROM debt_history", msg, sizeof msg),
+        SQLITE_OK);
+    assert_int_not_equal(raw_sql(fx->path,
+                                 "UPDATE debts SET balance_cents = -5", msg,
+                                 sizeof msg),
+                         SQLITE_OK);
+    assert_int_equal(count_rows(fx->path, "SELECT count(*) FROM debts"), 1);
+}
+
+/* --- transactions ---------------------------------------------------- */
+
+static void test_rollback_leaves_the_registry_as_it_was(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    int64_t n_debts = -1, n_history = -1;
+    struct store_debt d;
+
+    assert_int_equal(store_begin(fx->s), 0);
+    assert_int_equal(store_begin(fx->s), -EINVAL);
+    add_debt(fx->s, a, "ACC-1", "123456789", 10000, 0);
+    add_debt(fx->s, a, "ACC-2", "123456788", 20000, 0);
+    assert_int_equal(store_rollback(fx->s), 0);
+    assert_int_equal(store_count(fx->s, "debts", &n_debts), 0);
+    assert_int_equal(store_count(fx->s, "history", &n_history), 0);
+    assert_int_equal(n_debts, 0);
+    assert_int_equal(n_history, 0);
+    assert_int_equal(store_debt_get(fx->s, a, "ACC-1", &d), -ENOENT);
+    /* and a commit keeps it */
+    assert_int_equal(store_begin(fx->s), 0);
+    add_debt(fx->s, a, "ACC-1", "123456789", 10000, 0);
+    assert_int_equal(store_commit(fx->s), 0);
+    assert_int_equal(store_count(fx->s, "debts", &n_debts), 0);
+    assert_int_equal(n_debts, 1);
+    assert_int_equal(store_commit(fx->s), -EINVAL);
+}
+
+/* --- changes and cycles ---------------------------------------------- */
+
+static void test_changes_since_follow_program_and_high_water(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    int64_t k = add_partner(fx->s, "wichita", PARTNER_AGENCY, "kansas");
+    int64_t ftb = add_partner(fx->s, "ftb", PARTNER_TAXBOARD, "caltrecs");
+    struct changes cs = {0};
+    struct store_cycle c = {.partner_id = ftb}, last;
+
+    int64_t d1 = add_debt(fx->s, a, "ACC-1", "123456789", 10000, 0);
+    add_debt(fx->s, k, "K-1", "223456789", 5000, 0);
+    assert_int_equal(store_changes_since(fx->s, "caltrecs", 0, collect, &cs),
+                     0);
+    assert_int_equal(cs.n, 1); /* the Kansas debt is not CalTRECS's */
+    assert_int_equal(store_cycle_last(fx->s, ftb, &last), -ENOENT);
+    c.high_water = cs.last.id;
+    c.records = 1;
+    c.amount_cents = 10000;
+    assert_int_equal(store_cycle_add(fx->s, &c, NULL), 0);
+    assert_int_equal(store_cycle_last(fx->s, ftb, &last), 0);
+    assert_int_equal(last.high_water, cs.last.id);
+    /* only what changed after the cycle comes next time */
+    assert_int_equal(store_debt_set_balance(fx->s, d1, 0, 0, "zero", NULL), 0);
+    memset(&cs, 0, sizeof cs);
+    assert_int_equal(
+        store_changes_since(fx->s, "caltrecs", last.high_water, collect, &cs),
+        0);
+    assert_int_equal(cs.n, 1);
+    assert_string_equal(cs.kinds[0], "zero");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+        T(test_new_database_is_at_the_current_schema_in_wal),
+        T(test_reopening_keeps_the_data),
+        T(test_newer_schema_is_refused_with_a_message),
+        T(test_corrupt_database_is_an_error_not_an_empty_start),
+        T(test_partners_are_added_found_disabled_and_listed),
+        T(test_file_sha_finds_only_processed_inbound_files),
+        T(test_debtor_is_one_per_tin_with_a_name_history),
+        T(test_debt_changes_are_all_in_the_history),
+        T(test_debt_rules_the_store_refuses),
+        T(test_database_refuses_deleting_debts_or_editing_history),
+        T(test_rollback_leaves_the_registry_as_it_was),
+        T(test_changes_since_follow_program_and_high_water),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
