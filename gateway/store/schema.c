@@ -111,6 +111,18 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'debt history is append-only'); END;"
     "CREATE TRIGGER debtors_never_deleted BEFORE DELETE ON debtors"
     " BEGIN SELECT RAISE(ABORT, 'a debtor is never deleted'); END;",
+    /* 2: outputs written to a temporary name, committed with the work
+     * that made them, then renamed into the outbox */
+    "CREATE TABLE outputs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  tmp_path TEXT NOT NULL,"
+    "  final_path TEXT NOT NULL UNIQUE,"
+    "  delivered INTEGER NOT NULL DEFAULT 0 CHECK (delivered IN (0, 1)),"
+    "  delivered_at TEXT"
+    ");"
+    "CREATE INDEX outputs_pending ON outputs(delivered, id);"
+    "ALTER TABLE files ADD COLUMN made_from INTEGER REFERENCES files(id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

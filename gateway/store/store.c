@@ -42,6 +42,10 @@ enum stmt_id {
     S_COUNT_HISTORY,
     S_COUNT_DEBTORS,
     S_COUNT_FILES,
+    S_OUTPUT_ADD,
+    S_OUTPUT_PENDING,
+    S_OUTPUT_DELIVERED,
+    S_OUTPUT_IS_PENDING,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -75,8 +79,9 @@ static const char *const sql[S_COUNT_] = {
                         " ORDER BY id LIMIT 1",
     [S_FILE_ADD] = "INSERT INTO files (partner_id, sha256, name, outbound,"
                    " exchange, layout, status, records, accepted, rejected,"
-                   " amount_cents, error, duplicate_of)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))",
+                   " amount_cents, error, duplicate_of, made_from)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0),"
+                   " nullif(?, 0))",
     [S_FILE_FINISH] = "UPDATE files SET status = ?, records = ?, accepted = ?,"
                       " rejected = ?, amount_cents = ?, error = ?,"
                       " finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -118,6 +123,14 @@ static const char *const sql[S_COUNT_] = {
     [S_COUNT_HISTORY] = "SELECT count(*) FROM debt_history",
     [S_COUNT_DEBTORS] = "SELECT count(*) FROM debtors",
     [S_COUNT_FILES] = "SELECT count(*) FROM files",
+    [S_OUTPUT_ADD] = "INSERT INTO outputs (file_id, tmp_path, final_path)"
+                     " VALUES (?, ?, ?)",
+    [S_OUTPUT_PENDING] = "SELECT id, file_id, tmp_path, final_path FROM outputs"
+                         " WHERE delivered = 0 ORDER BY id",
+    [S_OUTPUT_DELIVERED] = "UPDATE outputs SET delivered = 1, delivered_at ="
+                           " strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+    [S_OUTPUT_IS_PENDING] = "SELECT count(*) FROM outputs"
+                            " WHERE delivered = 0 AND tmp_path = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -479,6 +492,7 @@ static void read_file(sqlite3_stmt *st, void *out)
     f->amount_cents = sqlite3_column_int64(st, 11);
     copy_text(f->error, sizeof(f->error), st, 12);
     f->duplicate_of = sqlite3_column_int64(st, 13);
+    f->made_from = sqlite3_column_int64(st, 14);
 }
 
 int store_file_find_sha(struct store *s, int64_t partner_id, const char *sha256,
@@ -510,6 +524,7 @@ int store_file_add(struct store *s, const struct store_file *f, int64_t *id)
     sqlite3_bind_int64(st, 11, f->amount_cents);
     bind_text(st, 12, f->error);
     sqlite3_bind_int64(st, 13, f->duplicate_of);
+    sqlite3_bind_int64(st, 14, f->made_from);
     int rc = run(s, st, "add file");
     if (rc == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -871,6 +886,69 @@ int store_cycle_add(struct store *s, const struct store_cycle *c, int64_t *id)
     int rc = run(s, st, "add cycle");
     if (rc == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+/* --- outputs ------------------------------------------------------------ */
+
+int store_output_add(struct store *s, const struct store_output *o, int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_OUTPUT_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, o->file_id);
+    bind_text(st, 2, o->tmp_path);
+    bind_text(st, 3, o->final_path);
+    int rc = run(s, st, "add output");
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_output_each_pending(struct store *s,
+                              int (*fn)(const struct store_output *o,
+                                        void *ctx),
+                              void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_OUTPUT_PENDING);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_output o;
+        memset(&o, 0, sizeof(o));
+        o.id = sqlite3_column_int64(st, 0);
+        o.file_id = sqlite3_column_int64(st, 1);
+        copy_text(o.tmp_path, sizeof(o.tmp_path), st, 2);
+        copy_text(o.final_path, sizeof(o.final_path), st, 3);
+        stop = fn(&o, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "list outputs");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_output_delivered(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st = stmt(s, S_OUTPUT_DELIVERED);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    return run(s, st, "deliver output");
+}
+
+int store_output_is_pending(struct store *s, const char *tmp_path,
+                            bool *pending)
+{
+    int64_t n = 0;
+    sqlite3_stmt *st = stmt(s, S_OUTPUT_IS_PENDING);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, tmp_path);
+    int rc = one_row(s, st, &n, read_id, "output");
+    *pending = n > 0;
     return rc;
 }
 

@@ -27,7 +27,7 @@ struct store;
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -108,6 +108,7 @@ struct store_file {
     int64_t amount_cents;
     char error[STORE_TEXT_MAX]; /* the file-level error when rejected */
     int64_t duplicate_of;       /* FILE_DUPLICATE: the earlier file */
+    int64_t made_from;          /* outbound: the inbound file it answers */
 };
 
 /* The earliest inbound file from PARTNER with SHA256 that was processed
@@ -221,6 +222,31 @@ int store_cycle_last(struct store *store, int64_t partner_id,
                      struct store_cycle *out);
 int store_cycle_add(struct store *store, const struct store_cycle *c,
                     int64_t *id);
+
+/* --- outputs ------------------------------------------------------------ */
+
+/* An output file written under a temporary name, to be renamed into an
+ * outbox once the work that made it is committed. */
+struct store_output {
+    int64_t id;
+    int64_t file_id; /* the outbound file's row */
+    char tmp_path[1024];
+    char final_path[1024];
+};
+
+/* Record a pending output (in the transaction of the work it belongs to);
+ * -EEXIST when FINAL_PATH is taken. */
+int store_output_add(struct store *store, const struct store_output *o,
+                     int64_t *id);
+/* Every output not yet delivered, oldest first. */
+int store_output_each_pending(struct store *store,
+                              int (*fn)(const struct store_output *o,
+                                        void *ctx),
+                              void *ctx);
+int store_output_delivered(struct store *store, int64_t id);
+/* true when TMP_PATH is a pending output's. */
+int store_output_is_pending(struct store *store, const char *tmp_path,
+                            bool *pending);
 
 /* Counts for invariant checks and status: debts, history rows. */
 int store_count(struct store *store, const char *what, int64_t *n);

@@ -64,6 +64,8 @@ static int raw_sql(const char *path, const char *sql, char *msg, size_t size)
     return rc;
 }
 
+static int count_rows(const char *path, const char *sql);
+
 static int64_t add_partner(struct store *s, const char *name,
                            enum partner_kind kind, const char *program)
 {
@@ -153,8 +155,33 @@ static void test_newer_schema_is_refused_with_a_message(void **state)
     assert_null(s);
     assert_non_null(strstr(err, "schema version 99"));
     /* put it back so teardown's close has something sane */
-    raw_sql(fx->path, "PRAGMA user_version = 1", msg, sizeof msg);
+    snprintf(msg, sizeof msg, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    raw_sql(fx->path, msg, err, sizeof err);
     assert_int_equal(store_open(fx->path, &fx->s, err, sizeof err), 0);
+}
+
+/* A version-1 registry (before outputs) opens as the current version,
+ * its data kept. */
+static void test_version_1_database_is_migrated_keeping_its_data(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_partner p;
+    char err[256], msg[256];
+
+    add_partner(fx->s, "county-a", PARTNER_AGENCY, "caltrecs");
+    store_close(fx->s);
+    fx->s = NULL;
+    assert_int_equal(raw_sql(fx->path,
+                             "DROP TABLE outputs;"
+                             " ALTER TABLE files DROP COLUMN made_from;"
+                             " PRAGMA user_version = 1",
+                             msg, sizeof msg),
+                     SQLITE_OK);
+    assert_int_equal(store_open(fx->path, &fx->s, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(fx->s), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_partner_get(fx->s, "county-a", &p), 0);
+    assert_int_equal(
+        count_rows(fx->path, "SELECT count(*) FROM outputs WHERE 0"), 0);
 }
 
 static void test_corrupt_database_is_an_error_not_an_empty_start(void **state)
@@ -463,6 +490,7 @@ int main(void)
         T(test_new_database_is_at_the_current_schema_in_wal),
         T(test_reopening_keeps_the_data),
         T(test_newer_schema_is_refused_with_a_message),
+        T(test_version_1_database_is_migrated_keeping_its_data),
         T(test_corrupt_database_is_an_error_not_an_empty_start),
         T(test_partners_are_added_found_disabled_and_listed),
         T(test_file_sha_finds_only_processed_inbound_files),
