@@ -28,6 +28,8 @@ enum stmt_id {
     S_DEBTOR_ADD,
     S_DEBTOR_NAME_NEWEST,
     S_DEBTOR_NAME_ADD,
+    S_DEBTOR_GET,
+    S_DEBT_TOUCHED,
     S_DEBT_GET,
     S_DEBT_GET_ID,
     S_DEBT_ADD,
@@ -95,6 +97,9 @@ static const char *const sql[S_COUNT_] = {
     [S_DEBTOR_NAME_ADD] = "INSERT INTO debtor_names (debtor_id, last_name,"
                           " first_name, middle, suffix, name_control, file_id)"
                           " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0))",
+    [S_DEBTOR_GET] = "SELECT tin_type, tin FROM debtors WHERE id = ?",
+    [S_DEBT_TOUCHED] = "SELECT count(*) FROM debt_history"
+                       " WHERE debt_id = ? AND file_id = ?",
     [S_DEBT_GET] = "SELECT " DEBT_COLUMNS " FROM debts"
                    " WHERE partner_id = ? AND account = ?",
     [S_DEBT_GET_ID] = "SELECT " DEBT_COLUMNS " FROM debts WHERE id = ?",
@@ -644,7 +649,46 @@ int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
     return 0;
 }
 
+struct debtor_tin {
+    char *type;
+    char *tin;
+};
+
+static void read_debtor_tin(sqlite3_stmt *st, void *out)
+{
+    struct debtor_tin *d = out;
+    char type[4];
+    copy_text(type, sizeof(type), st, 0);
+    *d->type = type[0];
+    copy_text(d->tin, 10, st, 1);
+}
+
+int store_debtor_get(struct store *s, int64_t debtor_id, char *tin_type,
+                     char *tin)
+{
+    struct debtor_tin d = {tin_type, tin};
+    sqlite3_stmt *st = stmt(s, S_DEBTOR_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debtor_id);
+    return one_row(s, st, &d, read_debtor_tin, "debtor");
+}
+
 /* --- debts -------------------------------------------------------------- */
+
+int store_debt_touched_by(struct store *s, int64_t debt_id, int64_t file_id,
+                          bool *touched)
+{
+    int64_t n = 0;
+    sqlite3_stmt *st = stmt(s, S_DEBT_TOUCHED);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debt_id);
+    sqlite3_bind_int64(st, 2, file_id);
+    int rc = one_row(s, st, &n, read_id, "history");
+    *touched = n > 0;
+    return rc;
+}
 
 static void read_debt(sqlite3_stmt *st, void *out)
 {

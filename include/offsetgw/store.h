@@ -150,6 +150,9 @@ int store_debtor_upsert(struct store *store, char tin_type, const char *tin,
                         int64_t *debtor_id);
 int store_debtor_name(struct store *store, int64_t debtor_id,
                       struct store_name *out); /* the newest */
+/* The debtor's id type and number (TIN: 10 bytes). */
+int store_debtor_get(struct store *store, int64_t debtor_id, char *tin_type,
+                     char *tin);
 
 struct store_debt {
     int64_t id;
@@ -174,6 +177,9 @@ struct store_source {
 int store_debt_get(struct store *store, int64_t partner_id, const char *account,
                    struct store_debt *out);
 int store_debt_get_id(struct store *store, int64_t id, struct store_debt *out);
+/* true in *TOUCHED when FILE_ID already changed debt DEBT_ID. */
+int store_debt_touched_by(struct store *store, int64_t debt_id, int64_t file_id,
+                          bool *touched);
 /* Add a debt (history: "add"); -EEXIST when the account is known. */
 int store_debt_add(struct store *store, const struct store_debt *d,
                    const struct store_source *src, int64_t *id);
