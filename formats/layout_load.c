@@ -396,9 +396,44 @@ static bool type_allows(struct loader *ld, xmlNode *n, enum field_type t,
     return true;
 }
 
+/* The words a code may "mean" to the offset core: what an action does to
+ * a debt, and what kind of money event a record is. */
+static const char *const means_words[] = {"add",      "change",     "increase",
+                                          "decrease", "zero",       "offset",
+                                          "reversal", "collection", NULL};
+#define MEANS_WORDS                                                            \
+    "add, change, increase, decrease, zero, offset, reversal, collection"
+
+static bool means_known(const char *w)
+{
+    for (const char *const *p = means_words; *p; p++)
+        if (strcmp(*p, w) == 0)
+            return true;
+    return false;
+}
+
+const char *layout_code_for(const struct layout_field *field, const char *means)
+{
+    for (size_t i = 0; i < field->n_codes; i++)
+        if (field->codes[i].means != NULL &&
+            strcmp(field->codes[i].means, means) == 0)
+            return field->codes[i].value;
+    return NULL;
+}
+
+const char *layout_code_means(const struct layout_field *field,
+                              const char *value, size_t len)
+{
+    for (size_t i = 0; i < field->n_codes; i++)
+        if (field->codes[i].value_len == len &&
+            memcmp(field->codes[i].value, value, len) == 0)
+            return field->codes[i].means;
+    return NULL;
+}
+
 static void load_codes(struct loader *ld, xmlNode *fn, struct layout_field *f)
 {
-    static const char *const code_attrs[] = {"value", "meaning", NULL};
+    static const char *const code_attrs[] = {"value", "meaning", "means", NULL};
     size_t cap = 0, n = 0;
     struct field_code *codes = NULL;
     for (xmlNode *c = fn->children; c != NULL; c = c->next) {
@@ -418,6 +453,10 @@ static void load_codes(struct loader *ld, xmlNode *fn, struct layout_field *f)
         check_attrs(ld, c, code_attrs);
         const char *value = attr(ld, c, "value");
         const char *meaning = attr(ld, c, "meaning");
+        const char *means = attr(ld, c, "means");
+        if (means != NULL && !means_known(means))
+            problem(ld, line, "means='%s': expected one of %s", means,
+                    MEANS_WORDS);
         if (value == NULL || *value == '\0') {
             problem(ld, line, "<code> needs a non-empty value");
             continue;
@@ -449,6 +488,10 @@ static void load_codes(struct loader *ld, xmlNode *fn, struct layout_field *f)
         codes[n].value = value;
         codes[n].value_len = (uint32_t)strlen(value);
         codes[n].meaning = meaning ? meaning : "";
+        codes[n].means = means;
+        for (size_t i = 0; means != NULL && i < n; i++)
+            if (codes[i].means != NULL && strcmp(codes[i].means, means) == 0)
+                problem(ld, line, "two codes mean '%s'", means);
         n++;
     }
     if (f->type == FT_CODE && n == 0)

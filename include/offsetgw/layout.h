@@ -53,8 +53,10 @@ enum total_kind { TOTAL_NONE, TOTAL_COUNT, TOTAL_SUM };
 
 struct field_code {
     const char *value;
-    const char *meaning;
+    const char *meaning; /* for people */
     uint32_t value_len;
+    const char *means; /* for the core: a word of a fixed vocabulary
+                          ("add", "zero", ...), NULL when not given */
 };
 
 struct layout_record;
@@ -143,6 +145,13 @@ const struct layout_record *layout_record_by_name(const struct layout *layout,
 
 /* Index of the field called NAME in RECORD, or -1. */
 int layout_field_index(const struct layout_record *record, const char *name);
+
+/* The value of FIELD's code that MEANS (see docs/layouts.md), or NULL. */
+const char *layout_code_for(const struct layout_field *field,
+                            const char *means);
+/* What the code VALUE[0..LEN) of FIELD means, or NULL. */
+const char *layout_code_means(const struct layout_field *field,
+                              const char *value, size_t len);
 
 /* "text", "amount", ... */
 const char *layout_type_name(enum field_type type);

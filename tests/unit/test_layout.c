@@ -1522,6 +1522,38 @@ static void test_code_ending_in_pad_can_never_match(void **state)
     layout_problems_release(&p);
 }
 
+/* Codes can say what they mean to the core: one core, partners' codes. */
+static void test_codes_say_what_they_mean_to_the_core(void **state)
+{
+    struct layout *l = tu_load(
+        "<layout name=\"m\"><file format=\"fixed\" record-length=\"1\" "
+        "line-end=\"lf\"/><record name=\"r\" max=\"unbounded\"><field "
+        "name=\"action\" start=\"1\" length=\"1\" type=\"code\">"
+        "<code value=\"N\" meaning=\"new\" means=\"add\"/>"
+        "<code value=\"R\" meaning=\"revised\" means=\"change\"/>"
+        "<code value=\"W\" meaning=\"withdrawn\" means=\"zero\"/>"
+        "<code value=\"X\" meaning=\"other\"/></field></record></layout>");
+    const struct layout_field *f = &layout_record_at(l, 0)->fields[0];
+    (void)state;
+    assert_string_equal(layout_code_for(f, "add"), "N");
+    assert_string_equal(layout_code_for(f, "zero"), "W");
+    assert_null(layout_code_for(f, "increase"));
+    assert_string_equal(layout_code_means(f, "R", 1), "change");
+    assert_null(layout_code_means(f, "X", 1));
+    assert_null(layout_code_means(f, "Q", 1));
+    layout_free(l);
+    struct layout_problems p = refused(ONE_FIELD(
+        "type=\"code\"><code value=\"A\" means=\"plus\"/></field><field "
+        "start=\"9\" length=\"1\" type=\"filler\""));
+    assert_true(any_problem(&p, "means='plus'"));
+    layout_problems_release(&p);
+    p = refused(ONE_FIELD("type=\"code\"><code value=\"A\" means=\"add\"/>"
+                          "<code value=\"B\" means=\"add\"/></field><field "
+                          "start=\"9\" length=\"1\" type=\"filler\""));
+    assert_true(any_problem(&p, "two codes mean 'add'"));
+    layout_problems_release(&p);
+}
+
 static void test_a_total_summing_its_own_record_is_refused(void **state)
 {
     (void)state;
@@ -1584,6 +1616,7 @@ int main(void)
         cmocka_unit_test(test_layouts_no_record_could_pass_are_refused),
         cmocka_unit_test(test_code_ending_in_pad_can_never_match),
         cmocka_unit_test(test_a_total_summing_its_own_record_is_refused),
+        cmocka_unit_test(test_codes_say_what_they_mean_to_the_core),
     };
 
     alarm(300); /* a hang fails the run instead of stalling it */
