@@ -17,7 +17,7 @@
 
 #define LAYOUT_MAX_DEPTH 8   /* nested groups, root included */
 #define LAYOUT_MAX_TOTALS 32 /* control-total fields in one layout */
-#define LAYOUT_MAX_FIELDS 512
+#define LAYOUT_MAX_FIELDS LAYOUT_FIELDS_MAX
 #define LAYOUT_MAX_RECORDS 64
 #define LAYOUT_MAX_CODES 1000   /* codes of one field */
 #define LAYOUT_MAX_PROBLEMS 100 /* problems kept from one load */

@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Most fields a record type may have. */
+#define LAYOUT_FIELDS_MAX 512
+
 enum layout_format { LAYOUT_FIXED, LAYOUT_DELIMITED };
 enum layout_line_end { LINE_END_ANY, LINE_END_LF, LINE_END_CRLF };
 
