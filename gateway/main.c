@@ -21,6 +21,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"help", cmd_help, "show help for offsetgw or one of its commands"},
+    {"cycle", cli_cycle_run, "send a taxboard or treasury what changed"},
+    {"ingest", cli_ingest_run, "take a partner's file into the registry"},
     {"init", cli_init_run, "create a gateway home (registry, spool)"},
     {"layout", cli_layout_run, "check layout files, show one as a table"},
     {"parse", cli_parse_run, "run a batch file through a layout"},

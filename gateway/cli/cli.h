@@ -47,6 +47,15 @@ int cli_layout_run(int argc, char **argv);
 /* offsetgw parse ... (cli_parse.c) */
 int cli_parse_run(int argc, char **argv);
 
+/* offsetgw cycle ... (cli_cycle.c) */
+int cli_cycle_run(int argc, char **argv);
+
+/* offsetgw ingest ... (cli_ingest.c) */
+int cli_ingest_run(int argc, char **argv);
+/* Where layouts and program profiles are: $OFFSETGW_FORMATS, else the
+ * checkout's formats/ when built there, else the installed copy. */
+const char *cli_formats_dir(void);
+
 /* offsetgw init ..., offsetgw partner ... (cli_home.c) */
 int cli_init_run(int argc, char **argv);
 int cli_partner_run(int argc, char **argv);

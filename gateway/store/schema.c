@@ -123,6 +123,18 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX outputs_pending ON outputs(delivered, id);"
     "ALTER TABLE files ADD COLUMN made_from INTEGER REFERENCES files(id);",
+    /* 3: what each outbound partner was last told of each debt, so a
+     * cycle sends the difference and nothing twice */
+    "CREATE TABLE sent_debts ("
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  debt_id INTEGER NOT NULL REFERENCES debts(id),"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+    "  cycle_id INTEGER NOT NULL REFERENCES cycles(id),"
+    "  PRIMARY KEY (partner_id, debt_id)"
+    ") WITHOUT ROWID;"
+    /* fields of the agency's record that the registry does not model,
+     * "name=value" lines, passed on to partner files that ask for them */
+    "ALTER TABLE debts ADD COLUMN attributes TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

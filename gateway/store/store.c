@@ -40,6 +40,7 @@ enum stmt_id {
     S_DEBT_HISTORY,
     S_CYCLE_LAST,
     S_CYCLE_ADD,
+    S_CYCLE_FINISH,
     S_COUNT_DEBTS,
     S_COUNT_HISTORY,
     S_COUNT_DEBTORS,
@@ -48,6 +49,9 @@ enum stmt_id {
     S_OUTPUT_PENDING,
     S_OUTPUT_DELIVERED,
     S_OUTPUT_IS_PENDING,
+    S_CANDIDATES,
+    S_SENT_SET,
+    S_HISTORY_LAST,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -56,7 +60,8 @@ enum stmt_id {
 
 #define DEBT_COLUMNS                                                           \
     "id, partner_id, account, debtor_id, debt_type, original_cents, "          \
-    "balance_cents, fees_cents, status, delinquency_date, notice_date"
+    "balance_cents, fees_cents, status, delinquency_date, notice_date, "       \
+    "attributes"
 #define FILE_COLUMNS                                                           \
     "id, partner_id, sha256, name, outbound, exchange, layout, status, "       \
     "records, accepted, rejected, amount_cents, error, "                       \
@@ -105,8 +110,8 @@ static const char *const sql[S_COUNT_] = {
     [S_DEBT_GET_ID] = "SELECT " DEBT_COLUMNS " FROM debts WHERE id = ?",
     [S_DEBT_ADD] = "INSERT INTO debts (partner_id, account, debtor_id,"
                    " debt_type, original_cents, balance_cents, fees_cents,"
-                   " status, delinquency_date, notice_date)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " status, delinquency_date, notice_date, attributes)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_DEBT_SET_BALANCE] = "UPDATE debts SET balance_cents = ?, fees_cents = ?,"
                            " status = ? WHERE id = ?",
     [S_DEBT_SET_STATUS] = "UPDATE debts SET status = ? WHERE id = ?",
@@ -124,6 +129,8 @@ static const char *const sql[S_COUNT_] = {
                      " WHERE partner_id = ? ORDER BY id DESC LIMIT 1",
     [S_CYCLE_ADD] = "INSERT INTO cycles (partner_id, file_id, high_water,"
                     " records, amount_cents) VALUES (?, nullif(?, 0), ?, ?, ?)",
+    [S_CYCLE_FINISH] = "UPDATE cycles SET file_id = nullif(?, 0), records = ?,"
+                       " amount_cents = ? WHERE id = ?",
     [S_COUNT_DEBTS] = "SELECT count(*) FROM debts",
     [S_COUNT_HISTORY] = "SELECT count(*) FROM debt_history",
     [S_COUNT_DEBTORS] = "SELECT count(*) FROM debtors",
@@ -136,6 +143,21 @@ static const char *const sql[S_COUNT_] = {
                            " strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
     [S_OUTPUT_IS_PENDING] = "SELECT count(*) FROM outputs"
                             " WHERE delivered = 0 AND tmp_path = ?",
+    [S_CANDIDATES] =
+        "SELECT d.id, d.partner_id, d.account, d.debtor_id, d.debt_type,"
+        " d.original_cents, d.balance_cents, d.fees_cents, d.status,"
+        " d.delinquency_date, d.notice_date, d.attributes, a.agency_code,"
+        " s.debt_id IS NOT NULL, coalesce(s.amount_cents, 0)"
+        " FROM debts d JOIN partners a ON a.id = d.partner_id"
+        " LEFT JOIN sent_debts s ON s.partner_id = ?1 AND s.debt_id = d.id"
+        " WHERE a.program = ?2 AND (d.id IN (SELECT debt_id FROM debt_history"
+        " WHERE id > ?3) OR (s.debt_id IS NULL AND d.status <> 'X'))"
+        " ORDER BY d.id",
+    [S_SENT_SET] = "INSERT INTO sent_debts (partner_id, debt_id, amount_cents,"
+                   " cycle_id) VALUES (?1, ?2, ?3, ?4)"
+                   " ON CONFLICT (partner_id, debt_id) DO UPDATE SET"
+                   " amount_cents = ?3, cycle_id = ?4",
+    [S_HISTORY_LAST] = "SELECT coalesce(max(id), 0) FROM debt_history",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -707,6 +729,7 @@ static void read_debt(sqlite3_stmt *st, void *out)
     d->status = (enum debt_status)status[0];
     d->delinquency_date = sqlite3_column_int(st, 9);
     d->notice_date = sqlite3_column_int(st, 10);
+    copy_text(d->attributes, sizeof(d->attributes), st, 11);
 }
 
 int store_debt_get(struct store *s, int64_t partner_id, const char *account,
@@ -775,6 +798,7 @@ int store_debt_add(struct store *s, const struct store_debt *d,
     bind_text(st, 8, status);
     sqlite3_bind_int(st, 9, d->delinquency_date);
     sqlite3_bind_int(st, 10, d->notice_date);
+    bind_text(st, 11, d->attributes);
     int rc = run(s, st, "add debt");
     if (rc == -EEXIST)
         return fail(s, rc, "debt '%s' exists already", d->account);
@@ -933,6 +957,53 @@ int store_cycle_add(struct store *s, const struct store_cycle *c, int64_t *id)
     return rc;
 }
 
+int store_cycle_candidates(
+    struct store *s, int64_t partner_id, const char *program, int64_t after,
+    int (*fn)(const struct store_candidate *c, void *ctx), void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_CANDIDATES);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, program);
+    sqlite3_bind_int64(st, 3, after);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_candidate c;
+        read_debt(st, &c.debt);
+        copy_text(c.agency_code, sizeof(c.agency_code), st, 12);
+        c.was_sent = sqlite3_column_int(st, 13) != 0;
+        c.sent_cents = sqlite3_column_int64(st, 14);
+        stop = fn(&c, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "cycle candidates");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_sent_set(struct store *s, int64_t partner_id, int64_t debt_id,
+                   int64_t cents, int64_t cycle_id)
+{
+    sqlite3_stmt *st = stmt(s, S_SENT_SET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    sqlite3_bind_int64(st, 2, debt_id);
+    sqlite3_bind_int64(st, 3, cents);
+    sqlite3_bind_int64(st, 4, cycle_id);
+    return run(s, st, "remember what was sent");
+}
+
+int store_history_last(struct store *s, int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_HISTORY_LAST);
+    if (st == NULL)
+        return -EIO;
+    return one_row(s, st, id, read_id, "history");
+}
+
 /* --- outputs ------------------------------------------------------------ */
 
 int store_output_add(struct store *s, const struct store_output *o, int64_t *id)
@@ -994,6 +1065,18 @@ int store_output_is_pending(struct store *s, const char *tmp_path,
     int rc = one_row(s, st, &n, read_id, "output");
     *pending = n > 0;
     return rc;
+}
+
+int store_cycle_finish(struct store *s, const struct store_cycle *c)
+{
+    sqlite3_stmt *st = stmt(s, S_CYCLE_FINISH);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, c->file_id);
+    sqlite3_bind_int64(st, 2, c->records);
+    sqlite3_bind_int64(st, 3, c->amount_cents);
+    sqlite3_bind_int64(st, 4, c->id);
+    return run(s, st, "finish cycle");
 }
 
 int store_count(struct store *s, const char *what, int64_t *n)

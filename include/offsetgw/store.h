@@ -22,12 +22,13 @@
 
 #define STORE_NAME_MAX 64
 #define STORE_TEXT_MAX 128
+#define STORE_ATTRIBUTES_MAX 512
 
 struct store;
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -166,6 +167,8 @@ struct store_debt {
     enum debt_status status;
     int32_t delinquency_date; /* yyyymmdd, 0 = none */
     int32_t notice_date;
+    /* the agency record's other fields, "name=value" lines */
+    char attributes[STORE_ATTRIBUTES_MAX];
 };
 
 /* Where a change came from, for the history. */
@@ -228,6 +231,27 @@ int store_cycle_last(struct store *store, int64_t partner_id,
                      struct store_cycle *out);
 int store_cycle_add(struct store *store, const struct store_cycle *c,
                     int64_t *id);
+/* Set cycle C->id's file, records and amount. */
+int store_cycle_finish(struct store *store, const struct store_cycle *c);
+
+/* A debt a cycle to a partner may have to mention: changed since the
+ * last cycle, or open and never sent. */
+struct store_candidate {
+    struct store_debt debt;
+    char agency_code[STORE_NAME_MAX]; /* of the agency that owns it */
+    bool was_sent;
+    int64_t sent_cents; /* what the partner was last told (0: closed) */
+};
+/* Candidates for a cycle to PARTNER_ID over the debts of agencies in
+ * PROGRAM, history after AFTER, by debt id. */
+int store_cycle_candidates(
+    struct store *store, int64_t partner_id, const char *program, int64_t after,
+    int (*fn)(const struct store_candidate *c, void *ctx), void *ctx);
+/* Remember that CYCLE_ID told PARTNER_ID the debt stands at CENTS. */
+int store_sent_set(struct store *store, int64_t partner_id, int64_t debt_id,
+                   int64_t cents, int64_t cycle_id);
+/* The newest history id (0 when none). */
+int store_history_last(struct store *store, int64_t *id);
 
 /* --- outputs ------------------------------------------------------------ */
 

@@ -1,0 +1,371 @@
+/*
+ * cycle.c - outbound cycles (see cycle.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "offsetgw/calendar.h"
+#include "offsetgw/cycle.h"
+#include "offsetgw/outbox.h"
+#include "offsetgw/profile.h"
+#include "offsetgw/writer.h"
+
+/* What the partner is told of one debt. */
+enum verdict { V_NONE, V_ADD, V_INCREASE, V_DECREASE, V_ZERO };
+
+struct cycle {
+    const struct cycle_request *rq;
+    struct cycle_result *res;
+    struct store *s;
+    struct profile *profile;
+    struct layout *layout;
+    const struct layout_record *detail;
+    const char *action_code[V_ZERO + 1]; /* the layout's code for each */
+    int32_t today;
+    struct outbox_file out;
+    struct writer *w;
+    int64_t cycle_id;
+    char *err;
+    size_t err_size;
+    int rc; /* the first failure inside the candidate walk */
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct cycle *c, int code,
+                                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* The exchange a partner of this kind is sent its debts in. */
+static const char *exchange_of(enum partner_kind kind)
+{
+    switch (kind) {
+    case PARTNER_TAXBOARD:
+        return "taxboard-debt";
+    case PARTNER_TREASURY:
+        return "treasury-referral";
+    default:
+        return NULL;
+    }
+}
+
+static int load(struct cycle *c, const char *exchange)
+{
+    struct layout_problems probs = {0};
+    char path[HOME_PATH_MAX];
+    c->profile = profile_load_program(c->rq->programs_dir,
+                                      c->rq->partner->program, &probs);
+    if (c->profile == NULL) {
+        fail(c, -EINVAL, "program '%s': %s", c->rq->partner->program,
+             probs.n ? probs.items[0].message : "cannot load");
+        layout_problems_release(&probs);
+        return -EINVAL;
+    }
+    if (profile_exchange_path(c->profile, exchange, NULL, path, sizeof(path)) <
+        0)
+        return fail(c, -ENOENT, "program %s has no layout for %s",
+                    c->profile->name, exchange);
+    if ((c->layout = layout_load(path, &probs)) == NULL) {
+        fail(c, -EINVAL, "%s:%ld: %s", path, probs.n ? probs.items[0].line : 0L,
+             probs.n ? probs.items[0].message : "cannot load");
+        layout_problems_release(&probs);
+        return -EINVAL;
+    }
+    c->detail = layout_record_by_name(c->layout, "detail");
+    int a = c->detail ? layout_field_index(c->detail, "action") : -1;
+    if (a < 0)
+        return fail(c, -EINVAL, "%s: no record 'detail' with a field 'action'",
+                    path);
+    const struct layout_field *f = &c->detail->fields[a];
+    const char *change = layout_code_for(f, "change");
+    c->action_code[V_ADD] = layout_code_for(f, "add");
+    c->action_code[V_ZERO] = layout_code_for(f, "zero");
+    c->action_code[V_INCREASE] = layout_code_for(f, "increase");
+    c->action_code[V_DECREASE] = layout_code_for(f, "decrease");
+    if (c->action_code[V_INCREASE] == NULL)
+        c->action_code[V_INCREASE] = change;
+    if (c->action_code[V_DECREASE] == NULL)
+        c->action_code[V_DECREASE] = change;
+    for (int v = V_ADD; v <= V_ZERO; v++)
+        if (c->action_code[v] == NULL)
+            return fail(c, -EINVAL,
+                        "%s: field 'action' has no code that means add, "
+                        "increase/change, decrease/change and zero",
+                        path);
+    return 0;
+}
+
+/* A field set by name when the layout has it; text cut to its width. */
+static int put_text(struct cycle *c, const char *name, const char *text)
+{
+    int i = layout_field_index(c->detail, name);
+    if (i < 0 || text == NULL || *text == '\0')
+        return 0;
+    size_t n = strlen(text), width = c->detail->fields[i].length;
+    if (width > 0 && n > width)
+        n = width;
+    return writer_set_text(c->w, i, text, n);
+}
+
+static int put_num(struct cycle *c, const char *name, int64_t num)
+{
+    int rc = writer_set_num_by_name(c->w, name, num);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* The partner file's fields the registry does not model come from the
+ * agency record's attributes of the same name. */
+static int put_attributes(struct cycle *c, const char *attributes)
+{
+    const char *line = attributes;
+    while (*line != '\0') {
+        const char *eq = strchr(line, '='), *nl = strchr(line, '\n');
+        if (eq == NULL || nl == NULL || eq > nl)
+            break;
+        char name[64], value[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - line), line);
+        snprintf(value, sizeof(value), "%.*s", (int)(nl - eq - 1), eq + 1);
+        int i = layout_field_index(c->detail, name);
+        if (i >= 0) {
+            const struct layout_field *f = &c->detail->fields[i];
+            int rc =
+                f->type == FT_TEXT || f->type == FT_CODE || f->type == FT_DIGITS
+                    ? put_text(c, name, value)
+                    : 0; /* numbers and dates: not passed on */
+            if (rc < 0)
+                return rc;
+        }
+        line = nl + 1;
+    }
+    return 0;
+}
+
+/* May the debt be offset now under the profile's rules? */
+static bool eligible(const struct cycle *c, const struct store_debt *d)
+{
+    if (d->balance_cents <= 0 || d->status == DEBT_X || d->status == DEBT_E ||
+        d->status == DEBT_D)
+        return false;
+    int32_t delay = c->profile->referral_delay_days;
+    if (delay > 0 && (d->delinquency_date == 0 ||
+                      calendar_add_days(d->delinquency_date, delay) > c->today))
+        return false;
+    return true;
+}
+
+static int write_detail(struct cycle *c, const struct store_candidate *cand,
+                        enum verdict v, int64_t amount)
+{
+    const struct store_debt *d = &cand->debt;
+    struct store_name name;
+    char tin_type[2] = {0}, tin[10], id[24];
+    int rc;
+    if ((rc = store_debtor_get(c->s, d->debtor_id, &tin_type[0], tin)) < 0 ||
+        (rc = store_debtor_name(c->s, d->debtor_id, &name)) < 0)
+        return fail(c, rc, "registry: %s", store_error(c->s));
+    snprintf(id, sizeof(id), "%lld", (long long)d->id);
+    if (writer_begin(c->w, "detail") < 0 ||
+        put_text(c, "action", c->action_code[v]) < 0 ||
+        put_num(c, "amount", amount) < 0 ||
+        put_text(c, "agency_code", cand->agency_code) < 0 ||
+        put_text(c, "account", d->account) < 0 ||
+        put_text(c, "agency_debt_id", id) < 0 ||
+        put_text(c, "tin_type", tin_type) < 0 || put_text(c, "tin", tin) < 0 ||
+        put_text(c, "name_control", name.name_control) < 0 ||
+        put_text(c, "last_name", name.last) < 0 ||
+        put_text(c, "first_name", name.first) < 0 ||
+        put_text(c, "middle_initial", name.middle) < 0 ||
+        put_attributes(c, d->attributes) < 0)
+        return fail(c, -EINVAL, "debt %lld: %s", (long long)d->id,
+                    writer_error(c->w));
+    /* the agency's debt type when the partner's field takes it */
+    int t = layout_field_index(c->detail, "debt_type");
+    if (t >= 0 && layout_code_means(&c->detail->fields[t], d->debt_type,
+                                    strlen(d->debt_type)) == NULL) {
+        bool listed = false;
+        const struct layout_field *f = &c->detail->fields[t];
+        for (size_t k = 0; k < f->n_codes && !listed; k++)
+            listed = strcmp(f->codes[k].value, d->debt_type) == 0;
+        if (listed || f->type != FT_CODE)
+            put_text(c, "debt_type", d->debt_type);
+    }
+    if (d->delinquency_date != 0)
+        put_num(c, "delinquency_date", d->delinquency_date);
+    put_num(c, "original_amount", d->original_cents);
+    if (writer_end(c->w) < 0)
+        return fail(c, -EINVAL, "debt %lld: %s", (long long)d->id,
+                    writer_error(c->w));
+    return 0;
+}
+
+static int each_candidate(const struct store_candidate *cand, void *arg)
+{
+    struct cycle *c = arg;
+    struct cycle_result *res = c->res;
+    const struct store_debt *d = &cand->debt;
+    int64_t target = eligible(c, d) ? d->balance_cents : 0;
+    enum verdict v = V_NONE;
+    if (!cand->was_sent) {
+        if (target > 0)
+            v = V_ADD;
+        else if (d->status != DEBT_X)
+            res->deferred++;
+    } else if (target != cand->sent_cents) {
+        v = target == 0                 ? V_ZERO
+            : target > cand->sent_cents ? V_INCREASE
+                                        : V_DECREASE;
+    }
+    if (v == V_NONE)
+        return 0;
+    if ((c->rc = write_detail(c, cand, v, target)) < 0)
+        return 1;
+    if ((c->rc = store_sent_set(c->s, c->rq->partner->id, d->id, target,
+                                c->cycle_id)) < 0) {
+        fail(c, c->rc, "registry: %s", store_error(c->s));
+        return 1;
+    }
+    if (v == V_ADD)
+        res->adds++;
+    else if (v == V_ZERO)
+        res->zeros++;
+    else
+        res->changes++;
+    res->amount_cents += target;
+    return 0;
+}
+
+/* Header and trailer fields the gateway knows: who sends, when. */
+static int frame(struct cycle *c, const char *record)
+{
+    const struct layout_record *r = layout_record_by_name(c->layout, record);
+    if (r == NULL)
+        return 0;
+    int32_t hms;
+    int32_t today = calendar_today(&hms);
+    const char *code = c->rq->partner->agency_code;
+    if (writer_begin(c->w, record) < 0)
+        return -EINVAL;
+    int i;
+    if ((i = layout_field_index(r, "sender_id")) >= 0 && *code)
+        writer_set_text(c->w, i, code, strlen(code));
+    if ((i = layout_field_index(r, "agency_code")) >= 0 && *code)
+        writer_set_text(c->w, i, code, strlen(code));
+    writer_set_num_by_name(c->w, "file_date", today);
+    writer_set_num_by_name(c->w, "file_time",
+                           hms / 10000 * 3600 + hms / 100 % 100 * 60 +
+                               hms % 100);
+    writer_set_num_by_name(c->w, "file_seq", c->cycle_id % 1000000);
+    return writer_end(c->w);
+}
+
+static int run(struct cycle *c, const char *exchange)
+{
+    struct cycle_result *res = c->res;
+    struct store_cycle last = {0}, cyc = {.partner_id = c->rq->partner->id};
+    char name[STORE_TEXT_MAX];
+    int rc;
+
+    if ((rc = store_begin(c->s)) < 0)
+        return fail(c, rc, "registry: %s", store_error(c->s));
+    rc = store_cycle_last(c->s, c->rq->partner->id, &last);
+    if ((rc < 0 && rc != -ENOENT) ||
+        (rc = store_history_last(c->s, &cyc.high_water)) < 0 ||
+        (rc = store_cycle_add(c->s, &cyc, &c->cycle_id)) < 0) {
+        fail(c, rc, "registry: %s", store_error(c->s));
+        goto undo;
+    }
+    snprintf(name, sizeof(name), "%s.%08d.%lld.txt", exchange, (int)c->today,
+             (long long)c->cycle_id);
+    if ((rc = outbox_open(c->rq->home, c->rq->partner->name, name, &c->out,
+                          c->err, c->err_size)) < 0)
+        goto undo;
+    if ((c->w = writer_new(c->layout, c->out.fp)) == NULL) {
+        rc = fail(c, -ENOMEM, "out of memory");
+        goto undo;
+    }
+    if ((rc = frame(c, "header")) < 0) {
+        fail(c, rc, "header: %s", writer_error(c->w));
+        goto undo;
+    }
+    rc = store_cycle_candidates(c->s, c->rq->partner->id,
+                                c->rq->partner->program, last.high_water,
+                                each_candidate, c);
+    if (c->rc < 0 || rc < 0) {
+        rc = c->rc < 0 ? c->rc : fail(c, rc, "%s", store_error(c->s));
+        goto undo;
+    }
+    if (res->adds + res->changes + res->zeros == 0) {
+        /* nothing due: no file, no cycle */
+        store_rollback(c->s);
+        writer_free(c->w);
+        c->w = NULL;
+        outbox_discard(&c->out);
+        return 0;
+    }
+    if ((rc = frame(c, "trailer")) < 0 || (rc = writer_finish(c->w)) < 0) {
+        fail(c, rc, "trailer: %s", writer_error(c->w));
+        goto undo;
+    }
+    writer_free(c->w);
+    c->w = NULL;
+    if ((rc = outbox_seal(&c->out, c->err, c->err_size)) < 0)
+        goto undo;
+    struct store_file f = {.partner_id = c->rq->partner->id,
+                           .outbound = true,
+                           .status = FILE_SENT,
+                           .records = res->adds + res->changes + res->zeros,
+                           .accepted = res->adds + res->changes + res->zeros,
+                           .amount_cents = res->amount_cents};
+    snprintf(f.sha256, sizeof(f.sha256), "%s", c->out.sha256);
+    snprintf(f.name, sizeof(f.name), "%s", name);
+    snprintf(f.exchange, sizeof(f.exchange), "%s", exchange);
+    snprintf(f.layout, sizeof(f.layout), "%s", layout_source(c->layout));
+    cyc.id = c->cycle_id;
+    cyc.records = f.records;
+    cyc.amount_cents = f.amount_cents;
+    if ((rc = store_file_add(c->s, &f, &res->file_id)) < 0 ||
+        (cyc.file_id = res->file_id, rc = store_cycle_finish(c->s, &cyc)) < 0 ||
+        (rc = outbox_register(c->s, res->file_id, &c->out)) < 0 ||
+        (rc = store_commit(c->s)) < 0) {
+        fail(c, rc, "registry: %s", store_error(c->s));
+        goto undo;
+    }
+    res->cycle_id = c->cycle_id;
+    snprintf(res->path, sizeof(res->path), "%s", c->out.final_path);
+    return outbox_deliver_pending(c->s, c->err, c->err_size);
+undo:
+    store_rollback(c->s);
+    writer_free(c->w);
+    c->w = NULL;
+    outbox_discard(&c->out);
+    memset(res, 0, sizeof(*res));
+    return rc < 0 ? rc : -EIO;
+}
+
+int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
+              char *err, size_t err_size)
+{
+    struct cycle c = {
+        .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
+    int rc;
+    memset(res, 0, sizeof(*res));
+    const char *exchange = exchange_of(rq->partner->kind);
+    if (exchange == NULL)
+        return fail(&c, -EINVAL,
+                    "%s is a %s: cycles go to a taxboard or a "
+                    "treasury",
+                    rq->partner->name, partner_kind_name(rq->partner->kind));
+    c.today = calendar_today(NULL);
+    if ((rc = load(&c, exchange)) == 0)
+        rc = run(&c, exchange);
+    layout_free(c.layout);
+    profile_free(c.profile);
+    return rc;
+}

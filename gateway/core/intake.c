@@ -1,0 +1,624 @@
+/*
+ * intake.c - an agency's debt file into the registry (see intake.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "offsetgw/calendar.h"
+#include "offsetgw/debtcheck.h"
+#include "offsetgw/digest.h"
+#include "offsetgw/intake.h"
+#include "offsetgw/outbox.h"
+#include "offsetgw/profile.h"
+#include "offsetgw/reader.h"
+#include "offsetgw/writer.h"
+
+struct intake {
+    const struct intake_request *rq;
+    struct intake_result *res;
+    struct store *s;
+    struct profile *profile;
+    struct layout *debt_layout, *ack_layout, *unp_layout;
+    struct debt_fields *df;
+    int64_t fees_added; /* per debt, added when it is registered */
+    char name[STORE_TEXT_MAX];
+    char safe_name[STORE_TEXT_MAX]; /* for output file names */
+    char sha[DIGEST_HEX_SIZE];
+    int32_t file_date;
+    char agency_code[STORE_NAME_MAX]; /* the partner's, else the file's */
+    bool header_seen;
+    struct outbox_file unp;
+    struct writer *unp_w;
+    char *err;
+    size_t err_size;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct intake *in, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->err, in->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int db_fail(struct intake *in, int code)
+{
+    return fail(in, code, "registry: %s", store_error(in->s));
+}
+
+/* --- configuration ------------------------------------------------------ */
+
+static struct layout *load_exchange(struct intake *in, const char *exchange)
+{
+    char path[HOME_PATH_MAX];
+    struct layout_problems problems = {0};
+    if (profile_exchange_path(in->profile, exchange, NULL, path, sizeof(path)) <
+        0) {
+        fail(in, -ENOENT, "program %s has no layout for %s", in->profile->name,
+             exchange);
+        return NULL;
+    }
+    struct layout *l = layout_load(path, &problems);
+    if (l == NULL)
+        fail(in, -EINVAL, "%s:%ld: %s", path,
+             problems.n ? problems.items[0].line : 0L,
+             problems.n ? problems.items[0].message : "cannot load");
+    layout_problems_release(&problems);
+    return l;
+}
+
+static int load_config(struct intake *in)
+{
+    struct layout_problems problems = {0};
+    const struct store_partner *p = in->rq->partner;
+    in->profile =
+        profile_load_program(in->rq->programs_dir, p->program, &problems);
+    if (in->profile == NULL) {
+        fail(in, -EINVAL, "program '%s': %s:%ld: %s", p->program,
+             problems.n ? problems.items[0].file : in->rq->programs_dir,
+             problems.n ? problems.items[0].line : 0L,
+             problems.n ? problems.items[0].message : "cannot load");
+        layout_problems_release(&problems);
+        return -EINVAL;
+    }
+    if ((in->debt_layout = load_exchange(in, "agency-debt")) == NULL ||
+        (in->ack_layout = load_exchange(in, "agency-ack")) == NULL ||
+        (in->unp_layout = load_exchange(in, "agency-unprocessable")) == NULL)
+        return -EINVAL;
+    if ((in->df = debt_fields_new(in->debt_layout, in->err, in->err_size)) ==
+        NULL)
+        return -EINVAL;
+    in->fees_added = profile_fee_added_to_debt(in->profile);
+    return 0;
+}
+
+/* Output names keep letters, digits, '.', '-', '_' of the received name. */
+static void make_safe_name(const char *name, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *c = name; *c && n + 1 < size && n < 80; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+                  (*c == '.' && n > 0);
+        out[n++] = ok ? *c : '_';
+    }
+    if (n == 0)
+        out[n++] = 'f';
+    out[n] = '\0';
+}
+
+/* --- writing outputs ---------------------------------------------------- */
+
+/* Set text field NAME of the writer's record, cut to the field's width;
+ * a field the layout lacks is left out (layouts may be leaner). */
+static int put_text(struct writer *w, const struct layout *l,
+                    const char *record, const char *name, const char *text)
+{
+    const struct layout_record *r = layout_record_by_name(l, record);
+    int i = r ? layout_field_index(r, name) : -1;
+    if (i < 0)
+        return 0;
+    size_t n = strlen(text);
+    if (r->fields[i].length > 0 && n > r->fields[i].length)
+        n = r->fields[i].length;
+    while (n > 0 && text[n - 1] == ' ')
+        n--;
+    return writer_set_text(w, i, text, n);
+}
+
+static int put_num(struct writer *w, const char *name, int64_t num)
+{
+    int rc = writer_set_num_by_name(w, name, num);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+static int open_unprocessable(struct intake *in)
+{
+    char file[STORE_TEXT_MAX + 32];
+    int32_t today = calendar_today(NULL);
+    snprintf(file, sizeof(file), "%s.%lld.unp", in->safe_name,
+             (long long)in->res->file_id);
+    int rc = outbox_open(in->rq->home, in->rq->partner->name, file, &in->unp,
+                         in->err, in->err_size);
+    if (rc < 0)
+        return rc;
+    in->unp_w = writer_new(in->unp_layout, in->unp.fp);
+    if (in->unp_w == NULL)
+        return fail(in, -ENOMEM, "out of memory");
+    const char *hdr = "header";
+    if (writer_begin(in->unp_w, hdr) < 0 ||
+        put_text(in->unp_w, in->unp_layout, hdr, "agency_code",
+                 in->agency_code) < 0 ||
+        put_num(in->unp_w, "file_date", today) < 0 ||
+        put_text(in->unp_w, in->unp_layout, hdr, "file_name", in->name) < 0 ||
+        put_text(in->unp_w, in->unp_layout, hdr, "file_sha256", in->sha) < 0 ||
+        writer_end(in->unp_w) < 0)
+        return fail(in, -EINVAL, "unprocessable header: %s",
+                    writer_error(in->unp_w));
+    return 0;
+}
+
+static int write_reject(struct intake *in, int64_t line, const char *account,
+                        const char *code, const char *field,
+                        const char *message)
+{
+    int rc;
+    if (in->unp_w == NULL && (rc = open_unprocessable(in)) < 0)
+        return rc;
+    struct writer *w = in->unp_w;
+    const char *r = "reject";
+    if (writer_begin(w, r) < 0 || put_num(w, "line", line) < 0 ||
+        put_text(w, in->unp_layout, r, "account", account) < 0 ||
+        put_text(w, in->unp_layout, r, "error_code", code) < 0 ||
+        put_text(w, in->unp_layout, r, "field", field) < 0 ||
+        put_text(w, in->unp_layout, r, "message", message) < 0 ||
+        writer_end(w) < 0)
+        return fail(in, -EINVAL, "unprocessable record: %s", writer_error(w));
+    return 0;
+}
+
+static void drop_unprocessable(struct intake *in)
+{
+    writer_free(in->unp_w);
+    in->unp_w = NULL;
+    outbox_discard(&in->unp);
+}
+
+/* Record sealed output F as an outbound file made from the file being
+ * taken in, pending delivery (in the open transaction). */
+static int register_output(struct intake *in, const struct outbox_file *f)
+{
+    const char *slash = strrchr(f->final_path, '/');
+    struct store_file row = {.partner_id = in->rq->partner->id,
+                             .outbound = true,
+                             .status = FILE_SENT,
+                             .made_from = in->res->file_id};
+    int64_t id;
+    snprintf(row.sha256, sizeof(row.sha256), "%s", f->sha256);
+    snprintf(row.name, sizeof(row.name), "%s", slash ? slash + 1 : "");
+    snprintf(row.exchange, sizeof(row.exchange), "%s",
+             strstr(row.name, ".ack") ? "agency-ack" : "agency-unprocessable");
+    snprintf(row.layout, sizeof(row.layout), "%s",
+             layout_source(strstr(row.name, ".ack") ? in->ack_layout
+                                                    : in->unp_layout));
+    if (store_file_add(in->s, &row, &id) < 0 ||
+        outbox_register(in->s, id, f) < 0)
+        return db_fail(in, -EIO);
+    return 0;
+}
+
+/* Write the acknowledgement, seal and register it (in the open
+ * transaction).  STATUS: 'A' accepted, 'R' rejected, 'D' duplicate. */
+static int write_ack(struct intake *in, char status)
+{
+    struct intake_result *res = in->res;
+    struct outbox_file ack;
+    char file[STORE_TEXT_MAX + 32], st[2] = {status, '\0'};
+    int32_t hms;
+    int32_t today = calendar_today(&hms);
+    int rc;
+
+    snprintf(file, sizeof(file), "%s.%lld.ack", in->safe_name,
+             (long long)res->file_id);
+    if ((rc = outbox_open(in->rq->home, in->rq->partner->name, file, &ack,
+                          in->err, in->err_size)) < 0)
+        return rc;
+    struct writer *w = writer_new(in->ack_layout, ack.fp);
+    const char *r = "ack";
+    if (w == NULL || writer_begin(w, r) < 0 ||
+        put_text(w, in->ack_layout, r, "agency_code", in->agency_code) < 0 ||
+        put_text(w, in->ack_layout, r, "file_name", in->name) < 0 ||
+        put_text(w, in->ack_layout, r, "file_sha256", in->sha) < 0 ||
+        put_num(w, "received_date", today) < 0 ||
+        put_num(w, "received_time",
+                hms / 10000 * 3600 + hms / 100 % 100 * 60 + hms % 100) < 0 ||
+        put_text(w, in->ack_layout, r, "status", st) < 0 ||
+        put_num(w, "records", res->records) < 0 ||
+        put_num(w, "accepted", res->accepted) < 0 ||
+        put_num(w, "rejected", res->rejected) < 0 ||
+        put_num(w, "amount_accepted", res->amount_cents) < 0 ||
+        put_text(w, in->ack_layout, r, "reason_code", res->reason_code) < 0 ||
+        put_text(w, in->ack_layout, r, "reason", res->reason) < 0 ||
+        writer_end(w) < 0 || writer_finish(w) < 0) {
+        rc = fail(in, -EINVAL, "acknowledgement: %s",
+                  w ? writer_error(w) : "out of memory");
+        writer_free(w);
+        outbox_discard(&ack);
+        return rc;
+    }
+    writer_free(w);
+    if ((rc = outbox_seal(&ack, in->err, in->err_size)) < 0 ||
+        (rc = register_output(in, &ack)) < 0) {
+        outbox_discard(&ack);
+        return rc;
+    }
+    snprintf(res->ack_path, sizeof(res->ack_path), "%s", ack.final_path);
+    return 0;
+}
+
+/* --- the registry ------------------------------------------------------- */
+
+/* Apply one checked record.  CHECK_OK, a rejection code in WHY, or a
+ * negative system error. */
+static int apply(struct intake *in, const struct debt_input *d,
+                 const struct record *rec, struct check_result *why)
+{
+    struct store *s = in->s;
+    const struct store_partner *p = in->rq->partner;
+    struct store_source src = {.file_id = in->res->file_id,
+                               .line = (int64_t)rec->line};
+    struct store_debt debt;
+    bool touched = false;
+    int rc = store_debt_get(s, p->id, d->account, &debt);
+    if (rc < 0 && rc != -ENOENT)
+        return db_fail(in, rc);
+    bool known = rc == 0;
+    if (known &&
+        (rc = store_debt_touched_by(s, debt.id, src.file_id, &touched)) < 0)
+        return db_fail(in, rc);
+    if (touched)
+        return check_fail(why, C_DUP_ACCOUNT, "account",
+                          "account %s appears earlier in this file",
+                          d->account);
+    if (d->action == DEBT_ADD) {
+        if (known)
+            return check_fail(why, C_DEBT_EXISTS, "account",
+                              "account %s is registered already (use C to "
+                              "change its amount)",
+                              d->account);
+        struct store_debt nd = {.partner_id = p->id,
+                                .original_cents = d->amount_cents,
+                                .balance_cents =
+                                    d->amount_cents + in->fees_added,
+                                .fees_cents = in->fees_added,
+                                .status = DEBT_P,
+                                .delinquency_date = d->delinquency_date,
+                                .notice_date = d->notice_date};
+        snprintf(nd.account, sizeof(nd.account), "%s", d->account);
+        snprintf(nd.debt_type, sizeof(nd.debt_type), "%s", d->debt_type);
+        snprintf(nd.attributes, sizeof(nd.attributes), "%s", d->attributes);
+        if ((rc = store_debtor_upsert(s, d->tin_type, d->tin, &d->name,
+                                      src.file_id, &nd.debtor_id)) < 0 ||
+            (rc = store_debt_add(s, &nd, &src, NULL)) < 0)
+            return db_fail(in, rc);
+        return CHECK_OK;
+    }
+    if (!known)
+        return check_fail(why, C_UNKNOWN_DEBT, "account",
+                          "account %s is not registered", d->account);
+    if (debt.status == DEBT_X)
+        return check_fail(why, C_DEBT_CLOSED, "account",
+                          "account %s was zeroed out", d->account);
+    char tin_type = 0, tin[10];
+    if ((rc = store_debtor_get(s, debt.debtor_id, &tin_type, tin)) < 0)
+        return db_fail(in, rc);
+    if (tin_type != d->tin_type || strcmp(tin, d->tin) != 0)
+        return check_fail(why, C_TIN_MISMATCH, "tin",
+                          "account %s is registered to the id ending %s",
+                          d->account, tin + 5);
+    if ((rc = store_debtor_upsert(s, d->tin_type, d->tin, &d->name, src.file_id,
+                                  NULL)) < 0)
+        return db_fail(in, rc);
+    if (d->action == DEBT_ZERO)
+        rc = store_debt_set_balance(s, debt.id, 0, debt.fees_cents, "zero",
+                                    &src);
+    else
+        rc = store_debt_set_balance(s, debt.id,
+                                    d->amount_cents + debt.fees_cents,
+                                    debt.fees_cents, "change", &src);
+    return rc < 0 ? db_fail(in, rc) : CHECK_OK;
+}
+
+/* The account of REC, for reject lines, when it could be read. */
+static void record_account(const struct intake *in, const struct record *rec,
+                           char *buf, size_t size)
+{
+    int i = rec->type ? layout_field_index(rec->type, "account") : -1;
+    buf[0] = '\0';
+    if (i >= 0 && rec->values[i].state == VALUE_OK)
+        snprintf(buf, size, "%.*s", (int)rec->values[i].text_len,
+                 rec->values[i].text);
+    (void)in;
+}
+
+static int reject_record(struct intake *in, const struct record *rec,
+                         const char *code, const char *field,
+                         const char *message)
+{
+    char account[STORE_NAME_MAX];
+    record_account(in, rec, account, sizeof(account));
+    in->res->rejected++;
+    return write_reject(in, (int64_t)rec->line, account, code, field, message);
+}
+
+/* The header: the file's date and the agency it claims to be from.  A
+ * file-level problem returns 1 with RES's reason set. */
+static int read_header(struct intake *in, const struct record *rec)
+{
+    struct intake_result *res = in->res;
+    if (rec->n_errors > 0) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_HEADER));
+        snprintf(res->reason, sizeof(res->reason), "header, line %llu: %s",
+                 (unsigned long long)rec->line, rec->errors[0].detail);
+        return 1;
+    }
+    int d = layout_field_index(rec->type, "file_date");
+    int a = layout_field_index(rec->type, "agency_code");
+    in->file_date = d >= 0 && rec->values[d].state == VALUE_OK
+                        ? (int32_t)rec->values[d].num
+                        : calendar_today(NULL);
+    const char *want = in->rq->partner->agency_code;
+    if (a >= 0 && want[0] != '\0' &&
+        (rec->values[a].text_len != strlen(want) ||
+         memcmp(rec->values[a].text, want, strlen(want)) != 0)) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_AGENCY));
+        snprintf(res->reason, sizeof(res->reason),
+                 "the header names agency '%.*s'; %s sends as '%s'",
+                 (int)rec->values[a].text_len, rec->values[a].text,
+                 in->rq->partner->name, want);
+        return 1;
+    }
+    if (want[0] == '\0' && a >= 0 && rec->values[a].state == VALUE_OK)
+        snprintf(in->agency_code, sizeof(in->agency_code), "%.*s",
+                 (int)rec->values[a].text_len, rec->values[a].text);
+    in->header_seen = true;
+    return 0;
+}
+
+/* Read the whole file, applying what passes.  0 when the file went
+ * through (records may be rejected), 1 when the file is rejected (RES's
+ * reason set), negative on a system error. */
+static int process(struct intake *in, int fd)
+{
+    struct intake_result *res = in->res;
+    const struct layout_record *detail = debt_fields_record(in->df);
+    struct reader *r = reader_new(in->debt_layout, fd, in->name);
+    const struct record *rec;
+    enum reader_status st;
+    int rc = 0;
+
+    if (r == NULL)
+        return fail(in, -ENOMEM, "out of memory");
+    while ((st = reader_next(r, &rec)) == READER_RECORD) {
+        if (rec->type != NULL && strcmp(rec->type->name, "header") == 0) {
+            if ((rc = read_header(in, rec)) != 0)
+                goto out;
+            continue;
+        }
+        if (rec->type != detail && rec->n_errors == 0)
+            continue; /* the trailer: the reader checked its totals */
+        res->records++;
+        if (rec->n_errors > 0) {
+            const struct record_error *e = &rec->errors[0];
+            const char *field = rec->type && e->field >= 0
+                                    ? rec->type->fields[e->field].name
+                                    : "";
+            if ((rc = reject_record(in, rec, errcode_name(e->code),
+                                    field ? field : "", e->detail)) < 0)
+                goto out;
+            continue;
+        }
+        struct debt_input d;
+        struct check_result why;
+        if (debt_check(in->profile, in->df, rec, in->file_date, &d, &why) ==
+            CHECK_OK) {
+            if ((rc = apply(in, &d, rec, &why)) < 0)
+                goto out;
+        }
+        if (why.code != CHECK_OK) {
+            if ((rc = reject_record(in, rec, check_code_name(why.code),
+                                    why.field, why.message)) < 0)
+                goto out;
+            continue;
+        }
+        res->accepted++;
+        if (d.action != DEBT_ZERO)
+            res->amount_cents += d.amount_cents;
+    }
+    if (st == READER_FAILED) {
+        const struct file_error *fe = reader_file_error(r);
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 errcode_name(fe->code));
+        if (fe->line)
+            snprintf(res->reason, sizeof(res->reason), "line %llu: %s",
+                     (unsigned long long)fe->line, fe->detail);
+        else
+            snprintf(res->reason, sizeof(res->reason), "%s", fe->detail);
+        rc = 1;
+    }
+out:
+    reader_free(r);
+    return rc;
+}
+
+/* A file rejected whole: only its row and its acknowledgement. */
+static int record_rejected(struct intake *in, enum file_status status)
+{
+    struct intake_result *res = in->res;
+    struct store_file f;
+    int rc;
+    if ((rc = store_begin(in->s)) < 0)
+        return db_fail(in, rc);
+    memset(&f, 0, sizeof(f));
+    f.partner_id = in->rq->partner->id;
+    snprintf(f.sha256, sizeof(f.sha256), "%s", in->sha);
+    snprintf(f.name, sizeof(f.name), "%s", in->name);
+    snprintf(f.exchange, sizeof(f.exchange), "agency-debt");
+    snprintf(f.layout, sizeof(f.layout), "%s", layout_source(in->debt_layout));
+    f.status = status;
+    f.duplicate_of = res->duplicate_of;
+    snprintf(f.error, sizeof(f.error), "%s: %s", res->reason_code, res->reason);
+    if ((rc = store_file_add(in->s, &f, &res->file_id)) < 0) {
+        store_rollback(in->s);
+        return db_fail(in, rc);
+    }
+    res->status = status;
+    res->accepted = 0;
+    res->amount_cents = 0;
+    if ((rc = write_ack(in, status == FILE_DUPLICATE ? 'D' : 'R')) < 0) {
+        store_rollback(in->s);
+        return rc;
+    }
+    if ((rc = store_commit(in->s)) < 0) {
+        store_rollback(in->s);
+        return db_fail(in, rc);
+    }
+    return outbox_deliver_pending(in->s, in->err, in->err_size);
+}
+
+static int run(struct intake *in, int fd)
+{
+    struct intake_result *res = in->res;
+    struct store_file f, prior;
+    int rc;
+
+    /* the same bytes again: reported, never applied twice */
+    rc = store_file_find_sha(in->s, in->rq->partner->id, in->sha, &prior);
+    if (rc == 0) {
+        res->duplicate_of = prior.id;
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_DUP_FILE));
+        snprintf(res->reason, sizeof(res->reason),
+                 "same bytes as file %lld ('%s', %s)", (long long)prior.id,
+                 prior.name, file_status_name(prior.status));
+        return record_rejected(in, FILE_DUPLICATE);
+    }
+    if (rc != -ENOENT)
+        return db_fail(in, rc);
+
+    if ((rc = store_begin(in->s)) < 0)
+        return db_fail(in, rc);
+    memset(&f, 0, sizeof(f));
+    f.partner_id = in->rq->partner->id;
+    snprintf(f.sha256, sizeof(f.sha256), "%s", in->sha);
+    snprintf(f.name, sizeof(f.name), "%s", in->name);
+    snprintf(f.exchange, sizeof(f.exchange), "agency-debt");
+    snprintf(f.layout, sizeof(f.layout), "%s", layout_source(in->debt_layout));
+    f.status = FILE_RECEIVED;
+    if ((rc = store_file_add(in->s, &f, &res->file_id)) < 0) {
+        store_rollback(in->s);
+        return db_fail(in, rc);
+    }
+    f.id = res->file_id;
+    rc = process(in, fd);
+    if (rc != 0) {
+        /* rejected whole or failed: nothing of it stays */
+        store_rollback(in->s);
+        drop_unprocessable(in);
+        if (rc < 0)
+            return rc;
+        res->rejected = res->records;
+        return record_rejected(in, FILE_REJECTED);
+    }
+    if (in->unp_w != NULL) {
+        if (writer_begin(in->unp_w, "trailer") < 0 ||
+            writer_end(in->unp_w) < 0 || writer_finish(in->unp_w) < 0) {
+            rc = fail(in, -EINVAL, "unprocessable trailer: %s",
+                      writer_error(in->unp_w));
+            goto undo;
+        }
+        writer_free(in->unp_w);
+        in->unp_w = NULL;
+        if ((rc = outbox_seal(&in->unp, in->err, in->err_size)) < 0 ||
+            (rc = register_output(in, &in->unp)) < 0)
+            goto undo;
+        snprintf(res->unprocessable_path, sizeof(res->unprocessable_path), "%s",
+                 in->unp.final_path);
+    }
+    res->status = res->rejected > 0 ? FILE_PARTIAL : FILE_ACCEPTED;
+    f.status = res->status;
+    f.records = res->records;
+    f.accepted = res->accepted;
+    f.rejected = res->rejected;
+    f.amount_cents = res->amount_cents;
+    if ((rc = store_file_finish(in->s, &f)) < 0) {
+        rc = db_fail(in, rc);
+        goto undo;
+    }
+    if ((rc = write_ack(in, 'A')) < 0)
+        goto undo;
+    if ((rc = store_commit(in->s)) < 0) {
+        rc = db_fail(in, rc);
+        goto undo;
+    }
+    return outbox_deliver_pending(in->s, in->err, in->err_size);
+undo:
+    store_rollback(in->s);
+    drop_unprocessable(in);
+    return rc;
+}
+
+int intake_file(const struct intake_request *rq, struct intake_result *res,
+                char *err, size_t err_size)
+{
+    struct intake in = {
+        .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
+    int fd = -1, rc;
+    memset(res, 0, sizeof(*res));
+    const char *name = rq->name;
+    if (name == NULL) {
+        name = strrchr(rq->path, '/');
+        name = name ? name + 1 : rq->path;
+    }
+    snprintf(in.name, sizeof(in.name), "%s", name);
+    snprintf(in.agency_code, sizeof(in.agency_code), "%s",
+             rq->partner->agency_code);
+    make_safe_name(in.name, in.safe_name, sizeof(in.safe_name));
+    if (rq->partner->kind != PARTNER_AGENCY) {
+        rc = fail(&in, -EINVAL, "%s is a %s: only agencies send debt files",
+                  rq->partner->name, partner_kind_name(rq->partner->kind));
+        goto out;
+    }
+    if ((rc = load_config(&in)) < 0)
+        goto out;
+    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = fail(&in, -errno, "cannot open '%s': %s", rq->path,
+                  strerror(errno));
+        goto out;
+    }
+    if ((rc = digest_fd_sha256(fd, in.sha)) < 0 ||
+        lseek(fd, 0, SEEK_SET) != 0) {
+        rc = fail(&in, rc < 0 ? rc : -errno, "cannot read '%s'", rq->path);
+        goto out;
+    }
+    rc = run(&in, fd);
+out:
+    if (fd >= 0)
+        close(fd);
+    debt_fields_free(in.df);
+    layout_free(in.debt_layout);
+    layout_free(in.ack_layout);
+    layout_free(in.unp_layout);
+    profile_free(in.profile);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * cycle.h - outbound cycles: what the tax board or the treasury must be
+ * told, in its own file.
+ *
+ * Owns building one outbound debt file for a partner: every debt of the
+ * partner's program that changed since the last cycle or was never sent,
+ * compared with what the partner was last told (a new eligible debt is an
+ * add, a different balance an increase or decrease, a debt no longer
+ * eligible or zeroed a zero-out), in the partner's layout with its control
+ * totals.  The action codes come from what the layout's codes mean
+ * (means="add" ...), so one cycle serves every partner.  The cycle, the
+ * record of what was sent and the file's row are one transaction; the
+ * file reaches the outbox only after it commits.  Running a cycle again
+ * sends nothing twice.
+ */
+#ifndef OFFSETGW_CYCLE_H
+#define OFFSETGW_CYCLE_H
+
+#include <stdint.h>
+
+#include "offsetgw/home.h"
+#include "offsetgw/store.h"
+
+struct cycle_request {
+    const struct home *home;
+    struct store *store;
+    const char *programs_dir;
+    const struct store_partner *partner; /* a taxboard or a treasury */
+};
+
+struct cycle_result {
+    int64_t cycle_id; /* 0 when there was nothing to send */
+    int64_t file_id;
+    int64_t adds, changes, zeros, deferred; /* deferred: not yet eligible */
+    int64_t amount_cents;                   /* sum of the amounts sent */
+    char path[HOME_PATH_MAX];               /* the delivered file */
+};
+
+/* Run one cycle.  0 (RESULT->cycle_id 0 when nothing was due), or
+ * negative with ERR; nothing is recorded then. */
+int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
+              char *err, size_t err_size);
+
+#endif
