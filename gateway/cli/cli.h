@@ -12,6 +12,7 @@
 #ifndef OFFSETGW_CLI_H
 #define OFFSETGW_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,9 @@ int cli_layout_run(int argc, char **argv);
 
 /* offsetgw parse ... (cli_parse.c) */
 int cli_parse_run(int argc, char **argv);
+
+/* offsetgw synth ... (cli_synth.c) */
+int cli_synth_run(int argc, char **argv);
 
 /* offsetgw cycle ... (cli_cycle.c) */
 int cli_cycle_run(int argc, char **argv);
