@@ -43,6 +43,9 @@ static const struct {
                                           "registered debtor's"},
     [C_AGENCY] = {"C_AGENCY", "the file is not this agency's"},
     [C_HEADER] = {"C_HEADER", "the file's header cannot be read"},
+    [C_TIN_MISSING] = {"C_TIN_MISSING",
+                       "no SSN or EIN: the gateway matches on it, send the "
+                       "debt again once you have it"},
     [C_DUP_FILE] = {"C_DUP_FILE", "the same file was received "
                                   "before: nothing applied"},
 };
@@ -166,15 +169,34 @@ static const struct field_value *value(const struct debt_fields *df,
     return &rec->values[i];
 }
 
-/* The text of field F into BUF (empty when absent). */
+/* The text of field F into BUF (empty when absent), cut to SIZE - 1. */
 static void text(const struct debt_fields *df, const struct record *rec, int f,
                  char *buf, size_t size)
 {
     const struct field_value *v = value(df, rec, f);
-    if (v == NULL)
-        snprintf(buf, size, "%s", "");
-    else
-        snprintf(buf, size, "%.*s", (int)v->text_len, v->text);
+    size_t n = v == NULL ? 0 : v->text_len;
+    if (n >= size)
+        n = size - 1;
+    if (n > 0)
+        memcpy(buf, v->text, n);
+    buf[n] = '\0';
+}
+
+/* Append NAME=VALUE and a newline to OUT[*AT..SIZE); false when it does
+ * not fit (nothing appended). */
+static bool append_attribute(char *out, size_t size, size_t *at,
+                             const char *name, const char *value, size_t n)
+{
+    size_t name_len = strlen(name);
+    if (*at + name_len + n + 2 >= size)
+        return false;
+    memcpy(out + *at, name, name_len);
+    out[*at + name_len] = '=';
+    memcpy(out + *at + name_len + 1, value, n);
+    out[*at + name_len + 1 + n] = '\n';
+    *at += name_len + n + 2;
+    out[*at] = '\0';
+    return true;
 }
 
 /* The record's named fields that are neither canonical nor literal, as
@@ -190,14 +212,10 @@ static void read_attributes(const struct debt_fields *df,
         if (df->canonical[i] || f->name == NULL || f->literal != NULL ||
             v->state != VALUE_OK)
             continue;
-        char text[96];
-        field_value_render(f, v, text, sizeof(text));
-        int n = snprintf(out + at, size - at, "%s=%s\n", f->name, text);
-        if (n < 0 || (size_t)n >= size - at) {
-            out[at] = '\0'; /* what does not fit is left out whole */
-            break;
-        }
-        at += (size_t)n;
+        char text_buf[96];
+        size_t n = field_value_render(f, v, text_buf, sizeof(text_buf));
+        if (!append_attribute(out, size, &at, f->name, text_buf, n))
+            break; /* what does not fit is left out whole */
     }
 }
 
@@ -221,6 +239,11 @@ static enum check_code read_tin(const struct profile *p,
                           "program %s does not take %s debtors", p->name,
                           in->tin_type == 'S' ? "SSN" : "EIN");
     text(df, rec, F_TIN, raw, sizeof(raw));
+    if (raw[0] == '\0')
+        return check_fail(why, C_TIN_MISSING, "tin",
+                          "no %s: debts are matched on it, send the debt "
+                          "again once you have it",
+                          in->tin_type == 'S' ? "SSN" : "EIN");
     enum identity_status st =
         identity_tin_normalize(raw, strlen(raw), in->tin, &form);
     if (st == IDENTITY_OK)
@@ -254,7 +277,7 @@ static enum check_code read_names(const struct debt_fields *df,
         return check_fail(why, C_NAME, "last_name", "last name '%s': %s", raw,
                           st != IDENTITY_OK ? identity_status_message(st)
                                             : "blank");
-    snprintf(in->name.last, sizeof(in->name.last), "%s", out);
+    store_text_copy(in->name.last, sizeof(in->name.last), out);
     st = business
              ? identity_business_name_control(out, strlen(out),
                                               in->name.name_control)
@@ -268,22 +291,22 @@ static enum check_code read_names(const struct debt_fields *df,
         if (identity_name_scrub(IDENTITY_FIELD_FIRST, raw, strlen(raw), out,
                                 sizeof(out), &ignored) != IDENTITY_OK)
             out[0] = '\0';
-        snprintf(in->name.first, sizeof(in->name.first), "%s", out);
+        store_text_copy(in->name.first, sizeof(in->name.first), out);
     }
     text(df, rec, F_MIDDLE, raw, sizeof(raw));
     if (raw[0] != '\0' &&
         identity_name_scrub(IDENTITY_FIELD_MIDDLE, raw, strlen(raw), out,
                             sizeof(out), &ignored) == IDENTITY_OK)
-        snprintf(in->name.middle, sizeof(in->name.middle), "%s", out);
+        store_text_copy(in->name.middle, sizeof(in->name.middle), out);
     /* an explicit suffix field wins over one split off the last name */
     text(df, rec, F_SUFFIX, raw, sizeof(raw));
     if (raw[0] != '\0' &&
         identity_name_scrub(IDENTITY_FIELD_MIDDLE, raw, strlen(raw), out,
                             sizeof(out), &ignored) == IDENTITY_OK)
-        snprintf(in->name.suffix, sizeof(in->name.suffix), "%s", out);
+        store_text_copy(in->name.suffix, sizeof(in->name.suffix), out);
     else if (suffix != IDENTITY_SUFFIX_NONE)
-        snprintf(in->name.suffix, sizeof(in->name.suffix), "%s",
-                 identity_suffix_text(suffix));
+        store_text_copy(in->name.suffix, sizeof(in->name.suffix),
+                        identity_suffix_text(suffix));
     return CHECK_OK;
 }
 
@@ -293,6 +316,9 @@ static enum check_code check_add(const struct profile *p,
                                  bool has_attempts, struct check_result *why)
 {
     char a[16], b[16];
+    if (in->amount_cents <= 0)
+        return check_fail(why, C_AMOUNT, "amount",
+                          "an add needs an amount above 0");
     if (in->amount_cents < p->min_debt_cents) {
         struct field_value v = {.num = in->amount_cents, .state = VALUE_OK};
         struct field_value m = {.num = p->min_debt_cents, .state = VALUE_OK};

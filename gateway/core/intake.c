@@ -301,9 +301,9 @@ static int apply(struct intake *in, const struct debt_input *d,
                                 .status = DEBT_P,
                                 .delinquency_date = d->delinquency_date,
                                 .notice_date = d->notice_date};
-        snprintf(nd.account, sizeof(nd.account), "%s", d->account);
-        snprintf(nd.debt_type, sizeof(nd.debt_type), "%s", d->debt_type);
-        snprintf(nd.attributes, sizeof(nd.attributes), "%s", d->attributes);
+        store_text_copy(nd.account, sizeof(nd.account), d->account);
+        store_text_copy(nd.debt_type, sizeof(nd.debt_type), d->debt_type);
+        store_text_copy(nd.attributes, sizeof(nd.attributes), d->attributes);
         if ((rc = store_debtor_upsert(s, d->tin_type, d->tin, &d->name,
                                       src.file_id, &nd.debtor_id)) < 0 ||
             (rc = store_debt_add(s, &nd, &src, NULL)) < 0)

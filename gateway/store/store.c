@@ -7,10 +7,14 @@
  * is bound.  Schema and migrations are in schema.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "storeInt.h"
 
@@ -26,6 +30,7 @@ enum stmt_id {
     S_FILE_GET,
     S_DEBTOR_FIND,
     S_DEBTOR_ADD,
+    S_DEBTOR_RENAME,
     S_DEBTOR_NAME_NEWEST,
     S_DEBTOR_NAME_ADD,
     S_DEBTOR_GET,
@@ -94,14 +99,21 @@ static const char *const sql[S_COUNT_] = {
                       " finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
                       " WHERE id = ?",
     [S_FILE_GET] = "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
-    [S_DEBTOR_FIND] = "SELECT id FROM debtors WHERE tin_type = ? AND tin = ?",
-    [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin) VALUES (?, ?)",
+    [S_DEBTOR_FIND] = "SELECT id, last_name, first_name, middle, suffix,"
+                      " name_control FROM debtors WHERE tin_type = ? AND"
+                      " tin = ?",
+    [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin, last_name,"
+                     " first_name, middle, suffix, name_control)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [S_DEBTOR_RENAME] = "UPDATE debtors SET last_name = ?, first_name = ?,"
+                        " middle = ?, suffix = ?, name_control = ?"
+                        " WHERE id = ?",
     [S_DEBTOR_NAME_NEWEST] = "SELECT last_name, first_name, middle, suffix,"
-                             " name_control FROM debtor_names"
-                             " WHERE debtor_id = ? ORDER BY id DESC LIMIT 1",
-    [S_DEBTOR_NAME_ADD] = "INSERT INTO debtor_names (debtor_id, last_name,"
-                          " first_name, middle, suffix, name_control, file_id)"
-                          " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0))",
+                             " name_control FROM debtors WHERE id = ?",
+    [S_DEBTOR_NAME_ADD] =
+        "INSERT INTO debtor_names (debtor_id, last_name,"
+        " first_name, middle, suffix, name_control, file_id,"
+        " seen_at) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
     [S_DEBTOR_GET] = "SELECT tin_type, tin FROM debtors WHERE id = ?",
     [S_DEBT_TOUCHED] = "SELECT count(*) FROM debt_history"
                        " WHERE debt_id = ? AND file_id = ?",
@@ -116,8 +128,8 @@ static const char *const sql[S_COUNT_] = {
                            " status = ? WHERE id = ?",
     [S_DEBT_SET_STATUS] = "UPDATE debts SET status = ? WHERE id = ?",
     [S_HISTORY_ADD] = "INSERT INTO debt_history (debt_id, change, old_balance,"
-                      " new_balance, old_status, new_status, file_id, line)"
-                      " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
+                      " new_balance, old_status, new_status, file_id, line, at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)",
     [S_CHANGES_SINCE] = "SELECT " CHANGE_COLUMNS " FROM debt_history h"
                         " JOIN debts d ON d.id = h.debt_id"
                         " JOIN partners p ON p.id = d.partner_id"
@@ -167,6 +179,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_];
     bool in_tx;
+    char now[24]; /* UTC time of the open transaction, for its rows */
     char err[256];
 };
 
@@ -210,7 +223,8 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
             return NULL;
         }
     } else {
-        sqlite3_reset(s->stmt[id]);
+        /* every use resets it when done; the bindings of the last use
+         * point at memory gone by now: clear them */
         sqlite3_clear_bindings(s->stmt[id]);
     }
     return s->stmt[id];
@@ -229,15 +243,30 @@ static int run(struct store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
+void store_text_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", t ? (const char *)t : "");
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (n >= size)
+        n = size - 1;
+    if (n > 0)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
 }
 
+/* SQLITE_STATIC: T outlives the statement's one use (every caller binds
+ * and steps within its own frame), so sqlite need not copy it. */
 static void bind_text(sqlite3_stmt *st, int i, const char *t)
 {
-    sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
 }
 
 /* --- open, close, transactions ----------------------------------------- */
@@ -247,10 +276,23 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
     struct store *s = calloc(1, sizeof(*s));
     char *msg = NULL;
     *out = NULL;
+    /* no global memory statistics: they take a mutex on every malloc */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -ENOMEM;
     }
+    /* the registry holds SSNs: create it private (sqlite gives its WAL
+     * and shared-memory files the same mode), and tighten an old one */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(s);
+        return -EIO;
+    }
+    close(fd);
     int rc = sqlite3_open_v2(
         path, &s->db,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -261,6 +303,9 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
+    /* a file's work touches index pages all over (random TINs): 64 MiB
+     * of cache keeps most of them in memory */
+    sqlite3_exec(s->db, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
     /* journal_mode answers a row: read it to know WAL took */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) !=
@@ -318,10 +363,23 @@ int store_schema_version(struct store *s)
     return v;
 }
 
+/* "2026-11-26T18:04:05Z": when rows written now happen. */
+static const char *now(struct store *s)
+{
+    if (!s->in_tx || s->now[0] == '\0') {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(s->now, sizeof(s->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    return s->now;
+}
+
 int store_begin(struct store *s)
 {
     if (s->in_tx)
         return fail(s, -EINVAL, "a transaction is already open");
+    s->now[0] = '\0';
     sqlite3_stmt *st = stmt(s, S_BEGIN);
     if (st == NULL)
         return -EIO;
@@ -621,12 +679,38 @@ static void read_id(sqlite3_stmt *st, void *out)
     *(int64_t *)out = sqlite3_column_int64(st, 0);
 }
 
+struct debtor_row {
+    int64_t id;
+    struct store_name name;
+};
+
+static void read_debtor_row(sqlite3_stmt *st, void *out)
+{
+    struct debtor_row *d = out;
+    d->id = sqlite3_column_int64(st, 0);
+    copy_text(d->name.last, sizeof(d->name.last), st, 1);
+    copy_text(d->name.first, sizeof(d->name.first), st, 2);
+    copy_text(d->name.middle, sizeof(d->name.middle), st, 3);
+    copy_text(d->name.suffix, sizeof(d->name.suffix), st, 4);
+    copy_text(d->name.name_control, sizeof(d->name.name_control), st, 5);
+}
+
+static void bind_name(sqlite3_stmt *st, int at, const struct store_name *n)
+{
+    bind_text(st, at, n->last);
+    bind_text(st, at + 1, n->first);
+    bind_text(st, at + 2, n->middle);
+    bind_text(st, at + 3, n->suffix);
+    bind_text(st, at + 4, n->name_control);
+}
+
 int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
                         const struct store_name *name, int64_t file_id,
                         int64_t *debtor_id)
 {
+    static const struct store_name no_name;
     char type[2] = {tin_type, '\0'};
-    int64_t id = 0;
+    struct debtor_row d;
     int rc;
     if ((tin_type != 'S' && tin_type != 'E') || tin == NULL || strlen(tin) != 9)
         return fail(s, -EINVAL, "a debtor needs a type S or E and 9 digits");
@@ -635,39 +719,37 @@ int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
         return -EIO;
     bind_text(st, 1, type);
     bind_text(st, 2, tin);
-    rc = one_row(s, st, &id, read_id, "debtor");
+    rc = one_row(s, st, &d, read_debtor_row, "debtor");
     if (rc == -ENOENT) {
         if ((st = stmt(s, S_DEBTOR_ADD)) == NULL)
             return -EIO;
         bind_text(st, 1, type);
         bind_text(st, 2, tin);
+        bind_name(st, 3, name ? name : &no_name);
         if ((rc = run(s, st, "add debtor")) < 0)
             return rc;
-        id = sqlite3_last_insert_rowid(s->db);
+        d.id = sqlite3_last_insert_rowid(s->db);
     } else if (rc < 0) {
         return rc;
-    }
-    if (name != NULL) {
-        struct store_name newest;
-        rc = store_debtor_name(s, id, &newest);
-        if (rc < 0 && rc != -ENOENT)
+    } else if (name != NULL && !same_name(&d.name, name)) {
+        /* a new name: the old one goes to the history */
+        if ((st = stmt(s, S_DEBTOR_NAME_ADD)) == NULL)
+            return -EIO;
+        sqlite3_bind_int64(st, 1, d.id);
+        bind_name(st, 2, &d.name);
+        sqlite3_bind_int64(st, 7, file_id);
+        bind_text(st, 8, now(s));
+        if ((rc = run(s, st, "keep the old name")) < 0)
             return rc;
-        if (rc == -ENOENT || !same_name(&newest, name)) {
-            if ((st = stmt(s, S_DEBTOR_NAME_ADD)) == NULL)
-                return -EIO;
-            sqlite3_bind_int64(st, 1, id);
-            bind_text(st, 2, name->last);
-            bind_text(st, 3, name->first);
-            bind_text(st, 4, name->middle);
-            bind_text(st, 5, name->suffix);
-            bind_text(st, 6, name->name_control);
-            sqlite3_bind_int64(st, 7, file_id);
-            if ((rc = run(s, st, "add debtor name")) < 0)
-                return rc;
-        }
+        if ((st = stmt(s, S_DEBTOR_RENAME)) == NULL)
+            return -EIO;
+        bind_name(st, 1, name);
+        sqlite3_bind_int64(st, 6, d.id);
+        if ((rc = run(s, st, "rename debtor")) < 0)
+            return rc;
     }
     if (debtor_id != NULL)
-        *debtor_id = id;
+        *debtor_id = d.id;
     return 0;
 }
 
@@ -769,6 +851,7 @@ static int add_history(struct store *s, int64_t debt_id, const char *change,
     bind_text(st, 6, ns);
     sqlite3_bind_int64(st, 7, src ? src->file_id : 0);
     sqlite3_bind_int64(st, 8, src ? src->line : 0);
+    bind_text(st, 9, now(s));
     return run(s, st, "add history");
 }
 

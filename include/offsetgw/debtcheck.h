@@ -46,6 +46,7 @@ enum check_code {
     C_AGENCY,       /* the file is not this agency's */
     C_HEADER,       /* the file's header cannot be read */
     C_DUP_FILE,     /* the same bytes were received before */
+    C_TIN_MISSING,  /* no SSN or EIN: not taken (yet) */
     C_COUNT_
 };
 

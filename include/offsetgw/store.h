@@ -26,6 +26,11 @@
 
 struct store;
 
+/* Copy the string SRC into DST of SIZE bytes, cut to fit, always
+ * NUL-terminated: for filling the fixed text fields of the structs
+ * below on hot paths, where snprintf costs too much. */
+void store_text_copy(char *dst, size_t size, const char *src);
+
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
 #define STORE_SCHEMA_VERSION 3
@@ -144,13 +149,14 @@ struct store_name {
 };
 
 /* The debtor with TIN (9 digits) of TIN_TYPE ('S' SSN, 'E' EIN), created
- * when new; NAME is added to its name history when it differs from the
- * newest one.  FILE_ID names the file it came from. */
+ * when new.  NAME becomes its current name; a different name it had
+ * before goes to its name history with FILE_ID, the file that changed
+ * it. */
 int store_debtor_upsert(struct store *store, char tin_type, const char *tin,
                         const struct store_name *name, int64_t file_id,
                         int64_t *debtor_id);
 int store_debtor_name(struct store *store, int64_t debtor_id,
-                      struct store_name *out); /* the newest */
+                      struct store_name *out); /* the current one */
 /* The debtor's id type and number (TIN: 10 bytes). */
 int store_debtor_get(struct store *store, int64_t debtor_id, char *tin_type,
                      char *tin);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -117,6 +118,10 @@ static void test_new_database_is_at_the_current_schema_in_wal(void **state)
     sqlite3_stmt *st = NULL;
 
     assert_int_equal(store_schema_version(fx->s), STORE_SCHEMA_VERSION);
+    /* it holds SSNs: nobody but its owner may read it */
+    struct stat sb;
+    assert_int_equal(stat(fx->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
     assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
     assert_int_equal(
         sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL),
@@ -311,8 +316,12 @@ static void test_debtor_is_one_per_tin_with_a_name_history(void **state)
     assert_int_equal(id1, id3);
     assert_int_equal(store_debtor_name(fx->s, id1, &got), 0);
     assert_string_equal(got.last, "JONES");
+    /* the name it had before is kept, once */
     assert_int_equal(count_rows(fx->path, "SELECT count(*) FROM debtor_names"),
-                     2);
+                     1);
+    assert_int_equal(count_rows(fx->path, "SELECT count(*) FROM debtor_names"
+                                          " WHERE last_name = 'SMITH'"),
+                     1);
     /* the same digits as an EIN are another debtor */
     assert_int_equal(
         store_debtor_upsert(fx->s, 'E', "123456789", &smith, 0, &id4), 0);
