@@ -24,8 +24,10 @@ static const struct {
     const char *agency_code;
 } demo_partners[] = {
     {"demo-agency", PARTNER_AGENCY, "caltrecs", "DEMO1"},
-    {"demo-taxboard", PARTNER_TAXBOARD, "caltrecs", ""},
-    {"demo-treasury", PARTNER_TREASURY, "top", ""},
+    /* for a tax board or treasury, the code is the gateway's own id in
+     * that partner's files (the sender id) */
+    {"demo-taxboard", PARTNER_TAXBOARD, "caltrecs", "DEMO1"},
+    {"demo-treasury", PARTNER_TREASURY, "top", "DEMOTOP1"},
     {"demo-payer", PARTNER_PAYER, "kansas", ""},
 };
 
