@@ -251,10 +251,10 @@ static enum check_code read_tin(const struct profile *p,
                                  : identity_ein_check(in->tin, 9);
     if (st != IDENTITY_OK) {
         size_t n = strlen(raw);
-        return check_fail(
-            why, in->tin_type == 'S' ? C_SSN : C_EIN, "tin", "%s ending %s: %s",
-            in->tin_type == 'S' ? "SSN" : "EIN", n >= 4 ? raw + n - 4 : "?",
-            identity_status_message(st));
+        /* the message travels in an 80-character field */
+        return check_fail(why, in->tin_type == 'S' ? C_SSN : C_EIN, "tin",
+                          "ending %s: %s", n >= 4 ? raw + n - 4 : "?",
+                          identity_status_message(st));
     }
     return CHECK_OK;
 }
