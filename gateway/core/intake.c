@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,13 +268,12 @@ static int write_ack(struct intake *in, char status)
 
 /* Apply one checked record.  CHECK_OK, a rejection code in WHY, or a
  * negative system error. */
-static int apply(struct intake *in, const struct debt_input *d,
-                 const struct record *rec, struct check_result *why)
+static int apply(struct intake *in, const struct debt_input *d, int64_t line,
+                 struct check_result *why)
 {
     struct store *s = in->s;
     const struct store_partner *p = in->rq->partner;
-    struct store_source src = {.file_id = in->res->file_id,
-                               .line = (int64_t)rec->line};
+    struct store_source src = {.file_id = in->res->file_id, .line = line};
     struct store_debt debt;
     bool touched = false;
     int rc = store_debt_get(s, p->id, d->account, &debt);
@@ -348,16 +348,6 @@ static void record_account(const struct intake *in, const struct record *rec,
     (void)in;
 }
 
-static int reject_record(struct intake *in, const struct record *rec,
-                         const char *code, const char *field,
-                         const char *message)
-{
-    char account[STORE_NAME_MAX];
-    record_account(in, rec, account, sizeof(account));
-    in->res->rejected++;
-    return write_reject(in, (int64_t)rec->line, account, code, field, message);
-}
-
 /* The header: the file's date and the agency it claims to be from.  A
  * file-level problem returns 1 with RES's reason set. */
 static int read_header(struct intake *in, const struct record *rec)
@@ -394,55 +384,142 @@ static int read_header(struct intake *in, const struct record *rec)
     return 0;
 }
 
-/* Read the whole file, applying what passes.  0 when the file went
- * through (records may be rejected), 1 when the file is rejected (RES's
- * reason set), negative on a system error. */
-static int process(struct intake *in, int fd)
+/* --- the pipeline ------------------------------------------------------ */
+
+/* Reading and checking records needs nothing of the registry, so one
+ * thread does it while the main thread applies what it has checked to the
+ * registry: the two cores share the work and the result is the same, in
+ * file order.  Items travel in batches to keep locking rare. */
+
+enum item_kind { IT_APPLY, IT_REJECT, IT_END, IT_FAIL };
+
+struct item {
+    enum item_kind kind;
+    int64_t line;
+    struct debt_input d;          /* IT_APPLY */
+    char account[STORE_NAME_MAX]; /* IT_REJECT */
+    char code[32];
+    char field[32];
+    char message[ERROR_DETAIL_MAX];
+};
+
+#define BATCH_ITEMS 128
+#define N_BATCHES 8
+
+struct batch {
+    size_t n;
+    struct item items[BATCH_ITEMS];
+};
+
+struct pipe {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batch *ring[N_BATCHES];
+    size_t head, count; /* batches waiting for the consumer */
+    struct batch *free_list[N_BATCHES];
+    size_t n_free;
+    bool stop; /* the consumer gave up: the producer ends */
+};
+
+struct producer {
+    struct intake *in;
+    struct pipe *p;
+    int fd;
+    struct batch *cur;
+};
+
+/* Hand the current batch over (waiting while the ring is full) and take
+ * an empty one.  false when the consumer stopped. */
+static bool publish(struct producer *pr)
 {
+    struct pipe *p = pr->p;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && (p->count == N_BATCHES || p->n_free == 0))
+        pthread_cond_wait(&p->changed, &p->lock);
+    if (p->stop) {
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    p->ring[(p->head + p->count) % N_BATCHES] = pr->cur;
+    p->count++;
+    pr->cur = p->free_list[--p->n_free];
+    pr->cur->n = 0;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return true;
+}
+
+/* A slot for the next item, publishing a full batch first. */
+static struct item *next_item(struct producer *pr)
+{
+    if (pr->cur->n == BATCH_ITEMS && !publish(pr))
+        return NULL;
+    return &pr->cur->items[pr->cur->n++];
+}
+
+static void copy_field(char *dst, size_t size, const char *src, size_t n)
+{
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void *produce(void *arg)
+{
+    struct producer *pr = arg;
+    struct intake *in = pr->in;
     struct intake_result *res = in->res;
     const struct layout_record *detail = debt_fields_record(in->df);
-    struct reader *r = reader_new(in->debt_layout, fd, in->name);
+    struct reader *r = reader_new(in->debt_layout, pr->fd, in->name);
     const struct record *rec;
-    enum reader_status st;
-    int rc = 0;
+    enum reader_status st = READER_FAILED;
+    struct item *it;
+    enum item_kind last = IT_END;
 
-    if (r == NULL)
-        return fail(in, -ENOMEM, "out of memory");
+    if (r == NULL) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "E_IO");
+        snprintf(res->reason, sizeof(res->reason), "out of memory");
+        last = IT_FAIL;
+        goto out;
+    }
     while ((st = reader_next(r, &rec)) == READER_RECORD) {
         if (rec->type != NULL && strcmp(rec->type->name, "header") == 0) {
-            if ((rc = read_header(in, rec)) != 0)
+            if (read_header(in, rec) != 0) {
+                last = IT_FAIL;
                 goto out;
+            }
             continue;
         }
         if (rec->type != detail && rec->n_errors == 0)
             continue; /* the trailer: the reader checked its totals */
-        res->records++;
+        if ((it = next_item(pr)) == NULL)
+            goto done;
+        it->line = (int64_t)rec->line;
         if (rec->n_errors > 0) {
             const struct record_error *e = &rec->errors[0];
             const char *field = rec->type && e->field >= 0
                                     ? rec->type->fields[e->field].name
-                                    : "";
-            if ((rc = reject_record(in, rec, errcode_name(e->code),
-                                    field ? field : "", e->detail)) < 0)
-                goto out;
+                                    : NULL;
+            it->kind = IT_REJECT;
+            record_account(in, rec, it->account, sizeof(it->account));
+            store_text_copy(it->code, sizeof(it->code), errcode_name(e->code));
+            store_text_copy(it->field, sizeof(it->field), field ? field : "");
+            store_text_copy(it->message, sizeof(it->message), e->detail);
             continue;
         }
-        struct debt_input d;
         struct check_result why;
-        if (debt_check(in->profile, in->df, rec, in->file_date, &d, &why) ==
+        if (debt_check(in->profile, in->df, rec, in->file_date, &it->d, &why) ==
             CHECK_OK) {
-            if ((rc = apply(in, &d, rec, &why)) < 0)
-                goto out;
-        }
-        if (why.code != CHECK_OK) {
-            if ((rc = reject_record(in, rec, check_code_name(why.code),
-                                    why.field, why.message)) < 0)
-                goto out;
+            it->kind = IT_APPLY;
             continue;
         }
-        res->accepted++;
-        if (d.action != DEBT_ZERO)
-            res->amount_cents += d.amount_cents;
+        it->kind = IT_REJECT;
+        record_account(in, rec, it->account, sizeof(it->account));
+        store_text_copy(it->code, sizeof(it->code), check_code_name(why.code));
+        copy_field(it->field, sizeof(it->field), why.field, strlen(why.field));
+        copy_field(it->message, sizeof(it->message), why.message,
+                   strlen(why.message));
     }
     if (st == READER_FAILED) {
         const struct file_error *fe = reader_file_error(r);
@@ -453,10 +530,102 @@ static int process(struct intake *in, int fd)
                      (unsigned long long)fe->line, fe->detail);
         else
             snprintf(res->reason, sizeof(res->reason), "%s", fe->detail);
-        rc = 1;
+        last = IT_FAIL;
     }
 out:
+    if ((it = next_item(pr)) != NULL) {
+        it->kind = last;
+        publish(pr);
+    }
+done:
     reader_free(r);
+    return NULL;
+}
+
+/* Take the next batch (waiting for it). */
+static struct batch *take(struct pipe *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->count == 0)
+        pthread_cond_wait(&p->changed, &p->lock);
+    struct batch *b = p->ring[p->head];
+    p->head = (p->head + 1) % N_BATCHES;
+    p->count--;
+    pthread_mutex_unlock(&p->lock);
+    return b;
+}
+
+static void give_back(struct pipe *p, struct batch *b, bool stop)
+{
+    pthread_mutex_lock(&p->lock);
+    p->free_list[p->n_free++] = b;
+    p->stop = p->stop || stop;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Apply or reject one checked item.  0, or negative on a system error. */
+static int consume(struct intake *in, const struct item *it)
+{
+    struct intake_result *res = in->res;
+    struct check_result why = {.code = CHECK_OK};
+    int rc;
+    res->records++;
+    if (it->kind == IT_APPLY) {
+        if ((rc = apply(in, &it->d, it->line, &why)) < 0)
+            return rc;
+        if (why.code == CHECK_OK) {
+            res->accepted++;
+            if (it->d.action != DEBT_ZERO)
+                res->amount_cents += it->d.amount_cents;
+            return 0;
+        }
+        res->rejected++;
+        return write_reject(in, it->line, it->d.account,
+                            check_code_name(why.code), why.field, why.message);
+    }
+    res->rejected++;
+    return write_reject(in, it->line, it->account, it->code, it->field,
+                        it->message);
+}
+
+/* Read the whole file, applying what passes.  0 when the file went
+ * through (records may be rejected), 1 when the file is rejected (RES's
+ * reason set), negative on a system error. */
+static int process(struct intake *in, int fd)
+{
+    struct pipe p = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                     .changed = PTHREAD_COND_INITIALIZER};
+    struct batch *all = calloc(N_BATCHES + 1, sizeof(*all));
+    struct producer pr = {.in = in, .p = &p, .fd = fd};
+    pthread_t thread;
+    int rc = 0;
+    bool ended = false;
+
+    if (all == NULL)
+        return fail(in, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < N_BATCHES; i++)
+        p.free_list[p.n_free++] = &all[i];
+    pr.cur = &all[N_BATCHES];
+    if (pthread_create(&thread, NULL, produce, &pr) != 0) {
+        free(all);
+        return fail(in, -EAGAIN, "cannot start the reading thread");
+    }
+    while (!ended) {
+        struct batch *b = take(&p);
+        for (size_t i = 0; i < b->n && !ended; i++) {
+            const struct item *it = &b->items[i];
+            if (it->kind == IT_END || it->kind == IT_FAIL) {
+                ended = true;
+                rc = it->kind == IT_FAIL ? 1 : 0;
+            } else if ((rc = consume(in, it)) < 0) {
+                ended = true;
+            }
+        }
+        give_back(&p, b, ended);
+    }
+    pthread_join(thread, NULL);
+    free(all);
     return rc;
 }
 

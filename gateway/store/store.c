@@ -104,7 +104,8 @@ static const char *const sql[S_COUNT_] = {
                       " tin = ?",
     [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin, last_name,"
                      " first_name, middle, suffix, name_control)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                     " ON CONFLICT (tin_type, tin) DO NOTHING",
     [S_DEBTOR_RENAME] = "UPDATE debtors SET last_name = ?, first_name = ?,"
                         " middle = ?, suffix = ?, name_control = ?"
                         " WHERE id = ?",
@@ -714,24 +715,29 @@ int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
     int rc;
     if ((tin_type != 'S' && tin_type != 'E') || tin == NULL || strlen(tin) != 9)
         return fail(s, -EINVAL, "a debtor needs a type S or E and 9 digits");
-    sqlite3_stmt *st = stmt(s, S_DEBTOR_FIND);
+    /* most debtors are new: try to add first, and look only when one
+     * was there already */
+    sqlite3_stmt *st = stmt(s, S_DEBTOR_ADD);
     if (st == NULL)
         return -EIO;
     bind_text(st, 1, type);
     bind_text(st, 2, tin);
-    rc = one_row(s, st, &d, read_debtor_row, "debtor");
-    if (rc == -ENOENT) {
-        if ((st = stmt(s, S_DEBTOR_ADD)) == NULL)
-            return -EIO;
-        bind_text(st, 1, type);
-        bind_text(st, 2, tin);
-        bind_name(st, 3, name ? name : &no_name);
-        if ((rc = run(s, st, "add debtor")) < 0)
-            return rc;
-        d.id = sqlite3_last_insert_rowid(s->db);
-    } else if (rc < 0) {
+    bind_name(st, 3, name ? name : &no_name);
+    if ((rc = run(s, st, "add debtor")) < 0)
         return rc;
-    } else if (name != NULL && !same_name(&d.name, name)) {
+    if (sqlite3_changes(s->db) == 1) {
+        d.id = sqlite3_last_insert_rowid(s->db);
+        if (debtor_id != NULL)
+            *debtor_id = d.id;
+        return 0;
+    }
+    if ((st = stmt(s, S_DEBTOR_FIND)) == NULL)
+        return -EIO;
+    bind_text(st, 1, type);
+    bind_text(st, 2, tin);
+    if ((rc = one_row(s, st, &d, read_debtor_row, "debtor")) < 0)
+        return rc;
+    if (name != NULL && !same_name(&d.name, name)) {
         /* a new name: the old one goes to the history */
         if ((st = stmt(s, S_DEBTOR_NAME_ADD)) == NULL)
             return -EIO;
