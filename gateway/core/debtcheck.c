@@ -116,6 +116,7 @@ struct debt_fields {
     const struct layout_record *detail;
     int index[F_COUNT_]; /* -1 when the layout has no such field */
     bool canonical[LAYOUT_FIELDS_MAX]; /* by field index */
+    bool keep[LAYOUT_FIELDS_MAX];      /* attributes to keep */
 };
 
 struct debt_fields *debt_fields_new(const struct layout *layout, char *err,
@@ -152,6 +153,13 @@ struct debt_fields *debt_fields_new(const struct layout *layout, char *err,
 void debt_fields_free(struct debt_fields *df)
 {
     free(df);
+}
+
+void debt_fields_keep(struct debt_fields *df, const char *name)
+{
+    int i = layout_field_index(df->detail, name);
+    if (i >= 0 && i < LAYOUT_FIELDS_MAX && !df->canonical[i])
+        df->keep[i] = true;
 }
 
 const struct layout_record *debt_fields_record(const struct debt_fields *df)
@@ -209,8 +217,7 @@ static void read_attributes(const struct debt_fields *df,
     for (size_t i = 0; i < df->detail->n_fields && i < LAYOUT_FIELDS_MAX; i++) {
         const struct layout_field *f = &df->detail->fields[i];
         const struct field_value *v = &rec->values[i];
-        if (df->canonical[i] || f->name == NULL || f->literal != NULL ||
-            v->state != VALUE_OK)
+        if (!df->keep[i] || f->literal != NULL || v->state != VALUE_OK)
             continue;
         char text_buf[96];
         size_t n = field_value_render(f, v, text_buf, sizeof(text_buf));

@@ -33,8 +33,11 @@ struct intake {
     int32_t file_date;
     char agency_code[STORE_NAME_MAX]; /* the partner's, else the file's */
     bool header_seen;
-    struct outbox_file unp;
-    struct writer *unp_w;
+    FILE *spool; /* rejects, until the unprocessable file can be written */
+    pthread_t hasher;
+    bool hashing;
+    int hash_fd;
+    int hash_rc;
     char *err;
     size_t err_size;
 };
@@ -75,6 +78,31 @@ static struct layout *load_exchange(struct intake *in, const char *exchange)
     return l;
 }
 
+/* The agency fields worth keeping are the ones the program's partner
+ * files carry on (fields of the same name in their detail records). */
+static void keep_forwarded_fields(struct intake *in)
+{
+    for (size_t e = 0; e < in->profile->n_exchanges; e++) {
+        const struct profile_exchange *x = &in->profile->exchanges[e];
+        if (strncmp(x->name, "taxboard-", 9) != 0 &&
+            strncmp(x->name, "treasury-", 9) != 0)
+            continue;
+        char path[HOME_PATH_MAX];
+        struct layout_problems probs = {0};
+        struct layout *l = NULL;
+        if (profile_exchange_path(in->profile, x->name, NULL, path,
+                                  sizeof(path)) == 0)
+            l = layout_load(path, &probs);
+        const struct layout_record *d =
+            l ? layout_record_by_name(l, "detail") : NULL;
+        for (size_t i = 0; d != NULL && i < d->n_fields; i++)
+            if (d->fields[i].name != NULL)
+                debt_fields_keep(in->df, d->fields[i].name);
+        layout_free(l);
+        layout_problems_release(&probs);
+    }
+}
+
 static int load_config(struct intake *in)
 {
     struct layout_problems problems = {0};
@@ -97,6 +125,7 @@ static int load_config(struct intake *in)
         NULL)
         return -EINVAL;
     in->fees_added = profile_fee_added_to_debt(in->profile);
+    keep_forwarded_fields(in);
     return 0;
 }
 
@@ -140,56 +169,109 @@ static int put_num(struct writer *w, const char *name, int64_t num)
     return rc == -ENOENT ? 0 : rc;
 }
 
-static int open_unprocessable(struct intake *in)
-{
-    char file[STORE_TEXT_MAX + 32];
-    int32_t today = calendar_today(NULL);
-    snprintf(file, sizeof(file), "%s.%lld.unp", in->safe_name,
-             (long long)in->res->file_id);
-    int rc = outbox_open(in->rq->home, in->rq->partner->name, file, &in->unp,
-                         in->err, in->err_size);
-    if (rc < 0)
-        return rc;
-    in->unp_w = writer_new(in->unp_layout, in->unp.fp);
-    if (in->unp_w == NULL)
-        return fail(in, -ENOMEM, "out of memory");
-    const char *hdr = "header";
-    if (writer_begin(in->unp_w, hdr) < 0 ||
-        put_text(in->unp_w, in->unp_layout, hdr, "agency_code",
-                 in->agency_code) < 0 ||
-        put_num(in->unp_w, "file_date", today) < 0 ||
-        put_text(in->unp_w, in->unp_layout, hdr, "file_name", in->name) < 0 ||
-        put_text(in->unp_w, in->unp_layout, hdr, "file_sha256", in->sha) < 0 ||
-        writer_end(in->unp_w) < 0)
-        return fail(in, -EINVAL, "unprocessable header: %s",
-                    writer_error(in->unp_w));
-    return 0;
-}
+static int register_output(struct intake *in, const struct outbox_file *f);
+
+/* A rejected record, spooled: the unprocessable file names the agency
+ * file's SHA-256, which is being computed while the records are read. */
+struct spooled_reject {
+    int64_t line;
+    char account[STORE_NAME_MAX];
+    char code[32];
+    char field[32];
+    char message[ERROR_DETAIL_MAX];
+};
 
 static int write_reject(struct intake *in, int64_t line, const char *account,
                         const char *code, const char *field,
                         const char *message)
 {
-    int rc;
-    if (in->unp_w == NULL && (rc = open_unprocessable(in)) < 0)
-        return rc;
-    struct writer *w = in->unp_w;
-    const char *r = "reject";
-    if (writer_begin(w, r) < 0 || put_num(w, "line", line) < 0 ||
-        put_text(w, in->unp_layout, r, "account", account) < 0 ||
-        put_text(w, in->unp_layout, r, "error_code", code) < 0 ||
-        put_text(w, in->unp_layout, r, "field", field) < 0 ||
-        put_text(w, in->unp_layout, r, "message", message) < 0 ||
-        writer_end(w) < 0)
-        return fail(in, -EINVAL, "unprocessable record: %s", writer_error(w));
+    struct spooled_reject r;
+    if (in->spool == NULL) {
+        /* an unnamed file beside the outputs: never seen, gone at exit */
+        char dir[HOME_PATH_MAX];
+        int fd = -1;
+        if (home_box_path(in->rq->home, in->rq->partner->name, "outbox/.tmp",
+                          dir, sizeof(dir)) == 0) {
+            fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+            if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+                /* no O_TMPFILE here: a named file, unlinked at once */
+                char tmpl[HOME_PATH_MAX + 16];
+                snprintf(tmpl, sizeof(tmpl), "%s/spool.XXXXXX", dir);
+                if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
+                    unlink(tmpl);
+            }
+        }
+        if (fd < 0 || (in->spool = fdopen(fd, "w+")) == NULL) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return fail(in, -e, "cannot spool rejects in '%s': %s", dir,
+                        strerror(e));
+        }
+    }
+    memset(&r, 0, sizeof(r));
+    r.line = line;
+    store_text_copy(r.account, sizeof(r.account), account);
+    store_text_copy(r.code, sizeof(r.code), code);
+    store_text_copy(r.field, sizeof(r.field), field);
+    store_text_copy(r.message, sizeof(r.message), message);
+    if (fwrite(&r, sizeof(r), 1, in->spool) != 1)
+        return fail(in, -EIO, "cannot spool rejects: %s", strerror(errno));
     return 0;
 }
 
-static void drop_unprocessable(struct intake *in)
+static void drop_spool(struct intake *in)
 {
-    writer_free(in->unp_w);
-    in->unp_w = NULL;
-    outbox_discard(&in->unp);
+    if (in->spool != NULL)
+        fclose(in->spool);
+    in->spool = NULL;
+}
+
+/* Write the unprocessable file from the spool, seal and register it (in
+ * the open transaction). */
+static int write_unprocessable(struct intake *in, struct outbox_file *unp)
+{
+    char file[STORE_TEXT_MAX + 32];
+    struct spooled_reject r;
+    int rc;
+    snprintf(file, sizeof(file), "%s.%lld.unp", in->safe_name,
+             (long long)in->res->file_id);
+    if (fflush(in->spool) != 0 || fseek(in->spool, 0, SEEK_SET) != 0)
+        return fail(in, -EIO, "cannot read the spooled rejects");
+    if ((rc = outbox_open(in->rq->home, in->rq->partner->name, file, unp,
+                          in->err, in->err_size)) < 0)
+        return rc;
+    struct writer *w = writer_new(in->unp_layout, unp->fp);
+    const char *hdr = "header", *rj = "reject";
+    rc = w == NULL || writer_begin(w, hdr) < 0 ||
+                 put_text(w, in->unp_layout, hdr, "agency_code",
+                          in->agency_code) < 0 ||
+                 put_num(w, "file_date", calendar_today(NULL)) < 0 ||
+                 put_text(w, in->unp_layout, hdr, "file_name", in->name) < 0 ||
+                 put_text(w, in->unp_layout, hdr, "file_sha256", in->sha) < 0 ||
+                 writer_end(w) < 0
+             ? -EINVAL
+             : 0;
+    while (rc == 0 && fread(&r, sizeof(r), 1, in->spool) == 1)
+        if (writer_begin(w, rj) < 0 || put_num(w, "line", r.line) < 0 ||
+            put_text(w, in->unp_layout, rj, "account", r.account) < 0 ||
+            put_text(w, in->unp_layout, rj, "error_code", r.code) < 0 ||
+            put_text(w, in->unp_layout, rj, "field", r.field) < 0 ||
+            put_text(w, in->unp_layout, rj, "message", r.message) < 0 ||
+            writer_end(w) < 0)
+            rc = -EINVAL;
+    if (rc == 0 && (writer_begin(w, "trailer") < 0 || writer_end(w) < 0 ||
+                    writer_finish(w) < 0))
+        rc = -EINVAL;
+    if (rc < 0)
+        fail(in, rc, "unprocessable file: %s",
+             w ? writer_error(w) : "out of memory");
+    writer_free(w);
+    if (rc == 0 && (rc = outbox_seal(unp, in->err, in->err_size)) == 0)
+        rc = register_output(in, unp);
+    if (rc < 0)
+        outbox_discard(unp);
+    return rc;
 }
 
 /* Record sealed output F as an outbound file made from the file being
@@ -664,66 +746,95 @@ static int record_rejected(struct intake *in, enum file_status status)
     return outbox_deliver_pending(in->s, in->err, in->err_size);
 }
 
+static void *hash_file(void *arg)
+{
+    struct intake *in = arg;
+    in->hash_rc = digest_fd_sha256(in->hash_fd, in->sha);
+    return NULL;
+}
+
+/* Wait for the file's SHA-256.  0, or negative with ERR. */
+static int hashed(struct intake *in)
+{
+    if (in->hashing) {
+        pthread_join(in->hasher, NULL);
+        in->hashing = false;
+    }
+    if (in->hash_rc < 0)
+        return fail(in, in->hash_rc, "cannot read '%s' to hash it",
+                    in->rq->path);
+    return 0;
+}
+
+/* Was a file with the same bytes processed before?  1 (RES says which),
+ * 0, or negative. */
+static int duplicate(struct intake *in)
+{
+    struct intake_result *res = in->res;
+    struct store_file prior;
+    int rc = store_file_find_sha(in->s, in->rq->partner->id, in->sha, &prior);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return db_fail(in, rc);
+    res->duplicate_of = prior.id;
+    snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+             check_code_name(C_DUP_FILE));
+    snprintf(res->reason, sizeof(res->reason),
+             "same bytes as file %lld ('%s', %s)", (long long)prior.id,
+             prior.name, file_status_name(prior.status));
+    return 1;
+}
+
+/* The file is read and checked while its SHA-256 is computed beside it;
+ * whether it is a duplicate is known before anything commits. */
 static int run(struct intake *in, int fd)
 {
     struct intake_result *res = in->res;
-    struct store_file f, prior;
-    int rc;
-
-    /* the same bytes again: reported, never applied twice */
-    rc = store_file_find_sha(in->s, in->rq->partner->id, in->sha, &prior);
-    if (rc == 0) {
-        res->duplicate_of = prior.id;
-        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
-                 check_code_name(C_DUP_FILE));
-        snprintf(res->reason, sizeof(res->reason),
-                 "same bytes as file %lld ('%s', %s)", (long long)prior.id,
-                 prior.name, file_status_name(prior.status));
-        return record_rejected(in, FILE_DUPLICATE);
-    }
-    if (rc != -ENOENT)
-        return db_fail(in, rc);
+    struct outbox_file unp = {0};
+    struct store_file f;
+    int rc, outcome;
 
     if ((rc = store_begin(in->s)) < 0)
         return db_fail(in, rc);
     memset(&f, 0, sizeof(f));
     f.partner_id = in->rq->partner->id;
-    snprintf(f.sha256, sizeof(f.sha256), "%s", in->sha);
-    snprintf(f.name, sizeof(f.name), "%s", in->name);
-    snprintf(f.exchange, sizeof(f.exchange), "agency-debt");
-    snprintf(f.layout, sizeof(f.layout), "%s", layout_source(in->debt_layout));
+    memset(f.sha256, '0', 64); /* until the hash is done */
+    store_text_copy(f.name, sizeof(f.name), in->name);
+    store_text_copy(f.exchange, sizeof(f.exchange), "agency-debt");
+    store_text_copy(f.layout, sizeof(f.layout), layout_source(in->debt_layout));
     f.status = FILE_RECEIVED;
     if ((rc = store_file_add(in->s, &f, &res->file_id)) < 0) {
         store_rollback(in->s);
         return db_fail(in, rc);
     }
     f.id = res->file_id;
-    rc = process(in, fd);
-    if (rc != 0) {
-        /* rejected whole or failed: nothing of it stays */
+    outcome = process(in, fd);
+    if (outcome < 0 || (rc = hashed(in)) < 0 || (rc = duplicate(in)) != 0 ||
+        outcome == 1) {
+        /* a duplicate, rejected whole, or failed: nothing of it stays */
         store_rollback(in->s);
-        drop_unprocessable(in);
+        drop_spool(in);
+        if (outcome < 0)
+            return outcome;
         if (rc < 0)
             return rc;
+        if (rc == 1) {
+            /* read, but as if it never came: nothing of it counts */
+            res->records = res->rejected = 0;
+            return record_rejected(in, FILE_DUPLICATE);
+        }
         res->rejected = res->records;
         return record_rejected(in, FILE_REJECTED);
     }
-    if (in->unp_w != NULL) {
-        if (writer_begin(in->unp_w, "trailer") < 0 ||
-            writer_end(in->unp_w) < 0 || writer_finish(in->unp_w) < 0) {
-            rc = fail(in, -EINVAL, "unprocessable trailer: %s",
-                      writer_error(in->unp_w));
-            goto undo;
-        }
-        writer_free(in->unp_w);
-        in->unp_w = NULL;
-        if ((rc = outbox_seal(&in->unp, in->err, in->err_size)) < 0 ||
-            (rc = register_output(in, &in->unp)) < 0)
+    if (in->spool != NULL) {
+        if ((rc = write_unprocessable(in, &unp)) < 0)
             goto undo;
         snprintf(res->unprocessable_path, sizeof(res->unprocessable_path), "%s",
-                 in->unp.final_path);
+                 unp.final_path);
     }
     res->status = res->rejected > 0 ? FILE_PARTIAL : FILE_ACCEPTED;
+    store_text_copy(f.sha256, sizeof(f.sha256), in->sha);
     f.status = res->status;
     f.records = res->records;
     f.accepted = res->accepted;
@@ -739,10 +850,12 @@ static int run(struct intake *in, int fd)
         rc = db_fail(in, rc);
         goto undo;
     }
+    drop_spool(in);
     return outbox_deliver_pending(in->s, in->err, in->err_size);
 undo:
     store_rollback(in->s);
-    drop_unprocessable(in);
+    drop_spool(in);
+    outbox_discard(&unp);
     return rc;
 }
 
@@ -770,20 +883,26 @@ int intake_file(const struct intake_request *rq, struct intake_result *res,
     if ((rc = load_config(&in)) < 0)
         goto out;
     fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    in.hash_fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || in.hash_fd < 0) {
         rc = fail(&in, -errno, "cannot open '%s': %s", rq->path,
                   strerror(errno));
         goto out;
     }
-    if ((rc = digest_fd_sha256(fd, in.sha)) < 0 ||
-        lseek(fd, 0, SEEK_SET) != 0) {
-        rc = fail(&in, rc < 0 ? rc : -errno, "cannot read '%s'", rq->path);
+    if (pthread_create(&in.hasher, NULL, hash_file, &in) != 0) {
+        rc = fail(&in, -EAGAIN, "cannot start the hashing thread");
         goto out;
     }
+    in.hashing = true;
     rc = run(&in, fd);
 out:
+    if (in.hashing)
+        pthread_join(in.hasher, NULL);
     if (fd >= 0)
         close(fd);
+    if (in.hash_fd >= 0)
+        close(in.hash_fd);
+    drop_spool(&in);
     debt_fields_free(in.df);
     layout_free(in.debt_layout);
     layout_free(in.ack_layout);

@@ -95,7 +95,7 @@ static const char *const sql[S_COUNT_] = {
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0),"
                    " nullif(?, 0))",
     [S_FILE_FINISH] = "UPDATE files SET status = ?, records = ?, accepted = ?,"
-                      " rejected = ?, amount_cents = ?, error = ?,"
+                      " rejected = ?, amount_cents = ?, error = ?, sha256 = ?,"
                       " finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
                       " WHERE id = ?",
     [S_FILE_GET] = "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
@@ -628,7 +628,8 @@ int store_file_finish(struct store *s, const struct store_file *f)
     sqlite3_bind_int64(st, 4, f->rejected);
     sqlite3_bind_int64(st, 5, f->amount_cents);
     bind_text(st, 6, f->error);
-    sqlite3_bind_int64(st, 7, f->id);
+    bind_text(st, 7, f->sha256);
+    sqlite3_bind_int64(st, 8, f->id);
     int rc = run(s, st, "finish file");
     if (rc == 0 && sqlite3_changes(s->db) == 0)
         return fail(s, -ENOENT, "no file %lld", (long long)f->id);

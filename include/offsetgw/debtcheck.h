@@ -62,6 +62,10 @@ struct debt_fields;
 struct debt_fields *debt_fields_new(const struct layout *layout, char *err,
                                     size_t err_size);
 void debt_fields_free(struct debt_fields *df);
+/* Keep the agency field NAME as an attribute of the debts read (when the
+ * layout has it and it is not canonical).  Only kept fields become
+ * attributes: the ones some outbound partner layout carries on. */
+void debt_fields_keep(struct debt_fields *df, const char *name);
 /* The detail record type it was resolved for. */
 const struct layout_record *debt_fields_record(const struct debt_fields *df);
 

@@ -124,7 +124,7 @@ int store_file_find_sha(struct store *store, int64_t partner_id,
 /* Record a file (id, status and counts as given); *ID is its id. */
 int store_file_add(struct store *store, const struct store_file *f,
                    int64_t *id);
-/* Set a file's outcome: status, counts, amount, error. */
+/* Set a file's outcome: status, counts, amount, error, SHA-256. */
 int store_file_finish(struct store *store, const struct store_file *f);
 int store_file_get(struct store *store, int64_t id, struct store_file *out);
 
