@@ -248,8 +248,14 @@ static int cmd_add(int argc, char **argv)
     if (kind == NULL || partner_kind_from_name(kind) < 0)
         return cli_usage_error(cmd, "--kind is agency, taxboard, treasury "
                                     "or payer");
+    char profile[HOME_PATH_MAX];
     if (program == NULL || !home_partner_name_ok(program))
         return cli_usage_error(cmd, "--program names a program profile");
+    snprintf(profile, sizeof(profile), "%s/programs/%s.xml", cli_formats_dir(),
+             program);
+    if (access(profile, R_OK) != 0)
+        return cli_usage_error(cmd, "no program '%s' (no %s)", program,
+                               profile);
     if (!home_partner_name_ok(name))
         return cli_usage_error(cmd,
                                "'%s' cannot be a partner name: use 1-32 "

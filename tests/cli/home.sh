@@ -41,6 +41,8 @@ check "adding it again is an input error (1)" \
 check "a path as a name is a usage error (2)" \
     status_is 2 $OG partner add --home "$home" --kind agency --program kansas ../x
 check "no folder escaped the spool" test ! -e "$home/var/x"
+check "an unknown program is a usage error (2)" \
+    status_is 2 $OG partner add --home "$home" --kind agency --program nowhere b
 check "an unknown kind is a usage error (2)" \
     status_is 2 $OG partner add --home "$home" --kind bank --program kansas b
 check "disable" $OG partner disable --home "$home" wichita
