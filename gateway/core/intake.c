@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@ struct intake {
     char agency_code[STORE_NAME_MAX]; /* the partner's, else the file's */
     bool header_seen;
     FILE *spool; /* rejects, until the unprocessable file can be written */
+    /* accounts the agency may have: a Bloom filter, so an add of an
+     * account it certainly lacks skips the registry lookup */
+    uint64_t *bloom;
+    uint64_t bloom_bits;
     pthread_t hasher;
     bool hashing;
     int hash_fd;
@@ -348,6 +353,68 @@ static int write_ack(struct intake *in, char status)
 
 /* --- the registry ------------------------------------------------------- */
 
+/* Two 32-bit halves of a 64-bit FNV-1a hash give the filter's four bit
+ * positions (Kirsch-Mitzenmacher double hashing). */
+static uint64_t account_hash(const char *account)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *c = (const unsigned char *)account; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ULL;
+    return h;
+}
+
+static void bloom_add(struct intake *in, const char *account)
+{
+    uint64_t h = account_hash(account);
+    for (uint64_t k = 0; k < 4; k++) {
+        uint64_t bit = ((h & 0xffffffffu) + k * (h >> 32)) % in->bloom_bits;
+        in->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+    }
+}
+
+/* false: the agency certainly has no such account. */
+static bool bloom_maybe(const struct intake *in, const char *account)
+{
+    if (in->bloom == NULL)
+        return true;
+    uint64_t h = account_hash(account);
+    for (uint64_t k = 0; k < 4; k++) {
+        uint64_t bit = ((h & 0xffffffffu) + k * (h >> 32)) % in->bloom_bits;
+        if (!(in->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))))
+            return false;
+    }
+    return true;
+}
+
+static int bloom_account(const char *account, void *ctx)
+{
+    bloom_add(ctx, account);
+    return 0;
+}
+
+/* Size the filter for the accounts registered and the records this file
+ * may add (16 bits each: about 0.2% false maybes), and fill it.  Without
+ * memory for it every add looks the account up, as before. */
+static int bloom_fill(struct intake *in, int64_t file_bytes)
+{
+    int64_t existing = 0;
+    int rc =
+        store_debt_accounts(in->s, in->rq->partner->id, &existing, NULL, NULL);
+    if (rc < 0)
+        return db_fail(in, rc);
+    uint32_t rl = layout_record_length(in->debt_layout);
+    int64_t expected = existing + file_bytes / (rl ? rl : 64) + 64;
+    in->bloom_bits = (uint64_t)expected * 16;
+    in->bloom = calloc(in->bloom_bits / 64 + 1, sizeof(uint64_t));
+    if (in->bloom == NULL)
+        return 0;
+    if (existing > 0 &&
+        (rc = store_debt_accounts(in->s, in->rq->partner->id, &existing,
+                                  bloom_account, in)) < 0)
+        return db_fail(in, rc);
+    return 0;
+}
+
 /* Apply one checked record.  CHECK_OK, a rejection code in WHY, or a
  * negative system error. */
 static int apply(struct intake *in, const struct debt_input *d, int64_t line,
@@ -358,7 +425,9 @@ static int apply(struct intake *in, const struct debt_input *d, int64_t line,
     struct store_source src = {.file_id = in->res->file_id, .line = line};
     struct store_debt debt;
     bool touched = false;
-    int rc = store_debt_get(s, p->id, d->account, &debt);
+    int rc = -ENOENT;
+    if (d->action != DEBT_ADD || bloom_maybe(in, d->account))
+        rc = store_debt_get(s, p->id, d->account, &debt);
     if (rc < 0 && rc != -ENOENT)
         return db_fail(in, rc);
     bool known = rc == 0;
@@ -390,6 +459,7 @@ static int apply(struct intake *in, const struct debt_input *d, int64_t line,
                                       src.file_id, &nd.debtor_id)) < 0 ||
             (rc = store_debt_add(s, &nd, &src, NULL)) < 0)
             return db_fail(in, rc);
+        bloom_add(in, d->account);
         return CHECK_OK;
     }
     if (!known)
@@ -809,6 +879,11 @@ static int run(struct intake *in, int fd)
         return db_fail(in, rc);
     }
     f.id = res->file_id;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (rc = bloom_fill(in, st.st_size)) < 0) {
+        store_rollback(in->s);
+        return rc;
+    }
     outcome = process(in, fd);
     if (outcome < 0 || (rc = hashed(in)) < 0 || (rc = duplicate(in)) != 0 ||
         outcome == 1) {
@@ -903,6 +978,7 @@ out:
     if (in.hash_fd >= 0)
         close(in.hash_fd);
     drop_spool(&in);
+    free(in.bloom);
     debt_fields_free(in.df);
     layout_free(in.debt_layout);
     layout_free(in.ack_layout);

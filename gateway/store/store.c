@@ -35,6 +35,8 @@ enum stmt_id {
     S_DEBTOR_NAME_ADD,
     S_DEBTOR_GET,
     S_DEBT_TOUCHED,
+    S_DEBT_ACCOUNTS,
+    S_DEBT_COUNT,
     S_DEBT_GET,
     S_DEBT_GET_ID,
     S_DEBT_ADD,
@@ -118,6 +120,8 @@ static const char *const sql[S_COUNT_] = {
     [S_DEBTOR_GET] = "SELECT tin_type, tin FROM debtors WHERE id = ?",
     [S_DEBT_TOUCHED] = "SELECT count(*) FROM debt_history"
                        " WHERE debt_id = ? AND file_id = ?",
+    [S_DEBT_ACCOUNTS] = "SELECT account FROM debts WHERE partner_id = ?",
+    [S_DEBT_COUNT] = "SELECT count(*) FROM debts WHERE partner_id = ?",
     [S_DEBT_GET] = "SELECT " DEBT_COLUMNS " FROM debts"
                    " WHERE partner_id = ? AND account = ?",
     [S_DEBT_GET_ID] = "SELECT " DEBT_COLUMNS " FROM debts WHERE id = ?",
@@ -786,6 +790,28 @@ int store_debtor_get(struct store *s, int64_t debtor_id, char *tin_type,
 }
 
 /* --- debts -------------------------------------------------------------- */
+
+int store_debt_accounts(struct store *s, int64_t partner_id, int64_t *n,
+                        int (*fn)(const char *account, void *ctx), void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBT_COUNT);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    if ((rc = one_row(s, st, n, read_id, "debts")) < 0 || fn == NULL)
+        return rc;
+    if ((st = stmt(s, S_DEBT_ACCOUNTS)) == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn((const char *)sqlite3_column_text(st, 0), ctx);
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "list accounts");
+    sqlite3_reset(st);
+    return code;
+}
 
 int store_debt_touched_by(struct store *s, int64_t debt_id, int64_t file_id,
                           bool *touched)

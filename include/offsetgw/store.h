@@ -186,6 +186,10 @@ struct store_source {
 int store_debt_get(struct store *store, int64_t partner_id, const char *account,
                    struct store_debt *out);
 int store_debt_get_id(struct store *store, int64_t id, struct store_debt *out);
+/* Every account of agency PARTNER_ID, in no order; FN returns non-zero
+ * to stop.  *N gets how many there are first (FN may be NULL). */
+int store_debt_accounts(struct store *store, int64_t partner_id, int64_t *n,
+                        int (*fn)(const char *account, void *ctx), void *ctx);
 /* true in *TOUCHED when FILE_ID already changed debt DEBT_ID. */
 int store_debt_touched_by(struct store *store, int64_t debt_id, int64_t file_id,
                           bool *touched);
