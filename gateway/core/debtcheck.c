@@ -43,6 +43,15 @@ static const struct {
                                           "registered debtor's"},
     [C_AGENCY] = {"C_AGENCY", "the file is not this agency's"},
     [C_HEADER] = {"C_HEADER", "the file's header cannot be read"},
+    [C_UNKNOWN_OFFSET] = {"C_UNKNOWN_OFFSET",
+                          "the reversal names no offset of this debt"},
+    [C_REVERSED] = {"C_REVERSED", "the offset was reversed already"},
+    [C_REVERSAL_AMT] = {"C_REVERSAL_AMT",
+                        "the reversal is larger than its offset"},
+    [C_DUP_TRACE] = {"C_DUP_TRACE",
+                     "the offset's trace id was reported before, or is "
+                     "missing"},
+    [C_OVER_BALANCE] = {"C_OVER_BALANCE", "more money than the debt's balance"},
     [C_TIN_MISSING] = {"C_TIN_MISSING",
                        "no SSN or EIN: the gateway matches on it, send the "
                        "debt again once you have it"},

@@ -143,6 +143,35 @@ static const char *const migrations[] = {
     /* fields of the agency's record that the registry does not model,
      * "name=value" lines, passed on to partner files that ask for them */
     "ALTER TABLE debts ADD COLUMN attributes TEXT NOT NULL DEFAULT '';",
+    /* 4: the ledger: every movement of money against a debt, with where
+     * it came from; never changed, never deleted */
+    "CREATE TABLE ledger ("
+    "  id INTEGER PRIMARY KEY,"
+    "  debt_id INTEGER NOT NULL REFERENCES debts(id),"
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  kind TEXT NOT NULL CHECK (kind = 'offset' OR kind = 'reversal' OR"
+    "    kind = 'collection'),"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),"
+    "  fee_cents INTEGER NOT NULL DEFAULT 0 CHECK (fee_cents >= 0),"
+    "  trace_id TEXT NOT NULL DEFAULT '',"
+    "  reverses INTEGER REFERENCES ledger(id),"
+    "  payment_date INTEGER NOT NULL DEFAULT 0,"
+    "  payment_source TEXT NOT NULL DEFAULT '',"
+    "  file_id INTEGER REFERENCES files(id),"
+    "  line INTEGER NOT NULL DEFAULT 0,"
+    "  at TEXT NOT NULL"
+    ");"
+    /* an offset's trace id is its partner's name for it: once each */
+    "CREATE UNIQUE INDEX ledger_offset_trace ON ledger(partner_id, trace_id)"
+    "  WHERE kind = 'offset';"
+    /* an offset is reversed once at most */
+    "CREATE UNIQUE INDEX ledger_one_reversal ON ledger(reverses)"
+    "  WHERE reverses IS NOT NULL;"
+    "CREATE INDEX ledger_debt ON ledger(debt_id, id);"
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+    " BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
+    " BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -52,6 +52,7 @@ enum stmt_id {
     S_COUNT_HISTORY,
     S_COUNT_DEBTORS,
     S_COUNT_FILES,
+    S_COUNT_LEDGER,
     S_OUTPUT_ADD,
     S_OUTPUT_PENDING,
     S_OUTPUT_DELIVERED,
@@ -59,6 +60,10 @@ enum stmt_id {
     S_CANDIDATES,
     S_SENT_SET,
     S_HISTORY_LAST,
+    S_ENTRY_ADD,
+    S_OFFSET_FIND,
+    S_OFFSET_REVERSED,
+    S_SENT_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -152,6 +157,7 @@ static const char *const sql[S_COUNT_] = {
     [S_COUNT_HISTORY] = "SELECT count(*) FROM debt_history",
     [S_COUNT_DEBTORS] = "SELECT count(*) FROM debtors",
     [S_COUNT_FILES] = "SELECT count(*) FROM files",
+    [S_COUNT_LEDGER] = "SELECT count(*) FROM ledger",
     [S_OUTPUT_ADD] = "INSERT INTO outputs (file_id, tmp_path, final_path)"
                      " VALUES (?, ?, ?)",
     [S_OUTPUT_PENDING] = "SELECT id, file_id, tmp_path, final_path FROM outputs"
@@ -175,6 +181,19 @@ static const char *const sql[S_COUNT_] = {
                    " ON CONFLICT (partner_id, debt_id) DO UPDATE SET"
                    " amount_cents = ?3, cycle_id = ?4",
     [S_HISTORY_LAST] = "SELECT coalesce(max(id), 0) FROM debt_history",
+    [S_ENTRY_ADD] = "INSERT INTO ledger (debt_id, partner_id, kind,"
+                    " amount_cents, fee_cents, trace_id, reverses,"
+                    " payment_date, payment_source, file_id, line, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?,"
+                    " nullif(?, 0), ?, ?)",
+    [S_OFFSET_FIND] = "SELECT id, debt_id, partner_id, kind, amount_cents,"
+                      " fee_cents, trace_id, coalesce(reverses, 0),"
+                      " payment_date, payment_source, coalesce(file_id, 0),"
+                      " line FROM ledger WHERE partner_id = ? AND"
+                      " trace_id = ? AND kind = 'offset'",
+    [S_OFFSET_REVERSED] = "SELECT count(*) FROM ledger WHERE reverses = ?",
+    [S_SENT_GET] = "SELECT amount_cents FROM sent_debts"
+                   " WHERE partner_id = ? AND debt_id = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1120,6 +1139,96 @@ int store_history_last(struct store *s, int64_t *id)
     return one_row(s, st, id, read_id, "history");
 }
 
+/* --- the ledger --------------------------------------------------------- */
+
+static const char *const entry_names[] = {"offset", "reversal", "collection"};
+
+const char *entry_kind_name(enum entry_kind kind)
+{
+    return (unsigned)kind < 3 ? entry_names[kind] : "unknown";
+}
+
+int store_entry_add(struct store *s, const struct store_entry *e, int64_t *id)
+{
+    if (e->amount_cents <= 0 || e->fee_cents < 0)
+        return fail(s, -EINVAL, "a ledger entry moves a positive amount");
+    sqlite3_stmt *st = stmt(s, S_ENTRY_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, e->debt_id);
+    sqlite3_bind_int64(st, 2, e->partner_id);
+    bind_text(st, 3, entry_kind_name(e->kind));
+    sqlite3_bind_int64(st, 4, e->amount_cents);
+    sqlite3_bind_int64(st, 5, e->fee_cents);
+    bind_text(st, 6, e->trace_id);
+    sqlite3_bind_int64(st, 7, e->reverses);
+    sqlite3_bind_int(st, 8, e->payment_date);
+    bind_text(st, 9, e->payment_source);
+    sqlite3_bind_int64(st, 10, e->src.file_id);
+    sqlite3_bind_int64(st, 11, e->src.line);
+    bind_text(st, 12, now(s));
+    int rc = run(s, st, "add ledger entry");
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_entry(sqlite3_stmt *st, void *out)
+{
+    struct store_entry *e = out;
+    char kind[16];
+    memset(e, 0, sizeof(*e));
+    e->id = sqlite3_column_int64(st, 0);
+    e->debt_id = sqlite3_column_int64(st, 1);
+    e->partner_id = sqlite3_column_int64(st, 2);
+    copy_text(kind, sizeof(kind), st, 3);
+    e->kind = kind[0] == 'o'   ? ENTRY_OFFSET
+              : kind[0] == 'r' ? ENTRY_REVERSAL
+                               : ENTRY_COLLECTION;
+    e->amount_cents = sqlite3_column_int64(st, 4);
+    e->fee_cents = sqlite3_column_int64(st, 5);
+    copy_text(e->trace_id, sizeof(e->trace_id), st, 6);
+    e->reverses = sqlite3_column_int64(st, 7);
+    e->payment_date = sqlite3_column_int(st, 8);
+    copy_text(e->payment_source, sizeof(e->payment_source), st, 9);
+    e->src.file_id = sqlite3_column_int64(st, 10);
+    e->src.line = sqlite3_column_int64(st, 11);
+}
+
+int store_offset_find(struct store *s, int64_t partner_id, const char *trace_id,
+                      struct store_entry *out)
+{
+    sqlite3_stmt *st = stmt(s, S_OFFSET_FIND);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, trace_id);
+    return one_row(s, st, out, read_entry, "offset");
+}
+
+int store_offset_reversed(struct store *s, int64_t offset_id, bool *reversed)
+{
+    int64_t n = 0;
+    sqlite3_stmt *st = stmt(s, S_OFFSET_REVERSED);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, offset_id);
+    int rc = one_row(s, st, &n, read_id, "reversal");
+    *reversed = n > 0;
+    return rc;
+}
+
+int store_sent_get(struct store *s, int64_t partner_id, int64_t debt_id,
+                   int64_t *cents)
+{
+    sqlite3_stmt *st = stmt(s, S_SENT_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    sqlite3_bind_int64(st, 2, debt_id);
+    return one_row(s, st, cents, read_id, "sent debt");
+}
+
 /* --- outputs ------------------------------------------------------------ */
 
 int store_output_add(struct store *s, const struct store_output *o, int64_t *id)
@@ -1203,7 +1312,8 @@ int store_count(struct store *s, const char *what, int64_t *n)
     } counts[] = {{"debts", S_COUNT_DEBTS},
                   {"history", S_COUNT_HISTORY},
                   {"debtors", S_COUNT_DEBTORS},
-                  {"files", S_COUNT_FILES}};
+                  {"files", S_COUNT_FILES},
+                  {"ledger", S_COUNT_LEDGER}};
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         if (strcmp(counts[i].name, what) != 0)
             continue;

@@ -26,27 +26,32 @@
  * never rename, only add. */
 enum check_code {
     CHECK_OK = 0,
-    C_ACCOUNT,      /* no agency account id */
-    C_TIN_TYPE,     /* an id type the program does not take */
-    C_SSN,          /* an SSN the SSA never issues */
-    C_EIN,          /* an EIN with a prefix the IRS never assigns */
-    C_NAME,         /* no usable last (or business) name */
-    C_AMOUNT,       /* an amount that makes no sense for the action */
-    C_MIN_AMOUNT,   /* below the program's minimum */
-    C_NOTICE,       /* notice missing or too recent */
-    C_DELINQUENT,   /* not delinquent long enough */
-    C_ATTEMPTS,     /* too few collection attempts */
-    C_BANKRUPTCY,   /* the debtor is in bankruptcy */
-    C_DEBT_TYPE,    /* a debt type no priority class covers */
-    C_UNKNOWN_DEBT, /* change or zero-out of a debt not registered */
-    C_DEBT_EXISTS,  /* add of a debt already registered */
-    C_DEBT_CLOSED,  /* change or zero-out of a closed debt */
-    C_DUP_ACCOUNT,  /* the account appears twice in one file */
-    C_TIN_MISMATCH, /* the record's id is not the registered one */
-    C_AGENCY,       /* the file is not this agency's */
-    C_HEADER,       /* the file's header cannot be read */
-    C_DUP_FILE,     /* the same bytes were received before */
-    C_TIN_MISSING,  /* no SSN or EIN: not taken (yet) */
+    C_ACCOUNT,        /* no agency account id */
+    C_TIN_TYPE,       /* an id type the program does not take */
+    C_SSN,            /* an SSN the SSA never issues */
+    C_EIN,            /* an EIN with a prefix the IRS never assigns */
+    C_NAME,           /* no usable last (or business) name */
+    C_AMOUNT,         /* an amount that makes no sense for the action */
+    C_MIN_AMOUNT,     /* below the program's minimum */
+    C_NOTICE,         /* notice missing or too recent */
+    C_DELINQUENT,     /* not delinquent long enough */
+    C_ATTEMPTS,       /* too few collection attempts */
+    C_BANKRUPTCY,     /* the debtor is in bankruptcy */
+    C_DEBT_TYPE,      /* a debt type no priority class covers */
+    C_UNKNOWN_DEBT,   /* change or zero-out of a debt not registered */
+    C_DEBT_EXISTS,    /* add of a debt already registered */
+    C_DEBT_CLOSED,    /* change or zero-out of a closed debt */
+    C_DUP_ACCOUNT,    /* the account appears twice in one file */
+    C_TIN_MISMATCH,   /* the record's id is not the registered one */
+    C_AGENCY,         /* the file is not this agency's */
+    C_HEADER,         /* the file's header cannot be read */
+    C_DUP_FILE,       /* the same bytes were received before */
+    C_TIN_MISSING,    /* no SSN or EIN: not taken (yet) */
+    C_UNKNOWN_OFFSET, /* a reversal of an offset there is not */
+    C_REVERSED,       /* a second reversal of one offset */
+    C_REVERSAL_AMT,   /* a reversal larger than its offset */
+    C_DUP_TRACE,      /* an offset trace id reported twice (or none) */
+    C_OVER_BALANCE,   /* more money taken than the debt's balance */
     C_COUNT_
 };
 

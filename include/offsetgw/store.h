@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -262,6 +262,40 @@ int store_sent_set(struct store *store, int64_t partner_id, int64_t debt_id,
                    int64_t cents, int64_t cycle_id);
 /* The newest history id (0 when none). */
 int store_history_last(struct store *store, int64_t *id);
+
+/* --- the ledger: money against debts ----------------------------------- */
+
+enum entry_kind { ENTRY_OFFSET, ENTRY_REVERSAL, ENTRY_COLLECTION };
+
+struct store_entry {
+    int64_t id;
+    int64_t debt_id;
+    int64_t partner_id; /* who reported it */
+    enum entry_kind kind;
+    int64_t amount_cents; /* > 0; a reversal gives money back */
+    int64_t fee_cents;
+    char trace_id[24]; /* offsets: the partner's id for it */
+    int64_t reverses;  /* reversals: the offset's entry id */
+    int32_t payment_date;
+    char payment_source[8];
+    struct store_source src;
+};
+
+const char *entry_kind_name(enum entry_kind kind);
+
+/* Append an entry (the caller moves the balance).  -EEXIST for an offset
+ * trace id the partner used before, or a second reversal of an offset. */
+int store_entry_add(struct store *store, const struct store_entry *e,
+                    int64_t *id);
+/* The offset PARTNER_ID calls TRACE_ID; -ENOENT when none. */
+int store_offset_find(struct store *store, int64_t partner_id,
+                      const char *trace_id, struct store_entry *out);
+/* true in *REVERSED when offset OFFSET_ID has a reversal. */
+int store_offset_reversed(struct store *store, int64_t offset_id,
+                          bool *reversed);
+/* What PARTNER_ID was last told of DEBT_ID (cycles); -ENOENT: never. */
+int store_sent_get(struct store *store, int64_t partner_id, int64_t debt_id,
+                   int64_t *cents);
 
 /* --- outputs ------------------------------------------------------------ */
 

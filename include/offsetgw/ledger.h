@@ -1,0 +1,40 @@
+/*
+ * ledger.h - money against debts: offsets, reversals, collections.
+ *
+ * Owns the rules of one money event reported by a partner (the tax board,
+ * the treasury, a payer's offset): the debt must be one the partner was
+ * sent; an offset or collection never takes a balance below zero and an
+ * offset's trace id is used once; a reversal names its offset by trace
+ * id, restores the balance, and is refused when the offset is unknown,
+ * reversed already, of another debt, or smaller than the reversal.  A
+ * refused event changes nothing; an accepted one is a ledger entry and a
+ * balance change in the debt's history, both with the file and line it
+ * came from.  Runs inside the caller's transaction.
+ */
+#ifndef OFFSETGW_LEDGER_H
+#define OFFSETGW_LEDGER_H
+
+#include <stdint.h>
+
+#include "offsetgw/debtcheck.h"
+#include "offsetgw/store.h"
+
+struct money_event {
+    enum entry_kind kind;
+    int64_t debt_id;
+    int64_t amount_cents; /* > 0, whichever way the money goes */
+    int64_t fee_cents;    /* the partner's fee on it, recorded */
+    const char *trace_id; /* the partner's id of this event */
+    const char *reverses; /* reversals: the offset's trace id */
+    int32_t payment_date;
+    const char *payment_source;
+};
+
+/* Apply EV reported by PARTNER_ID from SRC.  CHECK_OK when applied, a
+ * rejection code (also in WHY) when not; negative on a registry error
+ * (STORE's error says why). */
+int ledger_apply(struct store *store, int64_t partner_id,
+                 const struct money_event *ev, const struct store_source *src,
+                 struct check_result *why);
+
+#endif
