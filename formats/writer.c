@@ -204,6 +204,27 @@ int writer_set_num_by_name(struct writer *w, const char *name, int64_t num)
     return i < 0 ? i : writer_set_num(w, i, num);
 }
 
+int writer_put_text(struct writer *w, const char *name, const char *text)
+{
+    int i = w->cur ? layout_field_index(w->cur, name) : -1;
+    if (i < 0 || text == NULL)
+        return 0;
+    size_t n = strlen(text), width = w->cur->fields[i].length;
+    if (width > 0 && n > width)
+        n = width;
+    while (n > 0 && text[n - 1] == ' ')
+        n--;
+    return n == 0 ? 0 : writer_set_text(w, i, text, n);
+}
+
+int writer_put_num(struct writer *w, const char *name, int64_t num)
+{
+    int i = w->cur ? layout_field_index(w->cur, name) : -1;
+    if (i < 0 || (w->cur->fields[i].type == FT_DATE && num == 0))
+        return 0;
+    return writer_set_num(w, i, num);
+}
+
 /* Literals, defaults and blanks for the fields the caller did not set. */
 static int complete_values(struct writer *w)
 {

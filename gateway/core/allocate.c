@@ -137,9 +137,8 @@ static int check_input(const struct profile *profile,
         return -EINVAL;
     if (n_claims > ALLOCATE_MAX_CLAIMS)
         return -E2BIG;
-    if (payment->joint &&
-        (payment->debtor_share_bp < 0 ||
-         payment->debtor_share_bp > PROFILE_BP_WHOLE))
+    if (payment->joint && (payment->debtor_share_bp < 0 ||
+                           payment->debtor_share_bp > PROFILE_BP_WHOLE))
         return -EINVAL;
     if (!in_range(payment->amount_cents) ||
         !in_range(payment->disposable_cents))
@@ -238,7 +237,10 @@ int allocate_run(const struct profile *profile,
                  const struct allocate_claim *claims, size_t n_claims,
                  struct allocate_line *lines, struct allocate_totals *totals)
 {
+    struct allocate_totals t = {0};
+    int64_t taken = 0; /* offsets and fees so far: never above the base */
     int rc = check_input(profile, payment, claims, n_claims, lines, totals);
+
     if (rc < 0)
         goto out;
     if (!profile->pay_in_full) {
@@ -246,9 +248,7 @@ int allocate_run(const struct profile *profile,
         goto out;
     }
 
-    struct allocate_totals t = {0};
     payment_base(profile, payment, &t);
-
     for (size_t i = 0; i < n_claims; i++) {
         struct allocate_line *l = &lines[i];
         memset(l, 0, sizeof *l);
@@ -259,11 +259,9 @@ int allocate_run(const struct profile *profile,
     }
     sort_lines(profile, claims, lines, n_claims);
 
-    int64_t taken = 0; /* offsets and fees so far: never above the base */
     for (size_t k = 0; k < n_claims; k++) {
         struct allocate_line *l = &lines[k];
-        allocate_line(profile, payment, &claims[l->claim], &t, lines, k,
-                      taken);
+        allocate_line(profile, payment, &claims[l->claim], &t, lines, k, taken);
         taken += l->fee_cents + l->offset_cents;
         t.offset_cents += l->offset_cents;
         t.fee_cents += l->fee_cents;
@@ -274,8 +272,7 @@ int allocate_run(const struct profile *profile,
     t.n_lines = n_claims;
 
     *totals = t;
-    if (allocate_check(profile, payment, claims, n_claims, lines, totals) <
-        0)
+    if (allocate_check(profile, payment, claims, n_claims, lines, totals) < 0)
         rc = -ENOTRECOVERABLE;
 out:
     if (rc < 0 && totals != NULL)
@@ -288,10 +285,10 @@ out:
 static bool line_ok(const struct allocate_claim *claims, size_t n_claims,
                     const struct allocate_line *l)
 {
-    if (l->claim >= n_claims)
+    if (l->claim >= n_claims || l->agency_id == NULL)
         return false;
     const struct allocate_claim *c = &claims[l->claim];
-    return l->offset_cents >= 0 && l->fee_cents >= 0 &&
+    return in_range(l->offset_cents) && in_range(l->fee_cents) &&
            l->withheld_cents >= 0 && l->remit_cents >= 0 &&
            l->offset_cents <= c->balance_cents &&
            l->withheld_cents <= l->offset_cents &&
@@ -307,19 +304,35 @@ int allocate_check(const struct profile *profile,
                    const struct allocate_line *lines,
                    const struct allocate_totals *totals)
 {
+    struct allocate_totals want = {0};
+    const struct allocate_totals *t = totals;
+    int64_t offsets = 0, fees = 0, withheld = 0, remit = 0, taken = 0;
+
     if (profile == NULL || payment == NULL || totals == NULL ||
         (n_claims > 0 && (claims == NULL || lines == NULL)))
         return -EINVAL;
-    if (n_claims > ALLOCATE_MAX_CLAIMS || totals->n_lines != n_claims ||
-        !in_range(payment->amount_cents))
+    if (n_claims > ALLOCATE_MAX_CLAIMS || t->n_lines != n_claims ||
+        !in_range(payment->amount_cents) ||
+        !in_range(payment->disposable_cents) ||
+        (payment->joint && (payment->debtor_share_bp < 0 ||
+                            payment->debtor_share_bp > PROFILE_BP_WHOLE)))
         return -ENOTRECOVERABLE;
 
-    const struct allocate_totals *t = totals;
-    int64_t offsets = 0, fees = 0, withheld = 0, remit = 0, taken = 0;
+    /* rules 1 and 2, recomputed */
+    payment_base(profile, payment, &want);
+    if (t->status != want.status || t->payment_cents != want.payment_cents ||
+        t->base_cents != want.base_cents ||
+        t->cap_base_cents != want.cap_base_cents ||
+        t->spouse_cents != want.spouse_cents)
+        return -ENOTRECOVERABLE;
+
     for (size_t k = 0; k < n_claims; k++) {
         const struct allocate_line *l = &lines[k];
         if (!line_ok(claims, n_claims, l))
             return -ENOTRECOVERABLE;
+        const struct allocate_claim *c = &claims[l->claim];
+        if (k > 0 && line_cmp(profile, claims, &lines[k - 1], l) >= 0)
+            return -ENOTRECOVERABLE; /* out of order (rule 3) */
         for (size_t i = 0; i < k; i++) {
             if (lines[i].claim == l->claim)
                 return -ENOTRECOVERABLE; /* a claim on two lines */
@@ -328,27 +341,28 @@ int allocate_check(const struct profile *profile,
                 strcmp(lines[i].agency_id, l->agency_id) == 0)
                 return -ENOTRECOVERABLE;
         }
-        if (!in_range(l->offset_cents) || !in_range(l->fee_cents))
-            return -ENOTRECOVERABLE;
-        taken += l->offset_cents + l->fee_cents;
+        int64_t took = l->offset_cents + l->fee_cents;
+        taken += took;
         if (taken > t->base_cents)
             return -ENOTRECOVERABLE;
-        /* the cumulative cap (rule 4) of every line that took money */
-        if (l->offset_cents + l->fee_cents > 0 && taken > l->cap_cents)
-            return -ENOTRECOVERABLE;
+        if (took > 0) {
+            /* an offsettable payment, a known debt type, within the
+               cumulative cap of rule 4 recomputed from the profile */
+            int32_t bp = profile_cap_bp(profile, payment->source, c->debt_type);
+            if (t->status != ALLOCATE_OFFSETTABLE || bp < 0 ||
+                profile_priority_of(profile, c->debt_type) < 0 ||
+                taken > profile_apply_bp(t->cap_base_cents, bp))
+                return -ENOTRECOVERABLE;
+        }
         offsets += l->offset_cents;
         fees += l->fee_cents;
         withheld += l->withheld_cents;
         remit += l->remit_cents;
     }
-    if (t->payment_cents != payment->amount_cents || t->base_cents < 0 ||
-        t->base_cents > t->payment_cents || t->spouse_cents < 0 ||
-        t->released_cents < 0 || t->spouse_cents > t->released_cents ||
+    if (!in_range(t->released_cents) || t->spouse_cents > t->released_cents ||
         t->offset_cents != offsets || t->fee_cents != fees ||
         t->withheld_cents != withheld || t->remit_cents != remit ||
         offsets + fees + t->released_cents != payment->amount_cents)
-        return -ENOTRECOVERABLE;
-    if (t->status != ALLOCATE_OFFSETTABLE && taken != 0)
         return -ENOTRECOVERABLE;
     return 0;
 }

@@ -102,24 +102,6 @@ static int load(struct cycle *c, const char *exchange)
     return 0;
 }
 
-/* A field set by name when the layout has it; text cut to its width. */
-static int put_text(struct cycle *c, const char *name, const char *text)
-{
-    int i = layout_field_index(c->detail, name);
-    if (i < 0 || text == NULL || *text == '\0')
-        return 0;
-    size_t n = strlen(text), width = c->detail->fields[i].length;
-    if (width > 0 && n > width)
-        n = width;
-    return writer_set_text(c->w, i, text, n);
-}
-
-static int put_num(struct cycle *c, const char *name, int64_t num)
-{
-    int rc = writer_set_num_by_name(c->w, name, num);
-    return rc == -ENOENT ? 0 : rc;
-}
-
 /* The partner file's fields the registry does not model come from the
  * agency record's attributes of the same name. */
 static int put_attributes(struct cycle *c, const char *attributes)
@@ -137,7 +119,7 @@ static int put_attributes(struct cycle *c, const char *attributes)
             const struct layout_field *f = &c->detail->fields[i];
             int rc =
                 f->type == FT_TEXT || f->type == FT_CODE || f->type == FT_DIGITS
-                    ? put_text(c, name, value)
+                    ? writer_put_text(c->w, name, value)
                     : 0; /* numbers and dates: not passed on */
             if (rc < 0)
                 return rc;
@@ -172,16 +154,17 @@ static int write_detail(struct cycle *c, const struct store_candidate *cand,
         return fail(c, rc, "registry: %s", store_error(c->s));
     snprintf(id, sizeof(id), "%lld", (long long)d->id);
     if (writer_begin(c->w, "detail") < 0 ||
-        put_text(c, "action", c->action_code[v]) < 0 ||
-        put_num(c, "amount", amount) < 0 ||
-        put_text(c, "agency_code", cand->agency_code) < 0 ||
-        put_text(c, "account", d->account) < 0 ||
-        put_text(c, "agency_debt_id", id) < 0 ||
-        put_text(c, "tin_type", tin_type) < 0 || put_text(c, "tin", tin) < 0 ||
-        put_text(c, "name_control", name.name_control) < 0 ||
-        put_text(c, "last_name", name.last) < 0 ||
-        put_text(c, "first_name", name.first) < 0 ||
-        put_text(c, "middle_initial", name.middle) < 0 ||
+        writer_put_text(c->w, "action", c->action_code[v]) < 0 ||
+        writer_put_num(c->w, "amount", amount) < 0 ||
+        writer_put_text(c->w, "agency_code", cand->agency_code) < 0 ||
+        writer_put_text(c->w, "account", d->account) < 0 ||
+        writer_put_text(c->w, "agency_debt_id", id) < 0 ||
+        writer_put_text(c->w, "tin_type", tin_type) < 0 ||
+        writer_put_text(c->w, "tin", tin) < 0 ||
+        writer_put_text(c->w, "name_control", name.name_control) < 0 ||
+        writer_put_text(c->w, "last_name", name.last) < 0 ||
+        writer_put_text(c->w, "first_name", name.first) < 0 ||
+        writer_put_text(c->w, "middle_initial", name.middle) < 0 ||
         put_attributes(c, d->attributes) < 0)
         return fail(c, -EINVAL, "debt %lld: %s", (long long)d->id,
                     writer_error(c->w));
@@ -194,11 +177,10 @@ static int write_detail(struct cycle *c, const struct store_candidate *cand,
         for (size_t k = 0; k < f->n_codes && !listed; k++)
             listed = strcmp(f->codes[k].value, d->debt_type) == 0;
         if (listed || f->type != FT_CODE)
-            put_text(c, "debt_type", d->debt_type);
+            writer_put_text(c->w, "debt_type", d->debt_type);
     }
-    if (d->delinquency_date != 0)
-        put_num(c, "delinquency_date", d->delinquency_date);
-    put_num(c, "original_amount", d->original_cents);
+    writer_put_num(c->w, "delinquency_date", d->delinquency_date);
+    writer_put_num(c->w, "original_amount", d->original_cents);
     if (writer_end(c->w) < 0)
         return fail(c, -EINVAL, "debt %lld: %s", (long long)d->id,
                     writer_error(c->w));

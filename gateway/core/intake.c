@@ -18,6 +18,7 @@
 #include "offsetgw/outbox.h"
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
+#include "offsetgw/reply.h"
 #include "offsetgw/writer.h"
 
 struct intake {
@@ -29,12 +30,10 @@ struct intake {
     struct debt_fields *df;
     int64_t fees_added; /* per debt, added when it is registered */
     char name[STORE_TEXT_MAX];
-    char safe_name[STORE_TEXT_MAX]; /* for output file names */
     char sha[DIGEST_HEX_SIZE];
     int32_t file_date;
-    char agency_code[STORE_NAME_MAX]; /* the partner's, else the file's */
     bool header_seen;
-    FILE *spool; /* rejects, until the unprocessable file can be written */
+    struct reply reply; /* the acknowledgement and rejects */
     /* accounts the agency may have: a Bloom filter, so an add of an
      * account it certainly lacks skips the registry lookup */
     uint64_t *bloom;
@@ -131,223 +130,8 @@ static int load_config(struct intake *in)
         return -EINVAL;
     in->fees_added = profile_fee_added_to_debt(in->profile);
     keep_forwarded_fields(in);
-    return 0;
-}
-
-/* Output names keep letters, digits, '.', '-', '_' of the received name. */
-static void make_safe_name(const char *name, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const char *c = name; *c && n + 1 < size && n < 80; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
-                  (*c == '.' && n > 0);
-        out[n++] = ok ? *c : '_';
-    }
-    if (n == 0)
-        out[n++] = 'f';
-    out[n] = '\0';
-}
-
-/* --- writing outputs ---------------------------------------------------- */
-
-/* Set text field NAME of the writer's record, cut to the field's width;
- * a field the layout lacks is left out (layouts may be leaner). */
-static int put_text(struct writer *w, const struct layout *l,
-                    const char *record, const char *name, const char *text)
-{
-    const struct layout_record *r = layout_record_by_name(l, record);
-    int i = r ? layout_field_index(r, name) : -1;
-    if (i < 0)
-        return 0;
-    size_t n = strlen(text);
-    if (r->fields[i].length > 0 && n > r->fields[i].length)
-        n = r->fields[i].length;
-    while (n > 0 && text[n - 1] == ' ')
-        n--;
-    return writer_set_text(w, i, text, n);
-}
-
-static int put_num(struct writer *w, const char *name, int64_t num)
-{
-    int rc = writer_set_num_by_name(w, name, num);
-    return rc == -ENOENT ? 0 : rc;
-}
-
-static int register_output(struct intake *in, const struct outbox_file *f);
-
-/* A rejected record, spooled: the unprocessable file names the agency
- * file's SHA-256, which is being computed while the records are read. */
-struct spooled_reject {
-    int64_t line;
-    char account[STORE_NAME_MAX];
-    char code[32];
-    char field[32];
-    char message[ERROR_DETAIL_MAX];
-};
-
-static int write_reject(struct intake *in, int64_t line, const char *account,
-                        const char *code, const char *field,
-                        const char *message)
-{
-    struct spooled_reject r;
-    if (in->spool == NULL) {
-        /* an unnamed file beside the outputs: never seen, gone at exit */
-        char dir[HOME_PATH_MAX];
-        int fd = -1;
-        if (home_box_path(in->rq->home, in->rq->partner->name, "outbox/.tmp",
-                          dir, sizeof(dir)) == 0) {
-            fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-            if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-                /* no O_TMPFILE here: a named file, unlinked at once */
-                char tmpl[HOME_PATH_MAX + 16];
-                snprintf(tmpl, sizeof(tmpl), "%s/spool.XXXXXX", dir);
-                if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
-                    unlink(tmpl);
-            }
-        }
-        if (fd < 0 || (in->spool = fdopen(fd, "w+")) == NULL) {
-            int e = errno;
-            if (fd >= 0)
-                close(fd);
-            return fail(in, -e, "cannot spool rejects in '%s': %s", dir,
-                        strerror(e));
-        }
-    }
-    memset(&r, 0, sizeof(r));
-    r.line = line;
-    store_text_copy(r.account, sizeof(r.account), account);
-    store_text_copy(r.code, sizeof(r.code), code);
-    store_text_copy(r.field, sizeof(r.field), field);
-    store_text_copy(r.message, sizeof(r.message), message);
-    if (fwrite(&r, sizeof(r), 1, in->spool) != 1)
-        return fail(in, -EIO, "cannot spool rejects: %s", strerror(errno));
-    return 0;
-}
-
-static void drop_spool(struct intake *in)
-{
-    if (in->spool != NULL)
-        fclose(in->spool);
-    in->spool = NULL;
-}
-
-/* Write the unprocessable file from the spool, seal and register it (in
- * the open transaction). */
-static int write_unprocessable(struct intake *in, struct outbox_file *unp)
-{
-    char file[STORE_TEXT_MAX + 32];
-    struct spooled_reject r;
-    int rc;
-    snprintf(file, sizeof(file), "%s.%lld.unp", in->safe_name,
-             (long long)in->res->file_id);
-    if (fflush(in->spool) != 0 || fseek(in->spool, 0, SEEK_SET) != 0)
-        return fail(in, -EIO, "cannot read the spooled rejects");
-    if ((rc = outbox_open(in->rq->home, in->rq->partner->name, file, unp,
-                          in->err, in->err_size)) < 0)
-        return rc;
-    struct writer *w = writer_new(in->unp_layout, unp->fp);
-    const char *hdr = "header", *rj = "reject";
-    rc = w == NULL || writer_begin(w, hdr) < 0 ||
-                 put_text(w, in->unp_layout, hdr, "agency_code",
-                          in->agency_code) < 0 ||
-                 put_num(w, "file_date", calendar_today(NULL)) < 0 ||
-                 put_text(w, in->unp_layout, hdr, "file_name", in->name) < 0 ||
-                 put_text(w, in->unp_layout, hdr, "file_sha256", in->sha) < 0 ||
-                 writer_end(w) < 0
-             ? -EINVAL
-             : 0;
-    while (rc == 0 && fread(&r, sizeof(r), 1, in->spool) == 1)
-        if (writer_begin(w, rj) < 0 || put_num(w, "line", r.line) < 0 ||
-            put_text(w, in->unp_layout, rj, "account", r.account) < 0 ||
-            put_text(w, in->unp_layout, rj, "error_code", r.code) < 0 ||
-            put_text(w, in->unp_layout, rj, "field", r.field) < 0 ||
-            put_text(w, in->unp_layout, rj, "message", r.message) < 0 ||
-            writer_end(w) < 0)
-            rc = -EINVAL;
-    if (rc == 0 && (writer_begin(w, "trailer") < 0 || writer_end(w) < 0 ||
-                    writer_finish(w) < 0))
-        rc = -EINVAL;
-    if (rc < 0)
-        fail(in, rc, "unprocessable file: %s",
-             w ? writer_error(w) : "out of memory");
-    writer_free(w);
-    if (rc == 0 && (rc = outbox_seal(unp, in->err, in->err_size)) == 0)
-        rc = register_output(in, unp);
-    if (rc < 0)
-        outbox_discard(unp);
-    return rc;
-}
-
-/* Record sealed output F as an outbound file made from the file being
- * taken in, pending delivery (in the open transaction). */
-static int register_output(struct intake *in, const struct outbox_file *f)
-{
-    const char *slash = strrchr(f->final_path, '/');
-    struct store_file row = {.partner_id = in->rq->partner->id,
-                             .outbound = true,
-                             .status = FILE_SENT,
-                             .made_from = in->res->file_id};
-    int64_t id;
-    snprintf(row.sha256, sizeof(row.sha256), "%s", f->sha256);
-    snprintf(row.name, sizeof(row.name), "%s", slash ? slash + 1 : "");
-    snprintf(row.exchange, sizeof(row.exchange), "%s",
-             strstr(row.name, ".ack") ? "agency-ack" : "agency-unprocessable");
-    snprintf(row.layout, sizeof(row.layout), "%s",
-             layout_source(strstr(row.name, ".ack") ? in->ack_layout
-                                                    : in->unp_layout));
-    if (store_file_add(in->s, &row, &id) < 0 ||
-        outbox_register(in->s, id, f) < 0)
-        return db_fail(in, -EIO);
-    return 0;
-}
-
-/* Write the acknowledgement, seal and register it (in the open
- * transaction).  STATUS: 'A' accepted, 'R' rejected, 'D' duplicate. */
-static int write_ack(struct intake *in, char status)
-{
-    struct intake_result *res = in->res;
-    struct outbox_file ack;
-    char file[STORE_TEXT_MAX + 32], st[2] = {status, '\0'};
-    int32_t hms;
-    int32_t today = calendar_today(&hms);
-    int rc;
-
-    snprintf(file, sizeof(file), "%s.%lld.ack", in->safe_name,
-             (long long)res->file_id);
-    if ((rc = outbox_open(in->rq->home, in->rq->partner->name, file, &ack,
-                          in->err, in->err_size)) < 0)
-        return rc;
-    struct writer *w = writer_new(in->ack_layout, ack.fp);
-    const char *r = "ack";
-    if (w == NULL || writer_begin(w, r) < 0 ||
-        put_text(w, in->ack_layout, r, "agency_code", in->agency_code) < 0 ||
-        put_text(w, in->ack_layout, r, "file_name", in->name) < 0 ||
-        put_text(w, in->ack_layout, r, "file_sha256", in->sha) < 0 ||
-        put_num(w, "received_date", today) < 0 ||
-        put_num(w, "received_time",
-                hms / 10000 * 3600 + hms / 100 % 100 * 60 + hms % 100) < 0 ||
-        put_text(w, in->ack_layout, r, "status", st) < 0 ||
-        put_num(w, "records", res->records) < 0 ||
-        put_num(w, "accepted", res->accepted) < 0 ||
-        put_num(w, "rejected", res->rejected) < 0 ||
-        put_num(w, "amount_accepted", res->amount_cents) < 0 ||
-        put_text(w, in->ack_layout, r, "reason_code", res->reason_code) < 0 ||
-        put_text(w, in->ack_layout, r, "reason", res->reason) < 0 ||
-        writer_end(w) < 0 || writer_finish(w) < 0) {
-        rc = fail(in, -EINVAL, "acknowledgement: %s",
-                  w ? writer_error(w) : "out of memory");
-        writer_free(w);
-        outbox_discard(&ack);
-        return rc;
-    }
-    writer_free(w);
-    if ((rc = outbox_seal(&ack, in->err, in->err_size)) < 0 ||
-        (rc = register_output(in, &ack)) < 0) {
-        outbox_discard(&ack);
-        return rc;
-    }
-    snprintf(res->ack_path, sizeof(res->ack_path), "%s", ack.final_path);
+    reply_init(&in->reply, in->rq->home, in->s, in->rq->partner, in->ack_layout,
+               in->unp_layout, in->name, in->err, in->err_size);
     return 0;
 }
 
@@ -530,7 +314,7 @@ static int read_header(struct intake *in, const struct record *rec)
         return 1;
     }
     if (want[0] == '\0' && a >= 0 && rec->values[a].state == VALUE_OK)
-        snprintf(in->agency_code, sizeof(in->agency_code), "%.*s",
+        snprintf(in->reply.code, sizeof(in->reply.code), "%.*s",
                  (int)rec->values[a].text_len, rec->values[a].text);
     in->header_seen = true;
     return 0;
@@ -733,11 +517,11 @@ static int consume(struct intake *in, const struct item *it)
             return 0;
         }
         res->rejected++;
-        return write_reject(in, it->line, it->d.account,
+        return reply_reject(&in->reply, it->line, it->d.account,
                             check_code_name(why.code), why.field, why.message);
     }
     res->rejected++;
-    return write_reject(in, it->line, it->account, it->code, it->field,
+    return reply_reject(&in->reply, it->line, it->account, it->code, it->field,
                         it->message);
 }
 
@@ -782,6 +566,22 @@ static int process(struct intake *in, int fd)
 }
 
 /* A file rejected whole: only its row and its acknowledgement. */
+/* The reply, in the open transaction: STATUS 'A', 'R' or 'D'. */
+static int write_reply(struct intake *in, char status)
+{
+    struct intake_result *res = in->res;
+    struct reply_outcome o = {.status = status,
+                              .records = res->records,
+                              .accepted = res->accepted,
+                              .rejected = res->rejected,
+                              .amount_cents = res->amount_cents,
+                              .reason_code = res->reason_code,
+                              .reason = res->reason};
+    in->reply.file_id = res->file_id;
+    store_text_copy(in->reply.sha, sizeof(in->reply.sha), in->sha);
+    return reply_write(&in->reply, &o, res->ack_path, res->unprocessable_path);
+}
+
 static int record_rejected(struct intake *in, enum file_status status)
 {
     struct intake_result *res = in->res;
@@ -791,10 +591,10 @@ static int record_rejected(struct intake *in, enum file_status status)
         return db_fail(in, rc);
     memset(&f, 0, sizeof(f));
     f.partner_id = in->rq->partner->id;
-    snprintf(f.sha256, sizeof(f.sha256), "%s", in->sha);
-    snprintf(f.name, sizeof(f.name), "%s", in->name);
-    snprintf(f.exchange, sizeof(f.exchange), "agency-debt");
-    snprintf(f.layout, sizeof(f.layout), "%s", layout_source(in->debt_layout));
+    store_text_copy(f.sha256, sizeof(f.sha256), in->sha);
+    store_text_copy(f.name, sizeof(f.name), in->name);
+    store_text_copy(f.exchange, sizeof(f.exchange), "agency-debt");
+    store_text_copy(f.layout, sizeof(f.layout), layout_source(in->debt_layout));
     f.status = status;
     f.duplicate_of = res->duplicate_of;
     snprintf(f.error, sizeof(f.error), "%s: %s", res->reason_code, res->reason);
@@ -805,7 +605,8 @@ static int record_rejected(struct intake *in, enum file_status status)
     res->status = status;
     res->accepted = 0;
     res->amount_cents = 0;
-    if ((rc = write_ack(in, status == FILE_DUPLICATE ? 'D' : 'R')) < 0) {
+    reply_forget(&in->reply);
+    if ((rc = write_reply(in, status == FILE_DUPLICATE ? 'D' : 'R')) < 0) {
         store_rollback(in->s);
         return rc;
     }
@@ -861,7 +662,6 @@ static int duplicate(struct intake *in)
 static int run(struct intake *in, int fd)
 {
     struct intake_result *res = in->res;
-    struct outbox_file unp = {0};
     struct store_file f;
     int rc, outcome;
 
@@ -889,7 +689,7 @@ static int run(struct intake *in, int fd)
         outcome == 1) {
         /* a duplicate, rejected whole, or failed: nothing of it stays */
         store_rollback(in->s);
-        drop_spool(in);
+        reply_forget(&in->reply);
         if (outcome < 0)
             return outcome;
         if (rc < 0)
@@ -902,12 +702,6 @@ static int run(struct intake *in, int fd)
         res->rejected = res->records;
         return record_rejected(in, FILE_REJECTED);
     }
-    if (in->spool != NULL) {
-        if ((rc = write_unprocessable(in, &unp)) < 0)
-            goto undo;
-        snprintf(res->unprocessable_path, sizeof(res->unprocessable_path), "%s",
-                 unp.final_path);
-    }
     res->status = res->rejected > 0 ? FILE_PARTIAL : FILE_ACCEPTED;
     store_text_copy(f.sha256, sizeof(f.sha256), in->sha);
     f.status = res->status;
@@ -919,18 +713,17 @@ static int run(struct intake *in, int fd)
         rc = db_fail(in, rc);
         goto undo;
     }
-    if ((rc = write_ack(in, 'A')) < 0)
+    if ((rc = write_reply(in, 'A')) < 0)
         goto undo;
     if ((rc = store_commit(in->s)) < 0) {
         rc = db_fail(in, rc);
         goto undo;
     }
-    drop_spool(in);
+    reply_forget(&in->reply);
     return outbox_deliver_pending(in->s, in->err, in->err_size);
 undo:
     store_rollback(in->s);
-    drop_spool(in);
-    outbox_discard(&unp);
+    reply_forget(&in->reply);
     return rc;
 }
 
@@ -947,9 +740,6 @@ int intake_file(const struct intake_request *rq, struct intake_result *res,
         name = name ? name + 1 : rq->path;
     }
     snprintf(in.name, sizeof(in.name), "%s", name);
-    snprintf(in.agency_code, sizeof(in.agency_code), "%s",
-             rq->partner->agency_code);
-    make_safe_name(in.name, in.safe_name, sizeof(in.safe_name));
     if (rq->partner->kind != PARTNER_AGENCY) {
         rc = fail(&in, -EINVAL, "%s is a %s: only agencies send debt files",
                   rq->partner->name, partner_kind_name(rq->partner->kind));
@@ -977,7 +767,7 @@ out:
         close(fd);
     if (in.hash_fd >= 0)
         close(in.hash_fd);
-    drop_spool(&in);
+    reply_release(&in.reply);
     free(in.bloom);
     debt_fields_free(in.df);
     layout_free(in.debt_layout);

@@ -41,6 +41,13 @@ int writer_set_text_by_name(struct writer *writer, const char *name,
 int writer_set_num_by_name(struct writer *writer, const char *name,
                            int64_t num);
 
+/* Set field NAME of the current record, for outputs whose layout a site
+ * may trim: a field the record lacks is skipped (0), text is cut to the
+ * field's width and its trailing spaces dropped, a blank text or a zero
+ * date leaves the field blank.  Other failures as writer_set_*. */
+int writer_put_text(struct writer *writer, const char *name, const char *text);
+int writer_put_num(struct writer *writer, const char *name, int64_t num);
+
 /* Format and write the current record.  0, or a negative code when a
  * value does not fit its field, breaks a rule or the record is out of
  * order; writer_error() then says which field and why, and nothing was

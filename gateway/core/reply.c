@@ -1,0 +1,238 @@
+/*
+ * reply.c - acknowledgements and unprocessable files (see reply.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "offsetgw/calendar.h"
+#include "offsetgw/outbox.h"
+#include "offsetgw/reader.h"
+#include "offsetgw/reply.h"
+#include "offsetgw/writer.h"
+
+__attribute__((format(printf, 3, 4))) static int fail(struct reply *r, int code,
+                                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, r->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void reply_safe_name(const char *name, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *c = name; *c && n + 1 < size && n < 80; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+                  (*c == '.' && n > 0);
+        out[n++] = ok ? *c : '_';
+    }
+    if (n == 0)
+        out[n++] = 'f';
+    out[n] = '\0';
+}
+
+void reply_init(struct reply *r, const struct home *home, struct store *store,
+                const struct store_partner *to, const struct layout *ack_layout,
+                const struct layout *unp_layout, const char *name, char *err,
+                size_t err_size)
+{
+    memset(r, 0, sizeof(*r));
+    r->home = home;
+    r->store = store;
+    r->to = to;
+    r->ack_layout = ack_layout;
+    r->unp_layout = unp_layout;
+    r->err = err;
+    r->err_size = err_size;
+    store_text_copy(r->name, sizeof(r->name), name);
+    reply_safe_name(name, r->safe_name, sizeof(r->safe_name));
+    store_text_copy(r->code, sizeof(r->code), to->agency_code);
+}
+
+/* A rejected record as it waits in the spool. */
+struct spooled_reject {
+    int64_t line;
+    char account[STORE_NAME_MAX];
+    char code[32];
+    char field[32];
+    char message[ERROR_DETAIL_MAX];
+};
+
+/* An unnamed file in the sender's outbox/.tmp: never seen, gone at exit
+ * (a named one, unlinked at once, where O_TMPFILE is not supported). */
+static FILE *open_spool(struct reply *r)
+{
+    char dir[HOME_PATH_MAX];
+    int fd = -1;
+    if (home_box_path(r->home, r->to->name, "outbox/.tmp", dir, sizeof(dir)) ==
+        0) {
+        fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+            char tmpl[HOME_PATH_MAX + 16];
+            snprintf(tmpl, sizeof(tmpl), "%s/spool.XXXXXX", dir);
+            if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
+                unlink(tmpl);
+        }
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (f == NULL) {
+        fail(r, -errno, "cannot spool rejects in '%s': %s", dir,
+             strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
+int reply_reject(struct reply *r, int64_t line, const char *account,
+                 const char *code, const char *field, const char *message)
+{
+    struct spooled_reject s;
+    if (r->spool == NULL && (r->spool = open_spool(r)) == NULL)
+        return -EIO;
+    memset(&s, 0, sizeof(s));
+    s.line = line;
+    store_text_copy(s.account, sizeof(s.account), account);
+    store_text_copy(s.code, sizeof(s.code), code);
+    store_text_copy(s.field, sizeof(s.field), field);
+    store_text_copy(s.message, sizeof(s.message), message);
+    if (fwrite(&s, sizeof(s), 1, r->spool) != 1)
+        return fail(r, -EIO, "cannot spool rejects: %s", strerror(errno));
+    r->rejects++;
+    return 0;
+}
+
+void reply_forget(struct reply *r)
+{
+    if (r->spool != NULL)
+        fclose(r->spool);
+    r->spool = NULL;
+    r->rejects = 0;
+}
+
+void reply_release(struct reply *r)
+{
+    reply_forget(r);
+}
+
+int reply_register(struct store *store, const struct store_partner *to,
+                   const struct outbox_file *f, const char *exchange,
+                   const struct layout *layout, int64_t made_from)
+{
+    const char *slash = strrchr(f->final_path, '/');
+    struct store_file row = {.partner_id = to->id,
+                             .outbound = true,
+                             .status = FILE_SENT,
+                             .made_from = made_from};
+    int64_t id;
+    store_text_copy(row.sha256, sizeof(row.sha256), f->sha256);
+    store_text_copy(row.name, sizeof(row.name), slash ? slash + 1 : "");
+    store_text_copy(row.exchange, sizeof(row.exchange), exchange);
+    store_text_copy(row.layout, sizeof(row.layout), layout_source(layout));
+    int rc = store_file_add(store, &row, &id);
+    return rc < 0 ? rc : outbox_register(store, id, f);
+}
+
+/* Write, seal and register output FILE of EXCHANGE through FILL. */
+static int output(struct reply *r, const char *suffix, const char *exchange,
+                  const struct layout *layout,
+                  int (*fill)(struct reply *r, struct writer *w,
+                              const void *ctx),
+                  const void *ctx, char *path)
+{
+    struct outbox_file f;
+    char file[STORE_TEXT_MAX + 32];
+    int rc;
+    snprintf(file, sizeof(file), "%s.%lld.%s", r->safe_name,
+             (long long)r->file_id, suffix);
+    if ((rc = outbox_open(r->home, r->to->name, file, &f, r->err,
+                          r->err_size)) < 0)
+        return rc;
+    struct writer *w = writer_new(layout, f.fp);
+    if (w == NULL || (rc = fill(r, w, ctx)) < 0 || writer_finish(w) < 0) {
+        rc = fail(r, -EINVAL, "%s: %s", exchange,
+                  w ? writer_error(w) : "out of memory");
+        writer_free(w);
+        outbox_discard(&f);
+        return rc;
+    }
+    writer_free(w);
+    if ((rc = outbox_seal(&f, r->err, r->err_size)) < 0 ||
+        (rc = reply_register(r->store, r->to, &f, exchange, layout,
+                             r->file_id)) < 0) {
+        if (rc != -EIO || r->err[0] == '\0')
+            fail(r, rc, "registry: %s", store_error(r->store));
+        outbox_discard(&f);
+        return rc;
+    }
+    store_text_copy(path, HOME_PATH_MAX, f.final_path);
+    return 0;
+}
+
+static int fill_unprocessable(struct reply *r, struct writer *w,
+                              const void *ctx)
+{
+    struct spooled_reject s;
+    (void)ctx;
+    if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
+        return -EIO;
+    if (writer_begin(w, "header") < 0 ||
+        writer_put_text(w, "agency_code", r->code) < 0 ||
+        writer_put_num(w, "file_date", calendar_today(NULL)) < 0 ||
+        writer_put_text(w, "file_name", r->name) < 0 ||
+        writer_put_text(w, "file_sha256", r->sha) < 0 || writer_end(w) < 0)
+        return -EINVAL;
+    while (fread(&s, sizeof(s), 1, r->spool) == 1)
+        if (writer_begin(w, "reject") < 0 ||
+            writer_put_num(w, "line", s.line) < 0 ||
+            writer_put_text(w, "account", s.account) < 0 ||
+            writer_put_text(w, "error_code", s.code) < 0 ||
+            writer_put_text(w, "field", s.field) < 0 ||
+            writer_put_text(w, "message", s.message) < 0 || writer_end(w) < 0)
+            return -EINVAL;
+    return writer_begin(w, "trailer") < 0 || writer_end(w) < 0 ? -EINVAL : 0;
+}
+
+static int fill_ack(struct reply *r, struct writer *w, const void *ctx)
+{
+    const struct reply_outcome *o = ctx;
+    char status[2] = {o->status, '\0'};
+    int32_t hms;
+    int32_t today = calendar_today(&hms);
+    if (writer_begin(w, "ack") < 0 ||
+        writer_put_text(w, "agency_code", r->code) < 0 ||
+        writer_put_text(w, "file_name", r->name) < 0 ||
+        writer_put_text(w, "file_sha256", r->sha) < 0 ||
+        writer_put_num(w, "received_date", today) < 0 ||
+        writer_put_num(w, "received_time",
+                       hms / 10000 * 3600 + hms / 100 % 100 * 60 + hms % 100) <
+            0 ||
+        writer_put_text(w, "status", status) < 0 ||
+        writer_put_num(w, "records", o->records) < 0 ||
+        writer_put_num(w, "accepted", o->accepted) < 0 ||
+        writer_put_num(w, "rejected", o->rejected) < 0 ||
+        writer_put_num(w, "amount_accepted", o->amount_cents) < 0 ||
+        writer_put_text(w, "reason_code", o->reason_code) < 0 ||
+        writer_put_text(w, "reason", o->reason) < 0)
+        return -EINVAL;
+    return writer_end(w);
+}
+
+int reply_write(struct reply *r, const struct reply_outcome *o, char *ack,
+                char *unp)
+{
+    int rc;
+    ack[0] = unp[0] = '\0';
+    if (r->spool != NULL && r->rejects > 0 &&
+        (rc = output(r, "unp", "agency-unprocessable", r->unp_layout,
+                     fill_unprocessable, NULL, unp)) < 0)
+        return rc;
+    return output(r, "ack", "agency-ack", r->ack_layout, fill_ack, o, ack);
+}
