@@ -14,6 +14,7 @@
 #include "offsetgw/home.h"
 #include "offsetgw/intake.h"
 #include "offsetgw/outbox.h"
+#include "offsetgw/responses.h"
 #include "offsetgw/store.h"
 
 const char *cli_formats_dir(void)
@@ -50,6 +51,39 @@ static void usage(FILE *out)
           "exit status: 0 the file and every record accepted; 1 records or\n"
           "the file rejected, or a duplicate; 2 usage or system error\n",
           out);
+}
+
+/* A tax board's or treasury's file. */
+static int ingest_response(const struct home *h, struct store *s,
+                           const char *programs,
+                           const struct store_partner *partner,
+                           const char *path)
+{
+    struct response_request rq = {.home = h,
+                                  .store = s,
+                                  .programs_dir = programs,
+                                  .partner = partner,
+                                  .path = path};
+    struct response_result res;
+    char err[512], money[32];
+    int rc = response_file(&rq, &res, err, sizeof(err));
+    if (rc < 0) {
+        cli_error("ingest", "%s: %s", path, err);
+        return CLI_EXIT_ERROR;
+    }
+    cli_fmt_money(money, sizeof(money), res.amount_cents);
+    printf("%s: %s file %lld %s: %lld records, %lld applied, %lld rejected, "
+           "%s net; %lld agency files\n",
+           path, res.exchange, (long long)res.file_id,
+           file_status_name(res.status), (long long)res.records,
+           (long long)res.accepted, (long long)res.rejected, money,
+           (long long)res.agency_files);
+    if (res.reason_code[0] != '\0')
+        printf("  %s: %s\n", res.reason_code, res.reason);
+    printf("  acknowledgement: %s\n", res.ack_path);
+    if (res.unprocessable_path[0] != '\0')
+        printf("  unprocessable:   %s\n", res.unprocessable_path);
+    return res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
 }
 
 int cli_ingest_run(int argc, char **argv)
@@ -108,6 +142,10 @@ int cli_ingest_run(int argc, char **argv)
         goto out;
     }
     snprintf(programs, sizeof(programs), "%s/programs", cli_formats_dir());
+    if (partner.kind == PARTNER_TAXBOARD || partner.kind == PARTNER_TREASURY) {
+        status = ingest_response(&h, s, programs, &partner, path);
+        goto out;
+    }
     struct intake_request rq = {.home = &h,
                                 .store = s,
                                 .programs_dir = programs,
