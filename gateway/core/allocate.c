@@ -132,8 +132,8 @@ static int check_input(const struct profile *profile,
                        const struct allocate_claim *claims, size_t n_claims,
                        const void *lines, const void *totals)
 {
-    if (profile == NULL || payment == NULL || totals == NULL ||
-        (n_claims > 0 && (claims == NULL || lines == NULL)))
+    if (profile == NULL || payment == NULL || payment->source == NULL ||
+        totals == NULL || (n_claims > 0 && (claims == NULL || lines == NULL)))
         return -EINVAL;
     if (n_claims > ALLOCATE_MAX_CLAIMS)
         return -E2BIG;
@@ -183,11 +183,11 @@ static void payment_base(const struct profile *profile,
 }
 
 /* Rules 4-6 for the line at K, TAKEN being what earlier lines took. */
-static void allocate_line(const struct profile *profile,
-                          const struct allocate_payment *payment,
-                          const struct allocate_claim *claim,
-                          const struct allocate_totals *t,
-                          struct allocate_line *lines, size_t k, int64_t taken)
+static void allocate_one(const struct profile *profile,
+                         const struct allocate_payment *payment,
+                         const struct allocate_claim *claim,
+                         const struct allocate_totals *t,
+                         struct allocate_line *lines, size_t k, int64_t taken)
 {
     struct allocate_line *l = &lines[k];
 
@@ -220,7 +220,7 @@ static void allocate_line(const struct profile *profile,
     if (!agency_offset_before(lines, k, claim->agency_id))
         fee = flat_fee(profile, PROFILE_FEE_DEDUCT_PER_OFFSET, claim->has_tin);
     if (room < fee + 1) {
-        l->reason = fee > 0 ? ALLOCATE_FEE_UNPAYABLE : short_of;
+        l->reason = fee > 0 && room > 0 ? ALLOCATE_FEE_UNPAYABLE : short_of;
         return;
     }
 
@@ -261,7 +261,7 @@ int allocate_run(const struct profile *profile,
 
     for (size_t k = 0; k < n_claims; k++) {
         struct allocate_line *l = &lines[k];
-        allocate_line(profile, payment, &claims[l->claim], &t, lines, k, taken);
+        allocate_one(profile, payment, &claims[l->claim], &t, lines, k, taken);
         taken += l->fee_cents + l->offset_cents;
         t.offset_cents += l->offset_cents;
         t.fee_cents += l->fee_cents;

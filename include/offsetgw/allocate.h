@@ -36,8 +36,8 @@
  *    file order, then the profile's tie-break: largest balance or oldest
  *    delinquency, then the other one), then by their index in the input,
  *    so the order is total and repeatable.  A claim whose debt type no
- *    priority class covers is REFUSED: it sorts last and gets nothing
- *    (ALLOCATE_UNKNOWN_DEBT_TYPE).  Intake already refuses such debts
+ *    priority class covers (or is NULL) is REFUSED: it sorts last and gets
+ *    nothing (ALLOCATE_UNKNOWN_DEBT_TYPE).  Intake already refuses such debts
  *    (C_DEBT_TYPE); one can only reach here when the profile changed under
  *    a registered debt, and the program gives no authority to take money
  *    for a debt type it does not list.
@@ -73,16 +73,15 @@
  *                           the claim being offset).  When room cannot pay
  *                           the fee plus at least one cent, the claim gets
  *                           nothing and no fee (ALLOCATE_FEE_UNPAYABLE);
- *                           the next claim in order is tried (money never
- *                           grows, so with one cap that agency gets
- *                           nothing; a later claim of it with a higher cap
- *                           may still succeed).  Reported as fee_cents on
- *                           the agency's first line with an offset.
- *      withhold-percent     floor(offset * bp / 10000) kept back from the
- *                           agency's remittance; the debt is still
- *                           credited with the whole offset.  bp is the
- *                           enabled percentage fee for debts with or
- *                           without an SSN/EIN (profile_fee_withheld_bp).
+ *                           the next claim in order is tried: one of an
+ *                           agency that already paid its fee may take what
+ *                           is left; under one cap the blocked agency gets
+ *                           nothing (room never grows), while a later claim
+ *                           of it with a higher cap may still succeed. Reported
+ * as fee_cents on the agency's first line with an offset. withhold-percent
+ * floor(offset * bp / 10000) kept back from the agency's remittance; the debt
+ * is still credited with the whole offset.  bp is the enabled percentage fee
+ * for debts with or without an SSN/EIN (profile_fee_withheld_bp).
  *      withhold-per-offset  a flat amount per line with an offset, kept
  *                           back from the remittance after the percentage,
  *                           never more than what is left of the offset.
@@ -224,8 +223,9 @@ struct allocate_totals {
  *
  * Returns 0, or on failure a negative errno with TOTALS zeroed and
  * LINES unspecified:
- *   -EINVAL   a NULL argument, a claim without agency_id, a joint payment
- *             with debtor_share_bp outside 0..10000;
+ *   -EINVAL   a NULL argument or payment source, a claim without
+ *             agency_id, a joint payment with debtor_share_bp outside
+ *             0..10000;
  *   -ERANGE   an amount, balance or disposable earnings below 0 or above
  *             ALLOCATE_MAX_CENTS;
  *   -E2BIG    more than ALLOCATE_MAX_CLAIMS claims;
