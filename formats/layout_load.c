@@ -397,12 +397,15 @@ static bool type_allows(struct loader *ld, xmlNode *n, enum field_type t,
 }
 
 /* The words a code may "mean" to the offset core: what an action does to
- * a debt, and what kind of money event a record is. */
-static const char *const means_words[] = {"add",      "change",     "increase",
-                                          "decrease", "zero",       "offset",
-                                          "reversal", "collection", NULL};
+ * a debt, what kind of money event a record is, and what a partner's
+ * match answer says of a debtor. */
+static const char *const means_words[] = {
+    "add",      "change",      "increase",   "decrease", "zero",
+    "offset",   "reversal",    "collection", "match",    "name-mismatch",
+    "no-match", "invalid-tin", "deceased",   NULL};
 #define MEANS_WORDS                                                            \
-    "add, change, increase, decrease, zero, offset, reversal, collection"
+    "add, change, increase, decrease, zero, offset, reversal, collection, "    \
+    "match, name-mismatch, no-match, invalid-tin, deceased"
 
 static bool means_known(const char *w)
 {

@@ -32,7 +32,11 @@ struct response {
     struct store *s;
     struct profile *profile;
     struct layout *layout; /* the partner file's */
-    struct layout *ack_layout, *unp_layout, *agency_layout;
+    struct layout *ack_layout, *unp_layout;
+    struct layout *agency_layout; /* what the agencies get of this file */
+    const char *agency_exchange;  /* ... its name */
+    const char *agency_prefix;    /* ... and their files' names */
+    int32_t file_date;            /* the partner file's header date */
     struct reply reply;
     char name[STORE_TEXT_MAX];
     char sha[DIGEST_HEX_SIZE];
@@ -125,8 +129,8 @@ static struct agency_out *agency_out(struct response *r, int64_t agency_id)
     char file[STORE_TEXT_MAX + 48];
     if (store_partner_get_id(r->s, agency_id, &o->agency) < 0)
         return NULL;
-    snprintf(file, sizeof(file), "collections.%s.%lld.txt", r->reply.safe_name,
-             (long long)r->res->file_id);
+    snprintf(file, sizeof(file), "%s.%s.%lld.txt", r->agency_prefix,
+             r->reply.safe_name, (long long)r->res->file_id);
     if (outbox_open(r->rq->home, o->agency.name, file, &o->f, r->err,
                     r->err_size) < 0)
         return NULL;
@@ -136,7 +140,7 @@ static struct agency_out *agency_out(struct response *r, int64_t agency_id)
         writer_put_text(o->w, "agency_code", o->agency.agency_code) < 0 ||
         writer_put_num(o->w, "file_date", calendar_today(NULL)) < 0 ||
         writer_end(o->w) < 0) {
-        fail(r, -EINVAL, "collection file of %s: %s", o->agency.name,
+        fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix, o->agency.name,
              o->w ? writer_error(o->w) : "out of memory");
         return NULL;
     }
@@ -165,12 +169,12 @@ static int finish_agency_files(struct response *r)
         int rc;
         if (writer_begin(o->w, "trailer") < 0 || writer_end(o->w) < 0 ||
             writer_finish(o->w) < 0)
-            return fail(r, -EINVAL, "collection file of %s: %s", o->agency.name,
-                        writer_error(o->w));
+            return fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix,
+                        o->agency.name, writer_error(o->w));
         writer_free(o->w);
         o->w = NULL;
         if ((rc = outbox_seal(&o->f, r->err, r->err_size)) < 0 ||
-            (rc = reply_register(r->s, &o->agency, &o->f, "agency-collection",
+            (rc = reply_register(r->s, &o->agency, &o->f, r->agency_exchange,
                                  r->agency_layout, r->res->file_id)) < 0)
             return rc;
     }
@@ -203,6 +207,46 @@ static void copy(char *dst, size_t size, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+/* The debt a detail names by its agency_debt_id, which must be one sent
+ * to this partner, and the debtor's TIN, which must be the record's.
+ * 0 with DEBT and TIN filled, or a check failure in WHY; negative on a
+ * registry error. */
+static int find_debt(struct response *r, const struct record *rec,
+                     struct store_debt *debt, char tin[10],
+                     struct check_result *why)
+{
+    const char *t;
+    size_t n;
+    int64_t id = 0, sent;
+    char tin_type;
+    int rc;
+    field(rec, "agency_debt_id", &t, &n);
+    for (size_t i = 0; i < n; i++)
+        id = id >= 0 && i < 18 && t[i] >= '0' && t[i] <= '9'
+                 ? id * 10 + (t[i] - '0')
+                 : -1;
+    if (n == 0 || id <= 0)
+        return check_fail(why, C_UNKNOWN_DEBT, "agency_debt_id",
+                          "'%.*s' is no debt id the gateway sends",
+                          (int)(n > 30 ? 30 : n), t);
+    rc = store_debt_get_id(r->s, id, debt);
+    if (rc == 0)
+        rc = store_sent_get(r->s, r->rq->partner->id, id, &sent);
+    if (rc == -ENOENT)
+        return check_fail(why, C_UNKNOWN_DEBT, "agency_debt_id",
+                          "debt %lld was never sent to you", (long long)id);
+    if (rc < 0 ||
+        (rc = store_debtor_get(r->s, debt->debtor_id, &tin_type, tin)) < 0)
+        return fail(r, rc, "registry: %s", store_error(r->s));
+    field(rec, "tin", &t, &n);
+    if (n != 9 || memcmp(t, tin, 9) != 0)
+        return check_fail(why, C_TIN_MISMATCH, "tin",
+                          "the TIN is not the one sent for debt %lld "
+                          "(sent ...%s)",
+                          (long long)id, tin + 5);
+    return 0;
+}
+
 /* Apply one detail of a collection file: 0 applied or rejected (noted),
  * negative on a registry error. */
 static int collection(struct response *r, const struct record *rec)
@@ -217,11 +261,10 @@ static int collection(struct response *r, const struct record *rec)
     size_t n;
     int rc;
 
+    struct store_debt debt;
+    char tin[10];
     field(rec, "agency_debt_id", &t, &n);
     copy(id_text, sizeof(id_text), t, n);
-    for (size_t i = 0; i < n && i < 18; i++)
-        ev.debt_id =
-            t[i] >= '0' && t[i] <= '9' ? ev.debt_id * 10 + (t[i] - '0') : -1;
     const struct field_value *kind = field(rec, "kind", &t, &n);
     copy(kind_text, sizeof(kind_text), t, n);
     const char *means =
@@ -250,14 +293,21 @@ static int collection(struct response *r, const struct record *rec)
     ev.payment_date = date ? (int32_t)date->num : 0;
 
     res->records++;
-    if (means == NULL)
+    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
+        return rc;
+    if (why.code != CHECK_OK) {
+        /* noted below */
+    } else if (means == NULL) {
         check_fail(&why, C_AMOUNT, "kind", "kind '%s' means nothing known",
                    kind_text);
-    else if (ev.kind == ENTRY_COLLECTION && signed_amount < 0)
+    } else if (ev.kind == ENTRY_COLLECTION && signed_amount < 0) {
         check_fail(&why, C_AMOUNT, "amount",
                    "a negative collection is not taken yet");
-    else if ((rc = ledger_apply(r->s, r->rq->partner->id, &ev, &src, &why)) < 0)
-        return fail(r, rc, "registry: %s", store_error(r->s));
+    } else {
+        ev.debt_id = debt.id;
+        if ((rc = ledger_apply(r->s, r->rq->partner->id, &ev, &src, &why)) < 0)
+            return fail(r, rc, "registry: %s", store_error(r->s));
+    }
     if (why.code != CHECK_OK) {
         res->rejected++;
         return reply_reject(&r->reply, (int64_t)rec->line, id_text,
@@ -268,11 +318,6 @@ static int collection(struct response *r, const struct record *rec)
         ev.kind == ENTRY_REVERSAL ? -ev.amount_cents : ev.amount_cents;
 
     /* and the agency's line for it */
-    struct store_debt debt;
-    char tin_type, tin[10];
-    if ((rc = store_debt_get_id(r->s, ev.debt_id, &debt)) < 0 ||
-        (rc = store_debtor_get(r->s, debt.debtor_id, &tin_type, tin)) < 0)
-        return fail(r, rc, "registry: %s", store_error(r->s));
     struct agency_out *o = agency_out(r, debt.partner_id);
     if (o == NULL)
         return r->err[0] ? -EIO : fail(r, -ENOMEM, "out of memory");
@@ -294,8 +339,145 @@ static int collection(struct response *r, const struct record *rec)
         writer_put_num(o->w, "payment_date", ev.payment_date) < 0 ||
         writer_put_text(o->w, "payment_source", source) < 0 ||
         writer_put_text(o->w, "tin_last4", tin + 5) < 0 || writer_end(o->w) < 0)
-        return fail(r, -EINVAL, "collection file of %s: %s", o->agency.name,
-                    writer_error(o->w));
+        return fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix,
+                    o->agency.name, writer_error(o->w));
+    return 0;
+}
+
+/* --- one match answer -------------------------------------------------- */
+
+/* What a partner's match answer does to a debt's status (the TOP status
+ * codes as KEES moves them): from which statuses to which.  A debt in
+ * another status keeps it; the agency is told. */
+static const struct transition {
+    const char *means;
+    const char *from;
+    enum debt_status to;
+} transitions[] = {
+    {"match", "PE", DEBT_N},          /* needs the pre-offset notice */
+    {"name-mismatch", "PEN", DEBT_E}, /* the agency must correct it */
+    {"no-match", "PEN", DEBT_E},      {"invalid-tin", "PEN", DEBT_E},
+    {"deceased", "PENSC", DEBT_D}, /* stops offsets wherever it was */
+};
+
+static const char *status_meaning(enum debt_status st)
+{
+    switch (st) {
+    case DEBT_P:
+        return "initial";
+    case DEBT_E:
+        return "error: correct the TIN or name and send a change";
+    case DEBT_D:
+        return "deceased: no further offsets";
+    case DEBT_N:
+        return "needs the pre-offset notice";
+    case DEBT_S:
+        return "notice sent";
+    case DEBT_C:
+        return "certified for offset";
+    case DEBT_X:
+        return "closed";
+    }
+    return "?";
+}
+
+static void put_field_text(struct writer *w, const struct record *rec,
+                           const char *name)
+{
+    const char *t;
+    size_t n;
+    char text[64];
+    if (field(rec, name, &t, &n) == NULL)
+        return;
+    copy(text, sizeof(text), t, n);
+    writer_put_text(w, name, text);
+}
+
+/* Apply one detail of a match file: the debt's new status, and the
+ * agency's line for it.  0 applied or rejected (noted), negative on a
+ * registry error. */
+static int match(struct response *r, const struct record *rec)
+{
+    struct response_result *res = r->res;
+    struct store_source src = {.file_id = res->file_id,
+                               .line = (int64_t)rec->line};
+    struct check_result why = {.code = CHECK_OK};
+    struct store_debt debt;
+    char tin[10], id_text[32], message[160];
+    const char *t;
+    size_t n;
+    int rc;
+
+    res->records++;
+    field(rec, "agency_debt_id", &t, &n);
+    copy(id_text, sizeof(id_text), t, n);
+    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
+        return rc;
+    const struct layout_field *code_field =
+        &rec->type->fields[layout_field_index(rec->type, "match_code")];
+    field(rec, "match_code", &t, &n);
+    const char *means = layout_code_means(code_field, t, n);
+    const struct transition *tr = NULL;
+    for (size_t i = 0; means && i < sizeof(transitions) / sizeof(*transitions);
+         i++)
+        if (strcmp(transitions[i].means, means) == 0)
+            tr = &transitions[i];
+    if (why.code == CHECK_OK && tr == NULL)
+        return fail(r, -EINVAL,
+                    "layout %s: match code '%.*s' has no means= the gateway "
+                    "knows",
+                    layout_source(r->layout), (int)n, t);
+    if (why.code != CHECK_OK) {
+        res->rejected++;
+        return reply_reject(&r->reply, (int64_t)rec->line, id_text,
+                            check_code_name(why.code), why.field, why.message);
+    }
+    const char *meaning = "";
+    for (size_t i = 0; i < code_field->n_codes; i++)
+        if (code_field->codes[i].means == means)
+            meaning = code_field->codes[i].meaning
+                          ? code_field->codes[i].meaning
+                          : "";
+    enum debt_status status = debt.status;
+    if (strchr(tr->from, (int)debt.status) != NULL) {
+        status = tr->to;
+        if (status != debt.status &&
+            (rc = store_debt_set_status(r->s, debt.id, status, &src)) < 0)
+            return fail(r, rc, "registry: %s", store_error(r->s));
+        snprintf(message, sizeof(message), "%s; %s", meaning,
+                 status_meaning(status));
+    } else {
+        snprintf(message, sizeof(message), "%s; status stays %c (%s)", meaning,
+                 (char)status, status_meaning(status));
+    }
+    res->accepted++;
+
+    struct agency_out *o = agency_out(r, debt.partner_id);
+    if (o == NULL)
+        return r->err[0] ? -EIO : fail(r, -ENOMEM, "out of memory");
+    const struct layout_record *detail =
+        layout_record_by_name(r->agency_layout, "detail");
+    int k = layout_field_index(detail, "match_code");
+    const char *code =
+        k >= 0 ? layout_code_for(&detail->fields[k], means) : NULL;
+    char status_text[2] = {(char)status, '\0'};
+    if (writer_begin(o->w, "detail") < 0 ||
+        writer_put_text(o->w, "account", debt.account) < 0 ||
+        writer_put_text(o->w, "tin_last4", tin + 5) < 0 ||
+        writer_put_text(o->w, "match_code", code) < 0 ||
+        writer_put_text(o->w, "status", status_text) < 0 ||
+        writer_put_text(o->w, "message", message) < 0 ||
+        writer_put_num(o->w, "match_date", r->file_date) < 0)
+        return fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix,
+                    o->agency.name, writer_error(o->w));
+    put_field_text(o->w, rec, "returned_name_control");
+    put_field_text(o->w, rec, "street");
+    put_field_text(o->w, rec, "city");
+    put_field_text(o->w, rec, "state");
+    put_field_text(o->w, rec, "zip");
+    if (writer_end(o->w) < 0)
+        return fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix,
+                    o->agency.name, writer_error(o->w));
     return 0;
 }
 
@@ -392,8 +574,13 @@ static int run(struct response *r, int fd)
     rc = 0;
     while (rc == 0 && (st = reader_next(rd, &rec)) == READER_RECORD) {
         if (rec->type == NULL || strcmp(rec->type->name, "detail") != 0) {
-            if (rec->n_errors == 0)
-                continue; /* header and trailer */
+            if (rec->n_errors == 0) { /* header and trailer */
+                const struct field_value *date =
+                    field(rec, "file_date", NULL, NULL);
+                if (date != NULL && strcmp(rec->type->name, "header") == 0)
+                    r->file_date = (int32_t)date->num;
+                continue;
+            }
         }
         if (rec->n_errors > 0) {
             const struct record_error *e = &rec->errors[0];
@@ -407,7 +594,8 @@ static int run(struct response *r, int fd)
                 e->detail);
             continue;
         }
-        rc = collection(r, rec);
+        rc = strcmp(res->exchange, "partner-match") == 0 ? match(r, rec)
+                                                         : collection(r, rec);
     }
     if (rc == 0 && st == READER_FAILED) {
         const struct file_error *fe = reader_file_error(rd);
@@ -472,8 +660,7 @@ int response_file(const struct response_request *rq,
         goto out;
     }
     if ((r.ack_layout = load_exchange(&r, "agency-ack")) == NULL ||
-        (r.unp_layout = load_exchange(&r, "agency-unprocessable")) == NULL ||
-        (r.agency_layout = load_exchange(&r, "agency-collection")) == NULL) {
+        (r.unp_layout = load_exchange(&r, "agency-unprocessable")) == NULL) {
         rc = -EINVAL;
         goto out;
     }
@@ -485,8 +672,18 @@ int response_file(const struct response_request *rq,
     }
     if ((rc = identify(&r, fd)) < 0)
         goto out;
-    if (strcmp(res->exchange, "partner-collection") != 0) {
+    if (strcmp(res->exchange, "partner-collection") == 0) {
+        r.agency_exchange = "agency-collection";
+        r.agency_prefix = "collections";
+    } else if (strcmp(res->exchange, "partner-match") == 0) {
+        r.agency_exchange = "agency-match";
+        r.agency_prefix = "matches";
+    } else {
         rc = fail(&r, -ENOTSUP, "%s files are not taken yet", res->exchange);
+        goto out;
+    }
+    if ((r.agency_layout = load_exchange(&r, r.agency_exchange)) == NULL) {
+        rc = -EINVAL;
         goto out;
     }
     if ((rc = digest_fd_sha256(fd, r.sha)) < 0 || lseek(fd, 0, SEEK_SET) != 0) {

@@ -26,7 +26,9 @@ struct fixture {
     struct store *s;
     struct store_partner county, city, ftb;
     int64_t debt_county, debt_city, debt_unsent;
-    struct layout *layout;       /* partner-collection */
+    struct layout *layout;        /* partner-collection */
+    struct layout *match_layout;  /* partner-match */
+    struct layout *agency_match;  /* agency-match */
     struct layout *agency_layout; /* agency-collection */
 };
 
@@ -97,8 +99,8 @@ static int setup(void **state)
         add_partner(fx, &fx->city, PARTNER_AGENCY, "city", "CITY01") < 0 ||
         add_partner(fx, &fx->ftb, PARTNER_TAXBOARD, "ftb", "FTB") < 0)
         return -1;
-    fx->debt_county = add_debt(fx->s, fx->county.id, "ACC-1", "123456789",
-                               100000);
+    fx->debt_county =
+        add_debt(fx->s, fx->county.id, "ACC-1", "123456789", 100000);
     fx->debt_city = add_debt(fx->s, fx->city.id, "CITY-7", "223456789", 50000);
     fx->debt_unsent =
         add_debt(fx->s, fx->county.id, "ACC-2", "323456789", 20000);
@@ -115,8 +117,11 @@ static int setup(void **state)
         return -1;
     fx->layout = load(fx, pr, "partner-collection");
     fx->agency_layout = load(fx, pr, "agency-collection");
+    fx->match_layout = load(fx, pr, "partner-match");
+    fx->agency_match = load(fx, pr, "agency-match");
     profile_free(pr);
-    if (fx->layout == NULL || fx->agency_layout == NULL)
+    if (fx->layout == NULL || fx->agency_layout == NULL ||
+        fx->match_layout == NULL || fx->agency_match == NULL)
         return -1;
     setenv("OFFSETGW_TODAY", "2026-11-26", 1);
     *state = fx;
@@ -130,6 +135,8 @@ static int teardown(void **state)
     store_close(fx->s);
     layout_free(fx->layout);
     layout_free(fx->agency_layout);
+    layout_free(fx->match_layout);
+    layout_free(fx->agency_match);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
     free(fx);
     return system(cmd) == 0 ? 0 : -1;
@@ -139,9 +146,9 @@ static int teardown(void **state)
 struct event {
     const char *kind; /* O, R, C */
     const char *trace, *reverses;
-    int64_t debt;     /* registry id; < 0: write "BOGUS" */
+    int64_t debt; /* registry id; < 0: write "BOGUS" */
     const char *tin;
-    int64_t cents;    /* signed as in the file */
+    int64_t cents; /* signed as in the file */
     int64_t fee;
 };
 
@@ -296,8 +303,7 @@ static void test_offsets_and_reversals_reach_each_agency(void **state)
     struct event ev[] = {
         {"O", "T0000001", NULL, fx->debt_county, "123456789", 30000, 225},
         {"O", "T0000002", NULL, fx->debt_city, "223456789", 10000, 225},
-        {"R", "T0000003", "T0000001", fx->debt_county, "123456789", -5000,
-         0},
+        {"R", "T0000003", "T0000001", fx->debt_county, "123456789", -5000, 0},
     };
     struct response_result res;
     char path[256], out[1024];
@@ -318,8 +324,8 @@ static void test_offsets_and_reversals_reach_each_agency(void **state)
     /* the county sees its two events, the city its one */
     char accounts[4][24], kinds[4];
     int64_t nets[4];
-    assert_int_equal(outbox_files(fx, "county", "collections.", out, sizeof out),
-                     1);
+    assert_int_equal(
+        outbox_files(fx, "county", "collections.", out, sizeof out), 1);
     assert_int_equal(read_agency_file(fx, out, accounts, kinds, nets, 4), 2);
     assert_string_equal(accounts[0], "ACC-1");
     assert_int_equal(nets[0], 30000 - 225);
@@ -339,8 +345,8 @@ static void test_offsets_and_reversals_reach_each_agency(void **state)
     free(text);
 }
 
-static void test_wrong_events_go_to_the_partners_unprocessable_file(
-    void **state)
+static void
+test_wrong_events_go_to_the_partners_unprocessable_file(void **state)
 {
     struct fixture *fx = *state;
     struct event ev[] = {
@@ -352,8 +358,7 @@ static void test_wrong_events_go_to_the_partners_unprocessable_file(
         /* the same trace again */
         {"O", "T0000001", NULL, fx->debt_county, "123456789", 1000, 0},
         /* reversing more than was offset */
-        {"R", "T0000004", "T0000001", fx->debt_county, "123456789", -40000,
-         0},
+        {"R", "T0000004", "T0000001", fx->debt_county, "123456789", -40000, 0},
         /* reversing what was never offset */
         {"R", "T0000005", "T9999999", fx->debt_county, "123456789", -100, 0},
     };
@@ -381,8 +386,8 @@ static void test_wrong_events_go_to_the_partners_unprocessable_file(
     /* only the applied offset reached the county */
     char out[1024], accounts[8][24], kinds[8];
     int64_t nets[8];
-    assert_int_equal(outbox_files(fx, "county", "collections.", out, sizeof out),
-                     1);
+    assert_int_equal(
+        outbox_files(fx, "county", "collections.", out, sizeof out), 1);
     assert_int_equal(read_agency_file(fx, out, accounts, kinds, nets, 8), 1);
     assert_int_equal(outbox_files(fx, "city", "collections.", NULL, 0), 0);
 }
@@ -456,6 +461,180 @@ static void test_other_partner_files_are_told_apart(void **state)
     assert_int_equal(count(fx, "ledger"), 0);
 }
 
+/* --- match / no-match files --------------------------------------------- */
+
+struct answer {
+    int64_t debt;
+    const char *tin;
+    const char *code; /* 00, 02, 03, 04, 07 */
+};
+
+static void write_match_file(struct fixture *fx, const char *name,
+                             const struct answer *a, size_t n, char *path,
+                             size_t size)
+{
+    snprintf(path, size, "%s/%s", fx->dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    struct writer *w = writer_new(fx->match_layout, f);
+    assert_non_null(w);
+    assert_int_equal(writer_begin(w, "header"), 0);
+    set(w, "partner_code", "FTB");
+    assert_int_equal(writer_set_num_by_name(w, "file_date", 20261124), 0);
+    assert_int_equal(writer_end(w), 0);
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)a[i].debt);
+        assert_int_equal(writer_begin(w, "detail"), 0);
+        set(w, "agency_debt_id", id);
+        set(w, "tin", a[i].tin);
+        set(w, "match_code", a[i].code);
+        set(w, "returned_name_control", "SMIT");
+        set(w, "street", "1 MAIN ST");
+        set(w, "city", "SACRAMENTO");
+        set(w, "state", "CA");
+        set(w, "zip", "95814");
+        if (writer_end(w) != 0)
+            fail_msg("answer %zu: %s", i, writer_error(w));
+    }
+    assert_int_equal(writer_begin(w, "trailer"), 0);
+    assert_int_equal(writer_end(w), 0);
+    assert_int_equal(writer_finish(w), 0);
+    writer_free(w);
+    assert_int_equal(fclose(f), 0);
+}
+
+static enum debt_status status_of(struct fixture *fx, int64_t debt)
+{
+    struct store_debt d;
+    assert_int_equal(store_debt_get_id(fx->s, debt, &d), 0);
+    return d.status;
+}
+
+static void set_status(struct fixture *fx, int64_t debt, enum debt_status st)
+{
+    struct store_source src = {0};
+    assert_int_equal(store_debt_set_status(fx->s, debt, st, &src), 0);
+}
+
+/* Every match code against every status a debt can be in, worked by hand
+ * from the KEES process: 00 -> N, 02/03/04 -> E, 07 -> D; a debt past
+ * matching keeps its status; deceased wins over all but a closed debt. */
+static void test_every_status_transition(void **state)
+{
+    struct fixture *fx = *state;
+    static const char statuses[] = "PEDNSCX";
+    static const char *const codes[] = {"00", "02", "03", "04", "07"};
+    static const char *const expected[] = {
+        /* P E D N S C X */
+        "NNDNSCX", /* 00 */
+        "EEDESCX", /* 02 */
+        "EEDESCX", /* 03 */
+        "EEDESCX", /* 04 */
+        "DDDDDDX", /* 07 */
+    };
+    struct answer a[5 * 7];
+    char tins[5 * 7][10], account[24], path[256];
+    struct store_cycle c = {.partner_id = fx->ftb.id};
+    int64_t cycle;
+    assert_int_equal(store_cycle_add(fx->s, &c, &cycle), 0);
+    for (size_t k = 0; k < 5; k++)
+        for (size_t j = 0; j < 7; j++) {
+            size_t i = k * 7 + j;
+            snprintf(tins[i], sizeof tins[i], "5%02zu456789", i);
+            snprintf(account, sizeof account, "T-%zu", i);
+            int64_t id = add_debt(fx->s, fx->county.id, account, tins[i], 1000);
+            assert_true(id > 0);
+            set_status(fx, id, (enum debt_status)statuses[j]);
+            assert_int_equal(store_sent_set(fx->s, fx->ftb.id, id, 1000, cycle),
+                             0);
+            a[i] = (struct answer){id, tins[i], codes[k]};
+        }
+    write_match_file(fx, "match-all.txt", a, 35, path, sizeof path);
+    struct response_result res;
+    assert_int_equal(take(fx, path, &res), 0);
+    assert_string_equal(res.exchange, "partner-match");
+    assert_int_equal(res.status, FILE_ACCEPTED);
+    assert_int_equal(res.accepted, 35);
+    assert_int_equal(res.agency_files, 1);
+    for (size_t k = 0; k < 5; k++)
+        for (size_t j = 0; j < 7; j++) {
+            enum debt_status got = status_of(fx, a[k * 7 + j].debt);
+            if ((char)got != expected[k][j])
+                fail_msg("code %s from %c: %c, expected %c", codes[k],
+                         statuses[j], (char)got, expected[k][j]);
+        }
+}
+
+static void
+test_match_file_reaches_each_agency_and_rejects_strangers(void **state)
+{
+    struct fixture *fx = *state;
+    set_status(fx, fx->debt_county, DEBT_P);
+    set_status(fx, fx->debt_city, DEBT_P);
+    struct answer a[] = {
+        {fx->debt_county, "123456789", "00"},
+        {fx->debt_city, "223456789", "03"},
+        /* never sent to this partner */
+        {fx->debt_unsent, "323456789", "00"},
+        /* the TIN is not the one sent */
+        {fx->debt_city, "999456789", "00"},
+    };
+    char path[256], out[1024];
+    struct response_result res;
+    write_match_file(fx, "match.txt", a, 4, path, sizeof path);
+    assert_int_equal(take(fx, path, &res), 0);
+    assert_int_equal(res.status, FILE_PARTIAL);
+    assert_int_equal(res.accepted, 2);
+    assert_int_equal(res.rejected, 2);
+    assert_int_equal(res.agency_files, 2);
+    assert_int_equal(status_of(fx, fx->debt_county), DEBT_N);
+    assert_int_equal(status_of(fx, fx->debt_city), DEBT_E);
+    assert_int_equal(status_of(fx, fx->debt_unsent), DEBT_C);
+    size_t n;
+    char *text = tu_read_file(res.unprocessable_path, &n);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "C_UNKNOWN_DEBT"));
+    assert_non_null(strstr(text, "C_TIN_MISMATCH"));
+    assert_null(strstr(text, "999456789"));
+    free(text);
+
+    /* the city's file, read back through its layout */
+    assert_int_equal(outbox_files(fx, "city", "matches.", out, sizeof out), 1);
+    int fd = open(out, O_RDONLY);
+    assert_true(fd >= 0);
+    struct reader *rd = reader_new(fx->agency_match, fd, out);
+    const struct record *rec;
+    int details = 0;
+    while (reader_next(rd, &rec) == READER_RECORD) {
+        assert_int_equal(rec->n_errors, 0);
+        if (strcmp(rec->type->name, "detail") != 0)
+            continue;
+        details++;
+        const struct layout_record *t = rec->type;
+        const struct field_value *v;
+        v = &rec->values[layout_field_index(t, "account")];
+        assert_int_equal(v->text_len, 6);
+        assert_memory_equal(v->text, "CITY-7", 6);
+        v = &rec->values[layout_field_index(t, "match_code")];
+        assert_memory_equal(v->text, "03", 2);
+        v = &rec->values[layout_field_index(t, "status")];
+        assert_memory_equal(v->text, "E", 1);
+        v = &rec->values[layout_field_index(t, "tin_last4")];
+        assert_memory_equal(v->text, "6789", 4);
+        assert_int_equal(rec->values[layout_field_index(t, "match_date")].num,
+                         20261124);
+        v = &rec->values[layout_field_index(t, "city")];
+        assert_memory_equal(v->text, "SACRAMENTO", 10);
+    }
+    reader_free(rd);
+    close(fd);
+    assert_int_equal(details, 1);
+    text = tu_read_file(out, &n);
+    assert_null(strstr(text, "223456789"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +647,11 @@ int main(void)
             test_duplicate_and_broken_files_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_partner_files_are_told_apart,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_status_transition, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_match_file_reaches_each_agency_and_rejects_strangers, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
