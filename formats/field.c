@@ -376,6 +376,10 @@ static void parse_code(struct ctx *c)
             return;
         }
     }
+    if (f->open_codes) {
+        v->num = -1; /* a value the list does not know */
+        return;
+    }
     code_error(c);
 }
 

@@ -369,6 +369,7 @@ static const struct {
     {"of", NUMERIC},
     {"literal", T(FT_TEXT) | T(FT_DIGITS)},
     {"required", ~T(FT_FILLER)},
+    {"open", T(FT_CODE)},
     {"default", ~T(FT_FILLER)},
 };
 #undef T
@@ -518,7 +519,7 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
         "name",    "type",    "start",    "length",  "literal",    "required",
         "default", "justify", "pad",      "charset", "min-length", "max-length",
         "min",     "max",     "decimals", "point",   "sign",       "format",
-        "check",   "total",   "of",       NULL};
+        "check",   "total",   "of",       "open",    NULL};
     struct layout *l = ld->layout;
     struct layout_field *f = &fb->f;
     long line = xmlGetLineNo(fn);
@@ -605,6 +606,8 @@ static void load_field(struct loader *ld, xmlNode *fn, struct field_build *fb,
         problem(ld, line, "pad='%c': numbers pad with 0 or space", f->pad);
     if ((s = attr(ld, fn, "required")) != NULL)
         bool_attr(ld, fn, "required", s, &f->required);
+    if ((s = attr(ld, fn, "open")) != NULL)
+        bool_attr(ld, fn, "open", s, &f->open_codes);
     if ((s = attr(ld, fn, "charset")) != NULL) {
         if (lookup(charset_names, s, &v))
             f->charset = (enum text_charset)v;

@@ -341,7 +341,7 @@ static void field_rules(const struct layout *layout,
     }
     if (f->n_codes > 0) {
         rule(s);
-        cli_str_printf(s, "codes ");
+        cli_str_printf(s, f->open_codes ? "open codes " : "codes ");
         for (size_t i = 0; i < f->n_codes; i++) {
             const struct field_code *code = &f->codes[i];
 

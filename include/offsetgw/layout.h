@@ -88,6 +88,7 @@ struct layout_field {
     int check_filler; /* filler: must be all pad */
     const struct field_code *codes;
     size_t n_codes;
+    int open_codes; /* code: values outside the list are taken too */
     /* control total: filled when writing, checked when reading */
     enum total_kind total;
     const struct layout_record *total_of; /* NULL = every record */

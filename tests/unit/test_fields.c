@@ -765,6 +765,23 @@ static void test_code_must_be_in_the_list(void **state)
               E_NONE);
 }
 
+/* open="true": the list gives meanings, any value is taken */
+static void test_open_code_takes_values_outside_the_list(void **state)
+{
+    (void)state;
+    check_ok(__FILE__, __LINE__, false, "type=\"code\" open=\"true\"", CODES,
+             "Q ", true, -1, "Q");
+    check_ok(__FILE__, __LINE__, false, "type=\"code\" open=\"true\"", CODES,
+             "XY", true, 1, "XY");
+    check_ok(__FILE__, __LINE__, true, "type=\"code\" open=\"true\"", CODES,
+             "ZZZ", true, -1, "ZZZ");
+    check_bad(__FILE__, __LINE__, false,
+              "type=\"code\" open=\"true\" required=\"true\"", CODES, "  ",
+              E_REQUIRED, E_NONE);
+    check_bad(__FILE__, __LINE__, false, "type=\"code\" open=\"false\"", CODES,
+              "Q ", E_CODE, E_NONE);
+}
+
 static void test_code_blank_is_required_or_blank(void **state)
 {
     (void)state;
@@ -1217,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_time_iso_must_be_a_real_time),
         cmocka_unit_test(test_code_must_be_in_the_list),
         cmocka_unit_test(test_code_blank_is_required_or_blank),
+        cmocka_unit_test(test_open_code_takes_values_outside_the_list),
         cmocka_unit_test(test_ssn_is_nine_digits),
         cmocka_unit_test(test_ssn_ssa_check_rejects_numbers_never_issued),
         cmocka_unit_test(test_ssn_ssa_check_accepts_valid_numbers),
