@@ -36,7 +36,8 @@ struct response {
     struct layout *agency_layout; /* what the agencies get of this file */
     const char *agency_exchange;  /* ... its name */
     const char *agency_prefix;    /* ... and their files' names */
-    int32_t file_date;            /* the partner file's header date */
+    int (*handle)(struct response *r, const struct record *rec);
+    int32_t file_date; /* the partner file's header date */
     struct reply reply;
     char name[STORE_TEXT_MAX];
     char sha[DIGEST_HEX_SIZE];
@@ -139,6 +140,8 @@ static struct agency_out *agency_out(struct response *r, int64_t agency_id)
         writer_begin(o->w, "header") < 0 ||
         writer_put_text(o->w, "agency_code", o->agency.agency_code) < 0 ||
         writer_put_num(o->w, "file_date", calendar_today(NULL)) < 0 ||
+        writer_put_text(o->w, "file_name", r->name) < 0 ||
+        writer_put_text(o->w, "file_sha256", r->sha) < 0 ||
         writer_end(o->w) < 0) {
         fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix, o->agency.name,
              o->w ? writer_error(o->w) : "out of memory");
@@ -207,6 +210,12 @@ static void copy(char *dst, size_t size, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+static bool field_required(const struct record *rec, const char *name)
+{
+    int i = layout_field_index(rec->type, name);
+    return i >= 0 && rec->type->fields[i].required;
+}
+
 /* The debt a detail names by its agency_debt_id, which must be one sent
  * to this partner, and the debtor's TIN, which must be the record's.
  * 0 with DEBT and TIN filled, or a check failure in WHY; negative on a
@@ -238,7 +247,8 @@ static int find_debt(struct response *r, const struct record *rec,
     if (rc < 0 ||
         (rc = store_debtor_get(r->s, debt->debtor_id, &tin_type, tin)) < 0)
         return fail(r, rc, "registry: %s", store_error(r->s));
-    field(rec, "tin", &t, &n);
+    if (field(rec, "tin", &t, &n) == NULL && !field_required(rec, "tin"))
+        return 0; /* a file that may leave it out did */
     if (n != 9 || memcmp(t, tin, 9) != 0)
         return check_fail(why, C_TIN_MISMATCH, "tin",
                           "the TIN is not the one sent for debt %lld "
@@ -481,6 +491,60 @@ static int match(struct response *r, const struct record *rec)
     return 0;
 }
 
+/* --- one record the partner could not process ---------------------------- */
+
+/* Relay one detail of a partner's unprocessable file to the debt's
+ * agency: the partner's code as it is, its meaning from the layout's code
+ * list and the partner's message.  The debt itself is left as it is: the
+ * agency corrects it with a change.  0 relayed or rejected (noted),
+ * negative on a registry error. */
+static int unprocessable(struct response *r, const struct record *rec)
+{
+    struct response_result *res = r->res;
+    struct check_result why = {.code = CHECK_OK};
+    struct store_debt debt;
+    char tin[10], id_text[32], code[24], said[96], message[200];
+    const char *t;
+    size_t n;
+    int rc;
+
+    res->records++;
+    field(rec, "agency_debt_id", &t, &n);
+    copy(id_text, sizeof(id_text), t, n);
+    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
+        return rc;
+    if (why.code != CHECK_OK) {
+        res->rejected++;
+        return reply_reject(&r->reply, (int64_t)rec->line, id_text,
+                            check_code_name(why.code), why.field, why.message);
+    }
+    res->accepted++;
+    int k = layout_field_index(rec->type, "error_code");
+    const struct field_value *v = field(rec, "error_code", &t, &n);
+    copy(code, sizeof(code), t, n);
+    const char *meaning = "a code with no meaning known to the gateway";
+    if (v != NULL && v->num >= 0 && k >= 0 &&
+        (size_t)v->num < rec->type->fields[k].n_codes &&
+        rec->type->fields[k].codes[v->num].meaning != NULL)
+        meaning = rec->type->fields[k].codes[v->num].meaning;
+    field(rec, "message", &t, &n);
+    copy(said, sizeof(said), t, n);
+    snprintf(message, sizeof(message), "%s %s: %s%s%s", r->rq->partner->name,
+             code, meaning, said[0] ? "; " : "", said);
+
+    struct agency_out *o = agency_out(r, debt.partner_id);
+    if (o == NULL)
+        return r->err[0] ? -EIO : fail(r, -ENOMEM, "out of memory");
+    if (writer_begin(o->w, "reject") < 0 ||
+        writer_put_num(o->w, "line", (int64_t)rec->line) < 0 ||
+        writer_put_text(o->w, "account", debt.account) < 0 ||
+        writer_put_text(o->w, "error_code", code) < 0 ||
+        writer_put_text(o->w, "message", message) < 0 || writer_end(o->w) < 0)
+        return fail(r, -EINVAL, "%s file of %s: %s", r->agency_prefix,
+                    o->agency.name, writer_error(o->w));
+    return 0;
+}
+
 /* --- the file ----------------------------------------------------------- */
 
 static int write_reply(struct response *r, char status)
@@ -594,8 +658,7 @@ static int run(struct response *r, int fd)
                 e->detail);
             continue;
         }
-        rc = strcmp(res->exchange, "partner-match") == 0 ? match(r, rec)
-                                                         : collection(r, rec);
+        rc = r->handle(r, rec);
     }
     if (rc == 0 && st == READER_FAILED) {
         const struct file_error *fe = reader_file_error(rd);
@@ -631,6 +694,19 @@ static int run(struct response *r, int fd)
     drop_agency_files(r, false); /* committed: the outbox delivers them */
     return outbox_deliver_pending(r->s, r->err, r->err_size);
 }
+
+/* Each partner file, what its details become, and what the agencies get
+ * of it. */
+static const struct kind {
+    const char *partner_exchange;
+    int (*handle)(struct response *r, const struct record *rec);
+    const char *agency_exchange, *prefix;
+} kinds[] = {
+    {"partner-collection", collection, "agency-collection", "collections"},
+    {"partner-match", match, "agency-match", "matches"},
+    {"partner-unprocessable", unprocessable, "agency-unprocessable",
+     "unprocessable"},
+};
 
 int response_file(const struct response_request *rq,
                   struct response_result *res, char *err, size_t err_size)
@@ -672,13 +748,13 @@ int response_file(const struct response_request *rq,
     }
     if ((rc = identify(&r, fd)) < 0)
         goto out;
-    if (strcmp(res->exchange, "partner-collection") == 0) {
-        r.agency_exchange = "agency-collection";
-        r.agency_prefix = "collections";
-    } else if (strcmp(res->exchange, "partner-match") == 0) {
-        r.agency_exchange = "agency-match";
-        r.agency_prefix = "matches";
-    } else {
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+        if (strcmp(res->exchange, kinds[i].partner_exchange) == 0) {
+            r.agency_exchange = kinds[i].agency_exchange;
+            r.agency_prefix = kinds[i].prefix;
+            r.handle = kinds[i].handle;
+        }
+    if (r.handle == NULL) {
         rc = fail(&r, -ENOTSUP, "%s files are not taken yet", res->exchange);
         goto out;
     }

@@ -3,13 +3,17 @@
  *
  * Owns taking in what an offsetting partner sends back: which of its
  * files this is (by the header's file_type literal, against the
- * partner-* layouts its program names), and for a collection file every
- * offset, reversal and collection applied through the ledger's rules,
- * with one collection file per agency concerned (only what was applied)
- * and the partner's own acknowledgement and unprocessable file.  One
- * transaction per file; a duplicate or a file failing as a whole changes
- * nothing.  Match/no-match and unprocessable files are recognised but
- * not taken yet.
+ * partner-* layouts its program names), and what each kind does:
+ *   collection     every offset, reversal and collection applied through
+ *                  the ledger's rules;
+ *   match          the debt's TOP status moved (00 -> N, 02/03/04 -> E,
+ *                  07 -> D, from the statuses that allow it);
+ *   unprocessable  relayed, with the code's meaning; the debt unchanged.
+ * Every record must name a debt sent to this partner, with the TIN sent.
+ * Each agency concerned gets one file of its own of what was applied;
+ * the partner gets an acknowledgement and an unprocessable file of the
+ * records refused.  One transaction per file; a duplicate or a file
+ * failing as a whole changes nothing.
  */
 #ifndef OFFSETGW_RESPONSES_H
 #define OFFSETGW_RESPONSES_H

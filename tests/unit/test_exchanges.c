@@ -198,8 +198,9 @@ enum {
 
 /* What the offset core relies on, one row per field. */
 enum {
-    REQ = 1u << 0,   /* must be required="true" */
-    SIGNED = 1u << 1 /* an amount that can be negative: carries a sign */
+    REQ = 1u << 0,    /* must be required="true" */
+    SIGNED = 1u << 1, /* an amount that can be negative: carries a sign */
+    OPEN = 1u << 2    /* a code must take values it does not list */
 };
 
 #define TY(t) (1u << (t))
@@ -356,7 +357,7 @@ static const struct want w_partner_match[] = {
 static const struct want w_partner_unprocessable[] = {
     W("detail", "agency_debt_id", TEXT, REQ),
     W("detail", "tin", TINS, 0),
-    W("detail", "error_code", TEXT, REQ),
+    W("detail", "error_code", TEXT | CODE, REQ | OPEN),
     W("detail", "message", TEXT, 0),
     WCOUNT("trailer", "detail_count", "detail"),
     END,
@@ -643,6 +644,12 @@ static void check_contract(const struct layout *l, const char *what,
         if ((w->flags & REQ) && !f->required) {
             tu_sb_addf(problems, "%s: %s.%s should be required\n", what,
                        w->record, w->field);
+        }
+        if ((w->flags & OPEN) && f->type == FT_CODE && !f->open_codes) {
+            tu_sb_addf(problems,
+                       "%s: %s.%s must be open=\"true\": the core passes "
+                       "every partner code on\n",
+                       what, w->record, w->field);
         }
         if ((w->flags & SIGNED) && f->sign == SIGN_NONE) {
             tu_sb_addf(problems, "%s: %s.%s can be negative: it needs a sign\n",

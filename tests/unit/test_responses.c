@@ -635,6 +635,105 @@ test_match_file_reaches_each_agency_and_rejects_strangers(void **state)
     free(text);
 }
 
+/* --- partner unprocessable files ----------------------------------------- */
+
+static void
+test_partner_rejects_reach_the_agency_with_their_meaning(void **state)
+{
+    struct fixture *fx = *state;
+    struct profile *pr;
+    struct layout_problems probs = {0};
+    pr = profile_load_program(fx->programs, "caltrecs", &probs);
+    assert_non_null(pr);
+    struct layout *l = load(fx, pr, "partner-unprocessable");
+    struct layout *agency = load(fx, pr, "agency-unprocessable");
+    profile_free(pr);
+    assert_non_null(l);
+    assert_non_null(agency);
+    static const struct {
+        const char *code, *message;
+        int which; /* 0 county, 1 city, 2 unsent */
+    } rows[] = {
+        {"02", "SSN NOT VALID", 0},
+        {"ZZ9", NULL, 1}, /* a code the list does not know */
+        {"17", NULL, 2},  /* a debt never sent: back to the partner */
+    };
+    int64_t ids[] = {fx->debt_county, fx->debt_city, fx->debt_unsent};
+    char path[256], out[1024];
+    snprintf(path, sizeof path, "%s/unp.txt", fx->dir);
+    FILE *f = fopen(path, "w");
+    struct writer *w = writer_new(l, f);
+    assert_non_null(w);
+    assert_int_equal(writer_begin(w, "header"), 0);
+    set(w, "partner_code", "FTB");
+    assert_int_equal(writer_set_num_by_name(w, "file_date", 20261124), 0);
+    assert_int_equal(writer_end(w), 0);
+    for (size_t i = 0; i < 3; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)ids[rows[i].which]);
+        assert_int_equal(writer_begin(w, "detail"), 0);
+        set(w, "agency_debt_id", id);
+        set(w, "error_code", rows[i].code);
+        set(w, "message", rows[i].message);
+        if (writer_end(w) != 0)
+            fail_msg("row %zu: %s", i, writer_error(w));
+    }
+    assert_int_equal(writer_begin(w, "trailer"), 0);
+    assert_int_equal(writer_end(w), 0);
+    assert_int_equal(writer_finish(w), 0);
+    writer_free(w);
+    assert_int_equal(fclose(f), 0);
+
+    struct response_result res;
+    assert_int_equal(take(fx, path, &res), 0);
+    assert_string_equal(res.exchange, "partner-unprocessable");
+    assert_int_equal(res.status, FILE_PARTIAL);
+    assert_int_equal(res.accepted, 2);
+    assert_int_equal(res.rejected, 1);
+    assert_int_equal(res.agency_files, 2);
+    /* nothing about the debts changed */
+    assert_int_equal(status_of(fx, fx->debt_county), DEBT_C);
+    assert_int_equal(balance(fx, fx->debt_county), 100000);
+
+    /* the county's file, read back: the code, its meaning, the message */
+    assert_int_equal(
+        outbox_files(fx, "county", "unprocessable.unp", out, sizeof out), 1);
+    int fd = open(out, O_RDONLY);
+    struct reader *rd = reader_new(agency, fd, out);
+    const struct record *rec;
+    int rejects = 0;
+    while (reader_next(rd, &rec) == READER_RECORD) {
+        assert_int_equal(rec->n_errors, 0);
+        if (strcmp(rec->type->name, "reject") != 0)
+            continue;
+        rejects++;
+        const struct layout_record *t = rec->type;
+        const struct field_value *v;
+        v = &rec->values[layout_field_index(t, "account")];
+        assert_memory_equal(v->text, "ACC-1", 5);
+        v = &rec->values[layout_field_index(t, "error_code")];
+        assert_int_equal(v->text_len, 2);
+        assert_memory_equal(v->text, "02", 2);
+        v = &rec->values[layout_field_index(t, "message")];
+        char msg[128];
+        snprintf(msg, sizeof msg, "%.*s", (int)v->text_len, v->text);
+        assert_string_equal(msg, "ftb 02: invalid SSN; SSN NOT VALID");
+    }
+    reader_free(rd);
+    close(fd);
+    assert_int_equal(rejects, 1);
+    /* the city's: a code with no meaning known is passed on as it is */
+    assert_int_equal(
+        outbox_files(fx, "city", "unprocessable.unp", out, sizeof out), 1);
+    size_t n;
+    char *text = tu_read_file(out, &n);
+    assert_non_null(strstr(text, "ZZ9"));
+    assert_non_null(strstr(text, "no meaning known"));
+    free(text);
+    layout_free(l);
+    layout_free(agency);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +750,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_match_file_reaches_each_agency_and_rejects_strangers, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_partner_rejects_reach_the_agency_with_their_meaning, setup,
             teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
