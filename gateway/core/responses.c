@@ -257,6 +257,35 @@ static int find_debt(struct response *r, const struct record *rec,
     return 0;
 }
 
+/* Note a detail refused, for the partner's unprocessable file. */
+static int refuse(struct response *r, const struct record *rec,
+                  const struct check_result *why)
+{
+    const char *t;
+    size_t n;
+    char id[32];
+    field(rec, "agency_debt_id", &t, &n);
+    copy(id, sizeof(id), t, n);
+    r->res->rejected++;
+    return reply_reject(&r->reply, (int64_t)rec->line, id,
+                        check_code_name(why->code), why->field, why->message);
+}
+
+/* Count a detail and find its debt (find_debt): 0 found, 1 refused
+ * (noted), negative on a registry error. */
+static int detail_debt(struct response *r, const struct record *rec,
+                       struct store_debt *debt, char tin[10])
+{
+    struct check_result why = {.code = CHECK_OK};
+    int rc;
+    r->res->records++;
+    if ((rc = find_debt(r, rec, debt, tin, &why)) < 0)
+        return rc;
+    if (why.code == CHECK_OK)
+        return 0;
+    return (rc = refuse(r, rec, &why)) < 0 ? rc : 1;
+}
+
 /* Apply one detail of a collection file: 0 applied or rejected (noted),
  * negative on a registry error. */
 static int collection(struct response *r, const struct record *rec)
@@ -266,15 +295,13 @@ static int collection(struct response *r, const struct record *rec)
                                .line = (int64_t)rec->line};
     struct check_result why = {.code = CHECK_OK};
     struct money_event ev = {0};
-    char id_text[32], trace[24], reverses[24], source[8], kind_text[8];
+    char trace[24], reverses[24], source[8], kind_text[8];
     const char *t;
     size_t n;
     int rc;
 
     struct store_debt debt;
     char tin[10];
-    field(rec, "agency_debt_id", &t, &n);
-    copy(id_text, sizeof(id_text), t, n);
     const struct field_value *kind = field(rec, "kind", &t, &n);
     copy(kind_text, sizeof(kind_text), t, n);
     const char *means =
@@ -302,12 +329,9 @@ static int collection(struct response *r, const struct record *rec)
     ev.payment_source = source;
     ev.payment_date = date ? (int32_t)date->num : 0;
 
-    res->records++;
-    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
-        return rc;
-    if (why.code != CHECK_OK) {
-        /* noted below */
-    } else if (means == NULL) {
+    if ((rc = detail_debt(r, rec, &debt, tin)) != 0)
+        return rc < 0 ? rc : 0;
+    if (means == NULL) {
         check_fail(&why, C_AMOUNT, "kind", "kind '%s' means nothing known",
                    kind_text);
     } else if (ev.kind == ENTRY_COLLECTION && signed_amount < 0) {
@@ -318,11 +342,8 @@ static int collection(struct response *r, const struct record *rec)
         if ((rc = ledger_apply(r->s, r->rq->partner->id, &ev, &src, &why)) < 0)
             return fail(r, rc, "registry: %s", store_error(r->s));
     }
-    if (why.code != CHECK_OK) {
-        res->rejected++;
-        return reply_reject(&r->reply, (int64_t)rec->line, id_text,
-                            check_code_name(why.code), why.field, why.message);
-    }
+    if (why.code != CHECK_OK)
+        return refuse(r, rec, &why);
     res->accepted++;
     res->amount_cents +=
         ev.kind == ENTRY_REVERSAL ? -ev.amount_cents : ev.amount_cents;
@@ -411,18 +432,14 @@ static int match(struct response *r, const struct record *rec)
     struct response_result *res = r->res;
     struct store_source src = {.file_id = res->file_id,
                                .line = (int64_t)rec->line};
-    struct check_result why = {.code = CHECK_OK};
     struct store_debt debt;
-    char tin[10], id_text[32], message[160];
+    char tin[10], message[160];
     const char *t;
     size_t n;
     int rc;
 
-    res->records++;
-    field(rec, "agency_debt_id", &t, &n);
-    copy(id_text, sizeof(id_text), t, n);
-    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
-        return rc;
+    if ((rc = detail_debt(r, rec, &debt, tin)) != 0)
+        return rc < 0 ? rc : 0;
     const struct layout_field *code_field =
         &rec->type->fields[layout_field_index(rec->type, "match_code")];
     field(rec, "match_code", &t, &n);
@@ -432,16 +449,11 @@ static int match(struct response *r, const struct record *rec)
          i++)
         if (strcmp(transitions[i].means, means) == 0)
             tr = &transitions[i];
-    if (why.code == CHECK_OK && tr == NULL)
+    if (tr == NULL)
         return fail(r, -EINVAL,
                     "layout %s: match code '%.*s' has no means= the gateway "
                     "knows",
                     layout_source(r->layout), (int)n, t);
-    if (why.code != CHECK_OK) {
-        res->rejected++;
-        return reply_reject(&r->reply, (int64_t)rec->line, id_text,
-                            check_code_name(why.code), why.field, why.message);
-    }
     const char *meaning = "";
     for (size_t i = 0; i < code_field->n_codes; i++)
         if (code_field->codes[i].means == means)
@@ -501,23 +513,14 @@ static int match(struct response *r, const struct record *rec)
 static int unprocessable(struct response *r, const struct record *rec)
 {
     struct response_result *res = r->res;
-    struct check_result why = {.code = CHECK_OK};
     struct store_debt debt;
-    char tin[10], id_text[32], code[24], said[96], message[200];
+    char tin[10], code[24], said[96], message[200];
     const char *t;
     size_t n;
     int rc;
 
-    res->records++;
-    field(rec, "agency_debt_id", &t, &n);
-    copy(id_text, sizeof(id_text), t, n);
-    if ((rc = find_debt(r, rec, &debt, tin, &why)) < 0)
-        return rc;
-    if (why.code != CHECK_OK) {
-        res->rejected++;
-        return reply_reject(&r->reply, (int64_t)rec->line, id_text,
-                            check_code_name(why.code), why.field, why.message);
-    }
+    if ((rc = detail_debt(r, rec, &debt, tin)) != 0)
+        return rc < 0 ? rc : 0;
     res->accepted++;
     int k = layout_field_index(rec->type, "error_code");
     const struct field_value *v = field(rec, "error_code", &t, &n);
