@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
     {"layout", cli_layout_run, "check layout files, show one as a table"},
     {"parse", cli_parse_run, "run a batch file through a layout"},
     {"partner", cli_partner_run, "add, list, disable and enable partners"},
+    {"reconcile", cli_reconcile_run, "write agencies' reconciliation files"},
     {"synth", cli_synth_run, "write a synthetic agency debt file"},
     {NULL, NULL, NULL},
 };

@@ -51,6 +51,9 @@ int cli_parse_run(int argc, char **argv);
 /* offsetgw synth ... (cli_synth.c) */
 int cli_synth_run(int argc, char **argv);
 
+/* offsetgw reconcile ... (cli_reconcile.c) */
+int cli_reconcile_run(int argc, char **argv);
+
 /* offsetgw cycle ... (cli_cycle.c) */
 int cli_cycle_run(int argc, char **argv);
 

@@ -64,6 +64,8 @@ enum stmt_id {
     S_OFFSET_FIND,
     S_OFFSET_REVERSED,
     S_SENT_GET,
+    S_RECONCILE,
+    S_HISTORY_LAST_AT,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -153,6 +155,41 @@ static const char *const sql[S_COUNT_] = {
                     " records, amount_cents) VALUES (?, nullif(?, 0), ?, ?, ?)",
     [S_CYCLE_FINISH] = "UPDATE cycles SET file_id = nullif(?, 0), records = ?,"
                        " amount_cents = ? WHERE id = ?",
+    /* ?1, ?2: the period's first and end instants; ?3 the agency.  Money
+     * from the history's balances (every change of a balance has its row),
+     * fees from the ledger, signed (a reversal refunds its fee). */
+    [S_RECONCILE] =
+        "SELECT d.id, d.account,"
+        " coalesce((SELECT o.new_balance FROM debt_history o"
+        "  WHERE o.debt_id = d.id AND o.at < ?1 ORDER BY o.id DESC LIMIT 1),"
+        "  -1),"
+        " coalesce((SELECT c.new_balance FROM debt_history c"
+        "  WHERE c.debt_id = d.id AND c.at < ?2 ORDER BY c.id DESC LIMIT 1),"
+        "  -1),"
+        " coalesce(sum(CASE WHEN h.change IN ('offset', 'collection',"
+        "  'reversal') THEN 0 WHEN h.new_balance > h.old_balance"
+        "  THEN h.new_balance - h.old_balance ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN h.change IN ('offset', 'collection')"
+        "  THEN h.old_balance - h.new_balance ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN h.change = 'reversal'"
+        "  THEN h.new_balance - h.old_balance ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN h.change IN ('offset', 'collection',"
+        "  'reversal') THEN 0 WHEN h.new_balance < h.old_balance"
+        "  THEN h.old_balance - h.new_balance ELSE 0 END), 0),"
+        " (SELECT coalesce(sum(CASE l.kind WHEN 'reversal' THEN -l.fee_cents"
+        "  ELSE l.fee_cents END), 0) FROM ledger l"
+        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2),"
+        " (SELECT coalesce(sum(CASE l.kind WHEN 'reversal' THEN 0"
+        "  ELSE l.amount_cents END), 0) FROM ledger l"
+        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2),"
+        " (SELECT coalesce(sum(CASE l.kind WHEN 'reversal' THEN l.amount_cents"
+        "  ELSE 0 END), 0) FROM ledger l"
+        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2)"
+        " FROM debts d LEFT JOIN debt_history h"
+        "  ON h.debt_id = d.id AND h.at >= ?1 AND h.at < ?2"
+        " WHERE d.partner_id = ?3 GROUP BY d.id ORDER BY d.account",
+    [S_HISTORY_LAST_AT] = "SELECT at FROM debt_history ORDER BY id DESC"
+                          " LIMIT 1",
     [S_COUNT_DEBTS] = "SELECT count(*) FROM debts",
     [S_COUNT_HISTORY] = "SELECT count(*) FROM debt_history",
     [S_COUNT_DEBTORS] = "SELECT count(*) FROM debtors",
@@ -387,7 +424,9 @@ int store_schema_version(struct store *s)
     return v;
 }
 
-/* "2026-11-26T18:04:05Z": when rows written now happen. */
+/* "2026-11-26T18:04:05Z": when rows written now happen.  The day is
+ * $OFFSETGW_TODAY's when it is set (as calendar_today() has it), so that
+ * tests and replays can write a registry's past. */
 static const char *now(struct store *s)
 {
     if (!s->in_tx || s->now[0] == '\0') {
@@ -395,6 +434,24 @@ static const char *now(struct store *s)
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(s->now, sizeof(s->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const char *today = getenv("OFFSETGW_TODAY");
+        bool iso = today != NULL && strlen(today) == 10;
+        for (int i = 0; iso && i < 10; i++)
+            iso = i == 4 || i == 7 ? today[i] == '-'
+                                   : today[i] >= '0' && today[i] <= '9';
+        if (iso)
+            memcpy(s->now, today, 10);
+        /* history time never runs backwards, whatever the clock does:
+         * periods are cut by it */
+        sqlite3_stmt *st = stmt(s, S_HISTORY_LAST_AT);
+        if (st != NULL) {
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                const char *last = (const char *)sqlite3_column_text(st, 0);
+                if (last != NULL && strcmp(last, s->now) > 0)
+                    snprintf(s->now, sizeof(s->now), "%s", last);
+            }
+            sqlite3_reset(st);
+        }
     }
     return s->now;
 }
@@ -1302,6 +1359,42 @@ int store_cycle_finish(struct store *s, const struct store_cycle *c)
     sqlite3_bind_int64(st, 3, c->amount_cents);
     sqlite3_bind_int64(st, 4, c->id);
     return run(s, st, "finish cycle");
+}
+
+int store_reconcile_each(struct store *s, int64_t agency_id,
+                         const char *from_at, const char *to_at,
+                         int (*fn)(const struct store_recon *r, void *ctx),
+                         void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_RECONCILE);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, from_at);
+    bind_text(st, 2, to_at);
+    sqlite3_bind_int64(st, 3, agency_id);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_recon r = {.debt_id = sqlite3_column_int64(st, 0)};
+        copy_text(r.account, sizeof(r.account), st, 1);
+        int64_t opening = sqlite3_column_int64(st, 2);
+        int64_t closing = sqlite3_column_int64(st, 3);
+        r.existed = closing >= 0;
+        r.opening = opening < 0 ? 0 : opening;
+        r.closing = closing < 0 ? 0 : closing;
+        r.additions = sqlite3_column_int64(st, 4);
+        r.collections = sqlite3_column_int64(st, 5);
+        r.reversals = sqlite3_column_int64(st, 6);
+        r.adjustments = sqlite3_column_int64(st, 7);
+        r.fees = sqlite3_column_int64(st, 8);
+        r.ledger_collections = sqlite3_column_int64(st, 9);
+        r.ledger_reversals = sqlite3_column_int64(st, 10);
+        stop = fn(&r, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "reconcile");
+    sqlite3_reset(st);
+    return code;
 }
 
 int store_count(struct store *s, const char *what, int64_t *n)

@@ -322,6 +322,30 @@ int store_output_delivered(struct store *store, int64_t id);
 int store_output_is_pending(struct store *store, const char *tmp_path,
                             bool *pending);
 
+/* --- reconciliation ----------------------------------------------------- */
+
+/* One debt's money over a period: balances from its history (every change
+ * of a balance has a row), fees from the ledger.  Additions are adds and
+ * increases, adjustments decreases and zero-outs, collections offsets and
+ * collections; fees are signed (a reversal refunds its fee). */
+struct store_recon {
+    int64_t debt_id;
+    char account[STORE_NAME_MAX];
+    bool existed; /* registered before the period ended */
+    int64_t opening, additions, collections, reversals, adjustments, fees,
+        closing;
+    /* the same money as the ledger has it, to check the history by */
+    int64_t ledger_collections, ledger_reversals;
+};
+
+/* Every debt of agency AGENCY_ID by account, over the instants FROM_AT
+ * (included) to TO_AT (excluded), as the history writes them
+ * ("2026-11-01T00:00:00Z").  FN returns non-zero to stop. */
+int store_reconcile_each(struct store *store, int64_t agency_id,
+                         const char *from_at, const char *to_at,
+                         int (*fn)(const struct store_recon *r, void *ctx),
+                         void *ctx);
+
 /* Counts for invariant checks and status: debts, history rows. */
 int store_count(struct store *store, const char *what, int64_t *n);
 
