@@ -1,15 +1,20 @@
 /*
- * cli_synth.c - "offsetgw synth": a synthetic agency debt file.
+ * cli_synth.c - "offsetgw synth": a synthetic agency debt file, and
+ * "offsetgw synth replies": a partner's replies to a debt file sent.
  *
- * Owns the command line of synth.c: the program's profile and agency-debt
- * layout, the options, and a summary of what was made on stderr.
+ * Owns the command line of synth.c: the program's profile and layouts,
+ * the options, and a summary of what was made on stderr.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "offsetgw/calendar.h"
+#include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/profile.h"
 #include "offsetgw/synth.h"
@@ -20,13 +25,31 @@ static void usage(FILE *out)
           "                      [--bad-share F] [--seed S] [--agency-code "
           "CODE]\n"
           "                      [--date YYYY-MM-DD] [--output FILE]\n"
+          "       offsetgw synth replies --program PROGRAM --sent FILE\n"
+          "                      [--match-output M] [--collection-output C]\n"
+          "                      [--seed S] [--date YYYY-MM-DD] "
+          "[--partner-code CODE]\n"
+          "                      [--name-mismatch-share F] [--no-match-share "
+          "F]\n"
+          "                      [--invalid-share F] [--deceased-share F]\n"
+          "                      [--offset-share F] [--reversal-share F]\n"
           "\n"
           "Write a synthetic agency debt file in PROGRAM's layout (caltrecs,\n"
           "kansas, utah, top): N detail records with plausible names, valid\n"
           "SSNs and amounts, of which the share F (0 to 1, e.g. 0.02) are\n"
           "bad in every way the gateway rejects, in rotation.  The same\n"
           "seed gives the same file.  The file goes to stdout (or FILE); a\n"
-          "summary of the bad records to stderr.\n",
+          "summary of the bad records to stderr.\n"
+          "\n"
+          "'replies' plays the tax board or Treasury: it reads FILE, a debt\n"
+          "file the gateway sent (taxboard-debt or treasury-referral, as\n"
+          "PROGRAM has it), and writes the partner's match file M, one\n"
+          "record for every add (codes by the shares given, defaults 0.02\n"
+          "name mismatch, 0.03 no match, 0.01 invalid, 0.01 deceased, the\n"
+          "rest match), and its collection file C: an offset for the share\n"
+          "--offset-share (0.5) of the matches, a reversal for the share\n"
+          "--reversal-share (0.1) of the offsets.  Give M, C or both; the\n"
+          "same seed gives the same files.  Feed them to 'offsetgw ingest'.\n",
           out);
 }
 
@@ -64,6 +87,238 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* "2026-11-26" -> 20261126; -1 when it is not a real date so written. */
+static int32_t parse_date(const char *s)
+{
+    int32_t ymd = 0;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7)
+            continue;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        ymd = ymd * 10 + (s[i] - '0');
+    }
+    return calendar_valid(ymd) ? ymd : -1;
+}
+
+static int replies_run(int argc, char **argv)
+{
+    static const char cmd[] = "synth replies";
+    enum {
+        O_SENT = 256,
+        O_MATCH_OUT,
+        O_COLL_OUT,
+        O_PARTNER,
+        O_NAME,
+        O_NO_MATCH,
+        O_INVALID,
+        O_DECEASED,
+        O_OFFSET,
+        O_REVERSAL
+    };
+    static const struct option options[] = {
+        {"program", required_argument, NULL, 'p'},
+        {"sent", required_argument, NULL, O_SENT},
+        {"match-output", required_argument, NULL, O_MATCH_OUT},
+        {"collection-output", required_argument, NULL, O_COLL_OUT},
+        {"seed", required_argument, NULL, 's'},
+        {"date", required_argument, NULL, 'd'},
+        {"partner-code", required_argument, NULL, O_PARTNER},
+        {"name-mismatch-share", required_argument, NULL, O_NAME},
+        {"no-match-share", required_argument, NULL, O_NO_MATCH},
+        {"invalid-share", required_argument, NULL, O_INVALID},
+        {"deceased-share", required_argument, NULL, O_DECEASED},
+        {"offset-share", required_argument, NULL, O_OFFSET},
+        {"reversal-share", required_argument, NULL, O_REVERSAL},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct synth_reply_options o = {
+        .seed = 1,
+        .code_per_mille = {[SYNTH_NAME_MISMATCH] = 20,
+                           [SYNTH_NO_MATCH] = 30,
+                           [SYNTH_INVALID_TIN] = 10,
+                           [SYNTH_DECEASED] = 10},
+        .offset_per_mille = 500,
+        .reversal_per_mille = 100};
+    const char *program = NULL, *sent = NULL, *outputs[2] = {NULL, NULL};
+    const char *sent_exchange = NULL;
+    int c, status = CLI_EXIT_ERROR, fd = -1;
+    struct layout_problems probs = {0};
+    char dir[HOME_PATH_MAX], path[HOME_PATH_MAX], err[512];
+    struct profile *profile = NULL;
+    struct layout *sent_layout = NULL, *layouts[2] = {NULL, NULL};
+    FILE *outs[2] = {NULL, NULL};
+    static const char *const out_exchanges[2] = {"partner-match",
+                                                 "partner-collection"};
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":p:s:d:h", options, NULL)) != -1) {
+        int32_t *share = NULL;
+        const char *share_name = NULL;
+        switch (c) {
+        case 'p':
+            program = optarg;
+            break;
+        case O_SENT:
+            sent = optarg;
+            break;
+        case O_MATCH_OUT:
+            outputs[0] = optarg;
+            break;
+        case O_COLL_OUT:
+            outputs[1] = optarg;
+            break;
+        case 's':
+            if (!parse_u64(optarg, &o.seed))
+                return cli_usage_error(cmd, "--seed takes a whole number");
+            break;
+        case 'd':
+            if ((o.file_date = parse_date(optarg)) < 0)
+                return cli_usage_error(cmd, "--date takes YYYY-MM-DD");
+            break;
+        case O_PARTNER:
+            o.partner_code = optarg;
+            break;
+        case O_NAME:
+            share = &o.code_per_mille[SYNTH_NAME_MISMATCH];
+            share_name = "--name-mismatch-share";
+            break;
+        case O_NO_MATCH:
+            share = &o.code_per_mille[SYNTH_NO_MATCH];
+            share_name = "--no-match-share";
+            break;
+        case O_INVALID:
+            share = &o.code_per_mille[SYNTH_INVALID_TIN];
+            share_name = "--invalid-share";
+            break;
+        case O_DECEASED:
+            share = &o.code_per_mille[SYNTH_DECEASED];
+            share_name = "--deceased-share";
+            break;
+        case O_OFFSET:
+            share = &o.offset_per_mille;
+            share_name = "--offset-share";
+            break;
+        case O_REVERSAL:
+            share = &o.reversal_per_mille;
+            share_name = "--reversal-share";
+            break;
+        case 'h':
+            usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+        if (share != NULL && (*share = per_mille(optarg)) < 0)
+            return cli_usage_error(cmd, "%s takes 0 to 1", share_name);
+    }
+    if (program == NULL || sent == NULL || optind != argc)
+        return cli_usage_error(cmd, "give --program and --sent");
+    if (outputs[0] == NULL && outputs[1] == NULL)
+        return cli_usage_error(
+            cmd, "give --match-output, --collection-output or both");
+    if (o.code_per_mille[SYNTH_NAME_MISMATCH] +
+            o.code_per_mille[SYNTH_NO_MATCH] +
+            o.code_per_mille[SYNTH_INVALID_TIN] +
+            o.code_per_mille[SYNTH_DECEASED] >
+        1000)
+        return cli_usage_error(cmd, "the shares of codes other than match "
+                                    "add up to more than 1");
+    snprintf(dir, sizeof(dir), "%s/programs", cli_formats_dir());
+    if ((profile = profile_load_program(dir, program, &probs)) == NULL) {
+        cli_error(cmd, "program '%s': %s", program,
+                  probs.n ? probs.items[0].message : "cannot load");
+        goto out;
+    }
+    /* what the cycle sends: a taxboard's file, else a treasury's */
+    static const enum partner_kind partners[] = {PARTNER_TAXBOARD,
+                                                 PARTNER_TREASURY};
+    for (size_t i = 0; i < 2 && sent_exchange == NULL; i++)
+        if (profile_exchange_layout(profile, cycle_exchange(partners[i])) !=
+            NULL)
+            sent_exchange = cycle_exchange(partners[i]);
+    if (sent_exchange == NULL) {
+        cli_error(cmd,
+                  "program '%s' sends no partner debts (no exchange "
+                  "taxboard-debt or treasury-referral)",
+                  program);
+        goto out;
+    }
+    if (profile_exchange_path(profile, sent_exchange, NULL, path,
+                              sizeof(path)) < 0 ||
+        (sent_layout = cli_layout_open(cmd, path)) == NULL)
+        goto out;
+    for (int k = 0; k < 2; k++) {
+        if (outputs[k] == NULL)
+            continue;
+        if (profile_exchange_path(profile, out_exchanges[k], NULL, path,
+                                  sizeof(path)) < 0) {
+            cli_error(cmd, "program '%s' has no exchange %s", program,
+                      out_exchanges[k]);
+            goto out;
+        }
+        if ((layouts[k] = cli_layout_open(cmd, path)) == NULL)
+            goto out;
+    }
+    o.sent = sent_layout;
+    o.match = layouts[0];
+    o.collection = layouts[1];
+    if ((fd = open(sent, O_RDONLY | O_CLOEXEC)) < 0) {
+        cli_error(cmd, "cannot open '%s': %s", sent, strerror(errno));
+        goto out;
+    }
+    for (int k = 0; k < 2; k++)
+        if (outputs[k] != NULL && (outs[k] = fopen(outputs[k], "w")) == NULL) {
+            cli_error(cmd, "cannot create '%s': %s", outputs[k],
+                      strerror(errno));
+            goto out;
+        }
+    struct synth_reply_result res;
+    int rc =
+        synth_replies(&o, fd, sent, outs[0], outs[1], &res, err, sizeof(err));
+    if (rc < 0) {
+        cli_error(cmd, "%s", err);
+        if (rc == -EBADMSG)
+            status = CLI_EXIT_INPUT;
+        goto out;
+    }
+    char offsets[32], reversals[32];
+    cli_fmt_money(offsets, sizeof(offsets), res.offset_cents);
+    cli_fmt_money(reversals, sizeof(reversals), res.reversal_cents);
+    fprintf(stderr, "%s: %s: %lld details, %lld adds answered", program,
+            sent_exchange, (long long)res.details, (long long)res.answered);
+    for (int k = 0; synth_code_means(k) != NULL; k++)
+        fprintf(stderr, "%s %s %lld", k ? "," : ":", synth_code_means(k),
+                (long long)res.by_code[k]);
+    fprintf(stderr, "; %lld offsets %s, %lld reversals %s\n",
+            (long long)res.offsets, offsets, (long long)res.reversals,
+            reversals);
+    status = CLI_EXIT_OK;
+out:
+    for (int k = 0; k < 2; k++) {
+        if (outs[k] != NULL && fclose(outs[k]) != 0 && status == CLI_EXIT_OK) {
+            cli_error(cmd, "cannot write '%s': %s", outputs[k],
+                      strerror(errno));
+            status = CLI_EXIT_ERROR;
+        }
+        layout_free(layouts[k]);
+    }
+    /* half a reply is worse than none: a failed run leaves no files */
+    for (int k = 0; k < 2 && status != CLI_EXIT_OK; k++)
+        if (outs[k] != NULL)
+            unlink(outputs[k]);
+    if (fd >= 0)
+        close(fd);
+    layout_free(sent_layout);
+    profile_free(profile);
+    layout_problems_release(&probs);
+    return status;
+}
+
 int cli_synth_run(int argc, char **argv)
 {
     static const char cmd[] = "synth";
@@ -88,6 +343,8 @@ int cli_synth_run(int argc, char **argv)
     struct layout *layout = NULL;
     FILE *out = stdout;
 
+    if (argc > 1 && strcmp(argv[1], "replies") == 0)
+        return replies_run(argc - 1, argv + 1);
     opterr = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":p:n:b:s:a:d:o:h", options, NULL)) !=

@@ -44,7 +44,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct cycle *c, int code,
 }
 
 /* The exchange a partner of this kind is sent its debts in. */
-static const char *exchange_of(enum partner_kind kind)
+const char *cycle_exchange(enum partner_kind kind)
 {
     switch (kind) {
     case PARTNER_TAXBOARD:
@@ -338,7 +338,7 @@ int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
         .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
     int rc;
     memset(res, 0, sizeof(*res));
-    const char *exchange = exchange_of(rq->partner->kind);
+    const char *exchange = cycle_exchange(rq->partner->kind);
     if (exchange == NULL)
         return fail(&c, -EINVAL,
                     "%s is a %s: cycles go to a taxboard or a "

@@ -1,5 +1,6 @@
 /*
- * synth.c - synthetic agency debt files (see synth.h).
+ * synth.c - synthetic agency debt files and synthetic partner replies
+ * (see synth.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -66,13 +67,18 @@ struct synth {
     size_t err_size;
 };
 
-static uint64_t next(struct synth *s)
+static uint64_t splitmix(uint64_t *state)
 {
     /* splitmix64: deterministic, good enough for test data */
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ULL);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static uint64_t next(struct synth *s)
+{
+    return splitmix(&s->rng);
 }
 
 static uint64_t below(struct synth *s, uint64_t n)
@@ -367,5 +373,461 @@ out:
     if (mem != NULL)
         fclose(mem);
     free(buf);
+    return rc;
+}
+
+/* --- replies to a debt file the gateway sent --------------------------- */
+
+static const char *const code_means[SYNTH_CODES] = {
+    "match", "name-mismatch", "no-match", "invalid-tin", "deceased"};
+
+const char *synth_code_means(int k)
+{
+    return k >= 0 && k < SYNTH_CODES ? code_means[k] : NULL;
+}
+
+/* Where a matched debtor lives, as the partner has it. */
+static const struct {
+    const char *street, *city, *state, *zip;
+} addresses[] = {
+    {"MAIN ST", "SACRAMENTO", "CA", "95814"},
+    {"ELM ST", "FRESNO", "CA", "93721"},
+    {"OAK AVE", "OAKLAND", "CA", "94612"},
+    {"RIVER RD", "WICHITA", "KS", "67202"},
+    {"PINE CT", "OGDEN", "UT", "84401"},
+    {"CEDAR LN", "SALINA", "KS", "67401"},
+};
+
+/* Name controls a name mismatch returns: never the one sent. */
+static const char *const other_controls[] = {"QUIX", "ZYLO"};
+
+#define TRACE_SEQ_MAX 60466175 /* 36^5 - 1: five base-36 characters */
+
+struct replies {
+    const struct synth_reply_options *o;
+    struct synth_reply_result *res;
+    const char *sent_name;
+    uint64_t rng;
+    int32_t file_date;
+    /* the sent file's detail and the fields read from it */
+    const struct layout_record *detail;
+    int f_action, f_id, f_tin, f_amount, f_name_control, f_last_name;
+    struct writer *mw, *cw;
+    const char *code[SYNTH_CODES]; /* the match layout's code for each */
+    const char *offset_code, *reversal_code;
+    char trace_prefix[6];
+    int64_t trace_seq;
+    char *err;
+    size_t err_size;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+reply_fail(struct replies *r, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, r->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static uint64_t reply_below(struct replies *r, uint64_t n)
+{
+    uint64_t v = splitmix(&r->rng);
+    return n ? v % n : 0;
+}
+
+/* The field NAME of the record NAME of LAYOUT, or NULL. */
+static const struct layout_field *field_of(const struct layout *layout,
+                                           const char *record, const char *name)
+{
+    const struct layout_record *rec = layout_record_by_name(layout, record);
+    int i = rec ? layout_field_index(rec, name) : -1;
+    return i >= 0 ? &rec->fields[i] : NULL;
+}
+
+static void base36(char *out, uint64_t v, int width)
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = digits[v % 36];
+        v /= 36;
+    }
+    out[width] = '\0';
+}
+
+static int check_shares(struct replies *r)
+{
+    const struct synth_reply_options *o = r->o;
+    int32_t sum = 0;
+    for (int k = SYNTH_NAME_MISMATCH; k < SYNTH_CODES; k++) {
+        if (o->code_per_mille[k] < 0 || o->code_per_mille[k] > 1000)
+            return reply_fail(r, -EINVAL, "share of %s: %d per mille",
+                              code_means[k], (int)o->code_per_mille[k]);
+        sum += o->code_per_mille[k];
+    }
+    if (sum > 1000)
+        return reply_fail(r, -EINVAL,
+                          "the shares of codes other than match add up to "
+                          "%d per mille, more than all",
+                          (int)sum);
+    if (o->offset_per_mille < 0 || o->offset_per_mille > 1000 ||
+        o->reversal_per_mille < 0 || o->reversal_per_mille > 1000)
+        return reply_fail(r, -EINVAL,
+                          "offset and reversal shares take 0 to 1000 per "
+                          "mille");
+    return 0;
+}
+
+/* What the replies need of the three layouts, found once. */
+static int reply_setup(struct replies *r, bool match, bool coll)
+{
+    const struct synth_reply_options *o = r->o;
+    int rc;
+    if ((rc = check_shares(r)) < 0)
+        return rc;
+    if (o->sent == NULL)
+        return reply_fail(r, -EINVAL, "no layout for the sent file");
+    r->detail = layout_record_by_name(o->sent, "detail");
+    if (r->detail != NULL) {
+        r->f_action = layout_field_index(r->detail, "action");
+        r->f_id = layout_field_index(r->detail, "agency_debt_id");
+        r->f_tin = layout_field_index(r->detail, "tin");
+        r->f_amount = layout_field_index(r->detail, "amount");
+        r->f_name_control = layout_field_index(r->detail, "name_control");
+        r->f_last_name = layout_field_index(r->detail, "last_name");
+    }
+    if (r->detail == NULL || r->f_action < 0 || r->f_id < 0 || r->f_tin < 0 ||
+        r->f_amount < 0 ||
+        layout_code_for(&r->detail->fields[r->f_action], "add") == NULL)
+        return reply_fail(r, -EINVAL,
+                          "layout '%s' is not a debt file a partner is sent: "
+                          "it needs a record 'detail' with fields action (a "
+                          "code meaning add), agency_debt_id, tin and amount",
+                          layout_name(o->sent));
+    if (match) {
+        const struct layout_field *f =
+            o->match ? field_of(o->match, "detail", "match_code") : NULL;
+        if (f == NULL)
+            return reply_fail(r, -EINVAL,
+                              "layout '%s' has no record 'detail' with a "
+                              "field 'match_code'",
+                              o->match ? layout_name(o->match) : "(none)");
+        for (int k = 0; k < SYNTH_CODES; k++) {
+            r->code[k] = layout_code_for(f, code_means[k]);
+            if (r->code[k] == NULL &&
+                (k == SYNTH_MATCH || o->code_per_mille[k] > 0))
+                return reply_fail(r, -EINVAL,
+                                  "layout '%s': field 'match_code' has no "
+                                  "code that means %s",
+                                  layout_name(o->match), code_means[k]);
+        }
+    }
+    if (coll) {
+        const struct layout_field *f =
+            o->collection ? field_of(o->collection, "detail", "kind") : NULL;
+        if (f == NULL)
+            return reply_fail(
+                r, -EINVAL,
+                "layout '%s' has no record 'detail' with a field 'kind'",
+                o->collection ? layout_name(o->collection) : "(none)");
+        r->offset_code = layout_code_for(f, "offset");
+        r->reversal_code = layout_code_for(f, "reversal");
+        if (r->offset_code == NULL ||
+            (r->reversal_code == NULL && o->reversal_per_mille > 0))
+            return reply_fail(r, -EINVAL,
+                              "layout '%s': field 'kind' has no code that "
+                              "means %s",
+                              layout_name(o->collection),
+                              r->offset_code ? "reversal" : "offset");
+    }
+    return 0;
+}
+
+/* A header or trailer, when LAYOUT has one. */
+static int frame(struct replies *r, struct writer *w, const struct layout *l,
+                 const char *record)
+{
+    const char *code = r->o->partner_code ? r->o->partner_code : "SYNTH";
+    if (layout_record_by_name(l, record) == NULL)
+        return 0;
+    if (writer_begin(w, record) < 0 ||
+        writer_put_text(w, "partner_code", code) < 0 ||
+        writer_put_num(w, "file_date", r->file_date) < 0 ||
+        writer_put_num(w, "file_seq", 1) < 0 || writer_end(w) < 0)
+        return reply_fail(r, -EINVAL, "%s %s: %s", layout_name(l), record,
+                          writer_error(w));
+    return 0;
+}
+
+/* The text of field I of REC into BUF, NUL-terminated; false when it
+ * does not fit. */
+static bool text_of(const struct record *rec, int i, char *buf, size_t size)
+{
+    const struct field_value *v = &rec->values[i];
+    size_t n = v->state == VALUE_OK && v->text ? v->text_len : 0;
+    if (n >= size)
+        return false;
+    memcpy(buf, n ? v->text : "", n);
+    buf[n] = '\0';
+    return true;
+}
+
+/* The name control the partner holds: the one sent, else the first four
+ * letters of the last name, upper case. */
+static void name_control(const struct replies *r, const struct record *rec,
+                         char out[5])
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int pass = 0; pass < 2 && n == 0; pass++) {
+        int i = pass == 0 ? r->f_name_control : r->f_last_name;
+        if (i < 0 || rec->values[i].state != VALUE_OK)
+            continue;
+        const struct field_value *v = &rec->values[i];
+        for (uint32_t k = 0; k < v->text_len && n < 4; k++) {
+            char c = v->text[k];
+            if (c >= 'a' && c <= 'z')
+                c = (char)(c - 'a' + 'A');
+            if ((c >= 'A' && c <= 'Z') || (pass == 0 && c >= '0' && c <= '9'))
+                out[n++] = c;
+        }
+    }
+    out[n] = '\0';
+}
+
+static void next_trace(struct replies *r, char out[11])
+{
+    memcpy(out, r->trace_prefix, 5);
+    base36(out + 5, (uint64_t)++r->trace_seq, 5);
+}
+
+static int match_record(struct replies *r, const struct record *rec,
+                        const char *id, const char *tin, int code,
+                        const char *control, unsigned number, size_t address)
+{
+    struct writer *w = r->mw;
+    char street[48] = "";
+    if (code == SYNTH_MATCH)
+        snprintf(street, sizeof(street), "%u %s", number,
+                 addresses[address].street);
+    bool has_control = code == SYNTH_MATCH || code == SYNTH_NAME_MISMATCH ||
+                       code == SYNTH_DECEASED;
+    if (code == SYNTH_NAME_MISMATCH)
+        control = strcmp(control, other_controls[0]) != 0 ? other_controls[0]
+                                                          : other_controls[1];
+    if (writer_begin(w, "detail") < 0 ||
+        writer_put_text(w, "agency_debt_id", id) < 0 ||
+        writer_put_text(w, "tin", tin) < 0 ||
+        writer_put_text(w, "match_code", r->code[code]) < 0 ||
+        writer_put_text(w, "returned_name_control",
+                        has_control ? control : "") < 0 ||
+        writer_put_text(w, "street", street) < 0 ||
+        writer_put_text(w, "city",
+                        code == SYNTH_MATCH ? addresses[address].city : "") <
+            0 ||
+        writer_put_text(w, "state",
+                        code == SYNTH_MATCH ? addresses[address].state : "") <
+            0 ||
+        writer_put_text(
+            w, "zip", code == SYNTH_MATCH ? addresses[address].zip : "") < 0 ||
+        writer_end(w) < 0)
+        return reply_fail(r, -EINVAL, "%s:%llu: its match record: %s",
+                          r->sent_name, (unsigned long long)rec->line,
+                          writer_error(w));
+    return 0;
+}
+
+/* One offset (REVERSES NULL) or reversal event of the collection file. */
+static int event(struct replies *r, const struct record *rec, const char *id,
+                 const char *tin, const char *trace, const char *reverses,
+                 int64_t cents)
+{
+    struct writer *w = r->cw;
+    if (writer_begin(w, "detail") < 0 ||
+        writer_put_text(w, "kind",
+                        reverses ? r->reversal_code : r->offset_code) < 0 ||
+        writer_put_text(w, "trace_id", trace) < 0 ||
+        writer_put_text(w, "reversal_of", reverses ? reverses : "") < 0 ||
+        writer_put_text(w, "agency_debt_id", id) < 0 ||
+        writer_put_text(w, "tin", tin) < 0 ||
+        writer_put_num(w, "amount", cents) < 0 ||
+        writer_put_num(w, "fee", 0) < 0 ||
+        writer_put_num(w, "payment_date", r->file_date) < 0 ||
+        writer_put_text(w, "payment_source", "TAX") < 0 ||
+        writer_put_text(w, "joint", "N") < 0 ||
+        writer_put_num(w, "tax_year", r->file_date / 10000 - 1) < 0 ||
+        writer_put_text(w, "injured_spouse", "N") < 0 || writer_end(w) < 0)
+        return reply_fail(r, -EINVAL, "%s:%llu: its %s: %s", r->sent_name,
+                          (unsigned long long)rec->line,
+                          reverses ? "reversal" : "offset", writer_error(w));
+    return 0;
+}
+
+/* Answer one detail whose action means add.  Every add takes the same
+ * draws whatever it becomes, so one share never moves another's picks. */
+static int answer(struct replies *r, const struct record *rec)
+{
+    const struct synth_reply_options *o = r->o;
+    struct synth_reply_result *res = r->res;
+    char id[256], tin[32], control[5], trace[11], offset_trace[11];
+    int rc;
+
+    if (!text_of(rec, r->f_id, id, sizeof(id)) || id[0] == '\0')
+        return reply_fail(
+            r, -EBADMSG, "%s:%llu: agency_debt_id blank or longer than %zu",
+            r->sent_name, (unsigned long long)rec->line, sizeof(id) - 1);
+    if (!text_of(rec, r->f_tin, tin, sizeof(tin)))
+        return reply_fail(r, -EBADMSG, "%s:%llu: tin longer than %zu",
+                          r->sent_name, (unsigned long long)rec->line,
+                          sizeof(tin) - 1);
+    int64_t amount = rec->values[r->f_amount].state == VALUE_OK
+                         ? rec->values[r->f_amount].num
+                         : 0;
+    name_control(r, rec, control);
+
+    uint64_t draw = reply_below(r, 1000), bound = 0;
+    int code = SYNTH_MATCH;
+    for (int k = SYNTH_NAME_MISMATCH; k < SYNTH_CODES; k++) {
+        bound += (uint64_t)o->code_per_mille[k];
+        if (draw < bound) {
+            code = k;
+            break;
+        }
+    }
+    unsigned number = 1 + (unsigned)reply_below(r, 9999);
+    size_t address =
+        (size_t)reply_below(r, sizeof(addresses) / sizeof(*addresses));
+    bool offset = reply_below(r, 1000) < (uint64_t)o->offset_per_mille;
+    uint64_t offset_draw = splitmix(&r->rng);
+    bool reversal = reply_below(r, 1000) < (uint64_t)o->reversal_per_mille;
+    uint64_t reversal_draw = splitmix(&r->rng);
+
+    res->answered++;
+    res->by_code[code]++;
+    if (r->mw != NULL && (rc = match_record(r, rec, id, tin, code, control,
+                                            number, address)) < 0)
+        return rc;
+    if (code != SYNTH_MATCH || !offset || amount <= 0)
+        return 0;
+    if (r->trace_seq + 2 > TRACE_SEQ_MAX)
+        return reply_fail(r, -EINVAL, "%s:%llu: more than %d events",
+                          r->sent_name, (unsigned long long)rec->line,
+                          TRACE_SEQ_MAX);
+    int64_t cents = 1 + (int64_t)(offset_draw % (uint64_t)amount);
+    next_trace(r, offset_trace);
+    res->offsets++;
+    res->offset_cents += cents;
+    if (r->cw != NULL &&
+        (rc = event(r, rec, id, tin, offset_trace, NULL, cents)) < 0)
+        return rc;
+    if (!reversal)
+        return 0;
+    int64_t back = 1 + (int64_t)(reversal_draw % (uint64_t)cents);
+    next_trace(r, trace);
+    res->reversals++;
+    res->reversal_cents += back;
+    if (r->cw != NULL &&
+        (rc = event(r, rec, id, tin, trace, offset_trace, -back)) < 0)
+        return rc;
+    return 0;
+}
+
+/* A record the sent file should not have held: its first error. */
+static int bad_record(struct replies *r, const struct record *rec)
+{
+    if (rec->n_errors == 0)
+        return reply_fail(r, -EBADMSG, "%s:%llu: a record of no known type",
+                          r->sent_name, (unsigned long long)rec->line);
+    const struct record_error *e = &rec->errors[0];
+    char what[128] = "";
+    if (rec->type != NULL && e->field >= 0 && rec->type->fields[e->field].name)
+        snprintf(what, sizeof(what),
+                 " record '%s' field '%s':", rec->type->name,
+                 rec->type->fields[e->field].name);
+    else if (rec->type != NULL)
+        snprintf(what, sizeof(what), " record '%s':", rec->type->name);
+    return reply_fail(r, -EBADMSG, "%s:%llu:%u:%s %s: %s", r->sent_name,
+                      (unsigned long long)rec->line,
+                      (unsigned)(e->column ? e->column : 1), what,
+                      errcode_name(e->code), e->detail);
+}
+
+int synth_replies(const struct synth_reply_options *o, int sent_fd,
+                  const char *sent_name, FILE *match_out, FILE *coll_out,
+                  struct synth_reply_result *res, char *err, size_t err_size)
+{
+    struct replies r = {.o = o,
+                        .res = res,
+                        .sent_name = sent_name ? sent_name : "(sent file)",
+                        .rng = o->seed,
+                        .err = err,
+                        .err_size = err_size};
+    struct reader *rd = NULL;
+    const struct record *rec;
+    enum reader_status st;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if (err_size > 0)
+        err[0] = '\0';
+    r.file_date = o->file_date ? o->file_date : calendar_today(NULL);
+    base36(r.trace_prefix, o->seed % ((uint64_t)TRACE_SEQ_MAX + 1), 5);
+    if ((rc = reply_setup(&r, match_out != NULL, coll_out != NULL)) < 0)
+        return rc;
+    if ((rd = reader_new(o->sent, sent_fd, r.sent_name)) == NULL ||
+        (match_out && (r.mw = writer_new(o->match, match_out)) == NULL) ||
+        (coll_out && (r.cw = writer_new(o->collection, coll_out)) == NULL)) {
+        rc = reply_fail(&r, -ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((r.mw && (rc = frame(&r, r.mw, o->match, "header")) < 0) ||
+        (r.cw && (rc = frame(&r, r.cw, o->collection, "header")) < 0))
+        goto out;
+    while ((st = reader_next(rd, &rec)) == READER_RECORD) {
+        if (rec->n_errors > 0 || rec->type == NULL) {
+            rc = bad_record(&r, rec);
+            goto out;
+        }
+        if (rec->type != r.detail)
+            continue;
+        res->details++;
+        const struct field_value *action = &rec->values[r.f_action];
+        const char *means =
+            action->state == VALUE_OK
+                ? layout_code_means(&r.detail->fields[r.f_action], action->text,
+                                    action->text_len)
+                : NULL;
+        if (means != NULL && strcmp(means, "add") == 0 &&
+            (rc = answer(&r, rec)) < 0)
+            goto out;
+    }
+    if (st == READER_FAILED) {
+        const struct file_error *fe = reader_file_error(rd);
+        rc = reply_fail(&r, -EBADMSG, "%s:%llu:%u: %s: %s", r.sent_name,
+                        (unsigned long long)fe->line,
+                        (unsigned)(fe->column ? fe->column : 1),
+                        errcode_name(fe->code), fe->detail);
+        goto out;
+    }
+    if ((r.mw && (rc = frame(&r, r.mw, o->match, "trailer")) < 0) ||
+        (r.cw && (rc = frame(&r, r.cw, o->collection, "trailer")) < 0))
+        goto out;
+    if (r.mw && (rc = writer_finish(r.mw)) < 0) {
+        reply_fail(&r, rc, "%s: %s", layout_name(o->match), writer_error(r.mw));
+        goto out;
+    }
+    if (r.cw && (rc = writer_finish(r.cw)) < 0) {
+        reply_fail(&r, rc, "%s: %s", layout_name(o->collection),
+                   writer_error(r.cw));
+        goto out;
+    }
+    if ((match_out && (fflush(match_out) != 0 || ferror(match_out))) ||
+        (coll_out && (fflush(coll_out) != 0 || ferror(coll_out))))
+        rc = reply_fail(&r, -EIO, "write failed: %s", strerror(errno));
+out:
+    writer_free(r.mw);
+    writer_free(r.cw);
+    reader_free(rd);
     return rc;
 }

@@ -38,6 +38,10 @@ struct cycle_result {
 
 /* Run one cycle.  0 (RESULT->cycle_id 0 when nothing was due), or
  * negative with ERR; nothing is recorded then. */
+/* The exchange a partner of KIND gets its debts in ("taxboard-debt",
+ * "treasury-referral"); NULL for a kind that gets none. */
+const char *cycle_exchange(enum partner_kind kind);
+
 int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
               char *err, size_t err_size);
 
