@@ -454,23 +454,18 @@ static int match(struct response *r, const struct record *rec)
                     "layout %s: match code '%.*s' has no means= the gateway "
                     "knows",
                     layout_source(r->layout), (int)n, t);
-    const char *meaning = "";
-    for (size_t i = 0; i < code_field->n_codes; i++)
-        if (code_field->codes[i].means == means)
-            meaning = code_field->codes[i].meaning
-                          ? code_field->codes[i].meaning
-                          : "";
+    /* the code is in its own field, with its meaning in the layout: the
+     * message says what it does */
     enum debt_status status = debt.status;
     if (strchr(tr->from, (int)debt.status) != NULL) {
         status = tr->to;
         if (status != debt.status &&
             (rc = store_debt_set_status(r->s, debt.id, status, &src)) < 0)
             return fail(r, rc, "registry: %s", store_error(r->s));
-        snprintf(message, sizeof(message), "%s; %s", meaning,
-                 status_meaning(status));
+        snprintf(message, sizeof(message), "%s", status_meaning(status));
     } else {
-        snprintf(message, sizeof(message), "%s; status stays %c (%s)", meaning,
-                 (char)status, status_meaning(status));
+        snprintf(message, sizeof(message), "status stays %c: %s", (char)status,
+                 status_meaning(status));
     }
     res->accepted++;
 

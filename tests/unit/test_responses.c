@@ -626,6 +626,11 @@ test_match_file_reaches_each_agency_and_rejects_strangers(void **state)
                          20261124);
         v = &rec->values[layout_field_index(t, "city")];
         assert_memory_equal(v->text, "SACRAMENTO", 10);
+        v = &rec->values[layout_field_index(t, "message")];
+        char msg[96];
+        snprintf(msg, sizeof msg, "%.*s", (int)v->text_len, v->text);
+        assert_string_equal(msg,
+                            "error: correct the TIN or name and send a change");
     }
     reader_free(rd);
     close(fd);
