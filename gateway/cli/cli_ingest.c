@@ -71,9 +71,14 @@ static int ingest_response(const struct home *h, struct store *s,
         cli_error("ingest", "%s: %s", path, err);
         return CLI_EXIT_ERROR;
     }
-    cli_fmt_money(money, sizeof(money), res.amount_cents);
-    printf("%s: %s file %lld %s: %lld records, %lld applied, %lld rejected, "
-           "%s net; %lld agency files\n",
+    money[0] = '\0';
+    if (strcmp(res.exchange, "partner-collection") == 0) {
+        strcpy(money, ", ");
+        cli_fmt_money(money + 2, sizeof(money) - 6, res.amount_cents);
+        strcat(money, " net");
+    }
+    printf("%s: %s file %lld %s: %lld records, %lld applied, %lld rejected"
+           "%s; %lld agency files\n",
            path, res.exchange, (long long)res.file_id,
            file_status_name(res.status), (long long)res.records,
            (long long)res.accepted, (long long)res.rejected, money,
