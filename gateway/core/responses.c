@@ -440,10 +440,12 @@ static int match(struct response *r, const struct record *rec)
 
     if ((rc = detail_debt(r, rec, &debt, tin)) != 0)
         return rc < 0 ? rc : 0;
-    const struct layout_field *code_field =
-        &rec->type->fields[layout_field_index(rec->type, "match_code")];
+    int k = layout_field_index(rec->type, "match_code");
+    if (k < 0)
+        return fail(r, -EINVAL, "layout %s: a detail without match_code",
+                    layout_source(r->layout));
     field(rec, "match_code", &t, &n);
-    const char *means = layout_code_means(code_field, t, n);
+    const char *means = layout_code_means(&rec->type->fields[k], t, n);
     const struct transition *tr = NULL;
     for (size_t i = 0; means && i < sizeof(transitions) / sizeof(*transitions);
          i++)
@@ -474,9 +476,9 @@ static int match(struct response *r, const struct record *rec)
         return r->err[0] ? -EIO : fail(r, -ENOMEM, "out of memory");
     const struct layout_record *detail =
         layout_record_by_name(r->agency_layout, "detail");
-    int k = layout_field_index(detail, "match_code");
+    int out_k = layout_field_index(detail, "match_code");
     const char *code =
-        k >= 0 ? layout_code_for(&detail->fields[k], means) : NULL;
+        out_k >= 0 ? layout_code_for(&detail->fields[out_k], means) : NULL;
     char status_text[2] = {(char)status, '\0'};
     if (writer_begin(o->w, "detail") < 0 ||
         writer_put_text(o->w, "account", debt.account) < 0 ||
