@@ -28,6 +28,7 @@ static const struct cli_command commands[] = {
     {"parse", cli_parse_run, "run a batch file through a layout"},
     {"partner", cli_partner_run, "add, list, disable and enable partners"},
     {"reconcile", cli_reconcile_run, "write agencies' reconciliation files"},
+    {"report", cli_report_run, "print an agency's CRT collections metrics"},
     {"synth", cli_synth_run, "write a synthetic agency debt file"},
     {NULL, NULL, NULL},
 };

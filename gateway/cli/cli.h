@@ -54,6 +54,9 @@ int cli_synth_run(int argc, char **argv);
 /* offsetgw reconcile ... (cli_reconcile.c) */
 int cli_reconcile_run(int argc, char **argv);
 
+/* offsetgw report crt ... (cli_report.c) */
+int cli_report_run(int argc, char **argv);
+
 /* offsetgw cycle ... (cli_cycle.c) */
 int cli_cycle_run(int argc, char **argv);
 
