@@ -3,8 +3,12 @@
  *
  * Owns the command line of intake: finding the home, the partner and the
  * program profiles, finishing what an earlier crash left (outbox
- * recovery), and reporting the outcome.  The work is intake.c's.
+ * recovery), and reporting the outcome.  The work is intake.c's (agency
+ * files), responses.c's (a tax board's or treasury's) and payer.c's (a
+ * payer's payments).  Also "offsetgw appeal", the debtor's appeal of the
+ * offsets a payer's file made (payer.c).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,8 @@
 #include "offsetgw/home.h"
 #include "offsetgw/intake.h"
 #include "offsetgw/outbox.h"
+#include "offsetgw/payer.h"
+#include "offsetgw/calendar.h"
 #include "offsetgw/responses.h"
 #include "offsetgw/store.h"
 
@@ -41,7 +47,9 @@ static void usage(FILE *out)
           "passes to the registry in one transaction, and write the\n"
           "acknowledgement (and the unprocessable file when records were\n"
           "rejected) to the partner's outbox.  The same bytes sent twice\n"
-          "are a duplicate and change nothing.\n"
+          "are a duplicate and change nothing.  A payer's payment file is\n"
+          "matched against the registry: the payer gets its offset\n"
+          "instructions, each agency owed its collections.\n"
           "\n"
           "options:\n"
           "  -H, --home DIR       the home (default: $OFFSETGW_HOME)\n"
@@ -85,6 +93,49 @@ static int ingest_response(const struct home *h, struct store *s,
            (long long)res.agency_files);
     if (res.reason_code[0] != '\0')
         printf("  %s: %s\n", res.reason_code, res.reason);
+    printf("  acknowledgement: %s\n", res.ack_path);
+    if (res.unprocessable_path[0] != '\0')
+        printf("  unprocessable:   %s\n", res.unprocessable_path);
+    return res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+}
+
+/* A payer's payment file. */
+static int ingest_payments(const struct home *h, struct store *s,
+                           const char *programs,
+                           const struct store_partner *partner,
+                           const char *path)
+{
+    struct payer_request rq = {.home = h,
+                               .store = s,
+                               .programs_dir = programs,
+                               .partner = partner,
+                               .path = path};
+    struct payer_result res;
+    char err[512], amount[32], offsets[32], fees[32], released[32], day[16];
+    if (payer_file(&rq, &res, err, sizeof(err)) < 0) {
+        cli_error("ingest", "%s: %s", path, err);
+        return CLI_EXIT_ERROR;
+    }
+    cli_fmt_money(amount, sizeof(amount), res.amount_cents);
+    printf("%s: payer-payment file %lld %s: %lld records, %lld accepted, "
+           "%lld rejected, %s accepted\n",
+           path, (long long)res.file_id, file_status_name(res.status),
+           (long long)res.records, (long long)res.accepted,
+           (long long)res.rejected, amount);
+    if (res.reason_code[0] != '\0')
+        printf("  %s: %s\n", res.reason_code, res.reason);
+    if (res.offset_path[0] != '\0') {
+        cli_fmt_money(offsets, sizeof(offsets), res.offset_cents);
+        cli_fmt_money(fees, sizeof(fees), res.fee_cents);
+        cli_fmt_money(released, sizeof(released), res.released_cents);
+        calendar_format(res.final_on, day);
+        printf("  %lld payments matched (%lld names did not), %lld offsets "
+               "%s, fees %s, released %s; final on %s; %lld agency files\n",
+               (long long)res.matched, (long long)res.name_mismatches,
+               (long long)res.offsets, offsets, fees, released, day,
+               (long long)res.agency_files);
+        printf("  offset instructions: %s\n", res.offset_path);
+    }
     printf("  acknowledgement: %s\n", res.ack_path);
     if (res.unprocessable_path[0] != '\0')
         printf("  unprocessable:   %s\n", res.unprocessable_path);
@@ -151,6 +202,10 @@ int cli_ingest_run(int argc, char **argv)
         status = ingest_response(&h, s, programs, &partner, path);
         goto out;
     }
+    if (partner.kind == PARTNER_PAYER) {
+        status = ingest_payments(&h, s, programs, &partner, path);
+        goto out;
+    }
     struct intake_request rq = {.home = &h,
                                 .store = s,
                                 .programs_dir = programs,
@@ -173,6 +228,150 @@ int cli_ingest_run(int argc, char **argv)
     if (res.unprocessable_path[0] != '\0')
         printf("  unprocessable:   %s\n", res.unprocessable_path);
     status = res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+out:
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+/* --- offsetgw appeal ------------------------------------------------------ */
+
+static void appeal_usage(FILE *out)
+{
+    fputs("usage: offsetgw appeal --home DIR [--partner PAYER] --payment ID\n"
+          "       offsetgw appeal --home DIR [--partner PAYER] --trace TRACE\n"
+          "\n"
+          "Record the debtor's appeal of the offsets a payer's payment file\n"
+          "made from payment ID (or of the one offset TRACE, "
+          "\"<ID>.<nn>\"):\n"
+          "an offset still in its appeal window (the program's appeal or\n"
+          "hold days from the day the file was taken) is held and does not\n"
+          "become final; one final already is refused.  PAYER is needed\n"
+          "only when several payers have a payment of that id.\n"
+          "\n"
+          "exit status: 0 the offsets are held; 1 every one is final, or\n"
+          "there is no such offset; 2 usage or system error\n",
+          out);
+}
+
+struct appeal_find {
+    const char *payment_id;
+    struct store *s;
+    struct store_partner found;
+    int n;
+};
+
+static int find_payer(const struct store_partner *p, void *ctx)
+{
+    struct appeal_find *f = ctx;
+    struct store_payment pay;
+    if (p->kind == PARTNER_PAYER &&
+        store_payment_find(f->s, p->id, f->payment_id, &pay) == 0) {
+        f->found = *p;
+        f->n++;
+    }
+    return 0;
+}
+
+static void print_appeal(const struct payer_appeal_line *l, void *ctx)
+{
+    char amount[32], day[16];
+    static const char *const what[] = {"held by the appeal of",
+                                       "held already by the appeal of",
+                                       "final since"};
+    (void)ctx;
+    cli_fmt_money(amount, sizeof(amount), l->entry.amount_cents);
+    calendar_format(l->outcome == PAYER_APPEAL_FINAL ? l->entry.final_on
+                                                     : l->filed_on,
+                    day);
+    printf("  %-24s %-20s %12s  %s %s\n", l->entry.trace_id, l->account, amount,
+           what[l->outcome], day);
+}
+
+int cli_appeal_run(int argc, char **argv)
+{
+    static const char cmd[] = "appeal";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"partner", required_argument, NULL, 'p'},
+        {"payment", required_argument, NULL, 'P'},
+        {"trace", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *partner_name = NULL, *payment = NULL,
+               *trace = NULL;
+    struct home h;
+    struct store *s = NULL;
+    struct store_partner partner;
+    char err[512], pid[32];
+    int c, status;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:p:P:t:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'p':
+            partner_name = optarg;
+            break;
+        case 'P':
+            payment = optarg;
+            break;
+        case 't':
+            trace = optarg;
+            break;
+        case 'h':
+            appeal_usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if ((payment == NULL) == (trace == NULL) || optind != argc)
+        return cli_usage_error(cmd, "give --payment ID or --trace TRACE");
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        return status;
+    status = CLI_EXIT_ERROR;
+    if (partner_name != NULL) {
+        if (store_partner_get(s, partner_name, &partner) < 0 ||
+            partner.kind != PARTNER_PAYER) {
+            cli_error(cmd, "no payer '%s' (see 'offsetgw partner list')",
+                      partner_name);
+            goto out;
+        }
+    } else {
+        struct appeal_find f = {.payment_id = payment, .s = s};
+        if (payment == NULL) {
+            size_t n = strlen(trace);
+            snprintf(pid, sizeof(pid), "%.*s", n > 3 ? (int)(n - 3) : 0, trace);
+            f.payment_id = pid;
+        }
+        store_partner_each(s, find_payer, &f);
+        if (f.n != 1) {
+            cli_error(cmd,
+                      f.n == 0 ? "no payer has a payment '%s' that matched"
+                               : "several payers have a payment '%s': give "
+                                 "--partner",
+                      f.payment_id);
+            status = CLI_EXIT_INPUT;
+            goto out;
+        }
+        partner = f.found;
+    }
+    printf("%s: %s %s\n", partner.name, payment ? "payment" : "offset",
+           payment ? payment : trace);
+    int rc = payer_appeal(s, &partner, payment, trace, calendar_today(NULL),
+                          print_appeal, NULL, err, sizeof(err));
+    if (rc == -ENOENT || rc == -EPERM || rc == -EINVAL) {
+        cli_error(cmd, "%s", err);
+        status = CLI_EXIT_INPUT;
+    } else if (rc < 0) {
+        cli_error(cmd, "%s", err);
+    } else {
+        status = CLI_EXIT_OK;
+    }
 out:
     store_close(s);
     return cli_close_stdout(status);

@@ -1,6 +1,7 @@
 /*
- * cli_synth.c - "offsetgw synth": a synthetic agency debt file, and
- * "offsetgw synth replies": a partner's replies to a debt file sent.
+ * cli_synth.c - "offsetgw synth": a synthetic agency debt file,
+ * "offsetgw synth replies": a partner's replies to a debt file sent, and
+ * "offsetgw synth payments": a payer's payment file that fits a registry.
  *
  * Owns the command line of synth.c: the program's profile and layouts,
  * the options, and a summary of what was made on stderr.
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/profile.h"
+#include "offsetgw/store.h"
 #include "offsetgw/synth.h"
 
 static void usage(FILE *out)
@@ -49,7 +52,28 @@ static void usage(FILE *out)
           "rest match), and its collection file C: an offset for the share\n"
           "--offset-share (0.5) of the matches, a reversal for the share\n"
           "--reversal-share (0.1) of the offsets.  Give M, C or both; the\n"
-          "same seed gives the same files.  Feed them to 'offsetgw ingest'.\n",
+          "same seed gives the same files.  Feed them to 'offsetgw ingest'.\n"
+          "\n"
+          "'payments' plays a setoff program's payer (kansas, utah): N\n"
+          "payments, the share --debtor-share (0.1) to debtors with open\n"
+          "debts in the registry of --home (of those, --name-mismatch-share\n"
+          "(0.02) under another last name), the rest to strangers;\n"
+          "--payroll-share (0.1) payroll with disposable earnings,\n"
+          "--exempt-share (0.01) exempt payments, --joint-share (0.3) of the\n"
+          "refunds joint, --spouse-debtor-share (0.1) of those with a debtor\n"
+          "as the spouse.  Feed it to 'offsetgw ingest --partner PAYER'.\n",
+          out);
+}
+
+static void payments_usage(FILE *out)
+{
+    fputs("usage: offsetgw synth payments --program PROGRAM --home DIR\n"
+          "                      --records N [--output FILE] [--seed S]\n"
+          "                      [--date YYYY-MM-DD] [--payer-code CODE]\n"
+          "                      [--debtor-share F] [--name-mismatch-share "
+          "F]\n"
+          "                      [--payroll-share F] [--exempt-share F]\n"
+          "                      [--joint-share F] [--spouse-debtor-share F]\n",
           out);
 }
 
@@ -319,6 +343,227 @@ out:
     return status;
 }
 
+struct payees {
+    struct synth_payee *v;
+    size_t n, cap;
+};
+
+static int add_payee(char tin_type, const char *tin,
+                     const struct store_name *name, void *ctx)
+{
+    struct payees *p = ctx;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 1024;
+        struct synth_payee *grown = realloc(p->v, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -ENOMEM;
+        p->v = grown;
+        p->cap = cap;
+    }
+    struct synth_payee *e = &p->v[p->n++];
+    e->tin_type = tin_type;
+    snprintf(e->tin, sizeof(e->tin), "%s", tin);
+    snprintf(e->last_name, sizeof(e->last_name), "%s", name->last);
+    return 0;
+}
+
+static int payee_cmp(const void *a, const void *b)
+{
+    const struct synth_payee *x = a, *y = b;
+    if (x->tin_type != y->tin_type)
+        return x->tin_type < y->tin_type ? -1 : 1;
+    return strcmp(x->tin, y->tin);
+}
+
+/* One entry per debtor (the registry gives one per debt), in TIN order so
+ * the same registry gives the same file. */
+static void unique_payees(struct payees *p)
+{
+    size_t n = 0;
+    if (p->n == 0)
+        return;
+    qsort(p->v, p->n, sizeof(*p->v), payee_cmp);
+    for (size_t i = 1; i < p->n; i++)
+        if (payee_cmp(&p->v[n], &p->v[i]) != 0)
+            p->v[++n] = p->v[i];
+    p->n = n + 1;
+}
+
+static int payments_run(int argc, char **argv)
+{
+    static const char cmd[] = "synth payments";
+    enum {
+        O_PAYER = 256,
+        O_DEBTOR,
+        O_NAME,
+        O_PAYROLL,
+        O_EXEMPT,
+        O_JOINT,
+        O_SPOUSE
+    };
+    static const struct option options[] = {
+        {"program", required_argument, NULL, 'p'},
+        {"home", required_argument, NULL, 'H'},
+        {"records", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 's'},
+        {"date", required_argument, NULL, 'd'},
+        {"payer-code", required_argument, NULL, O_PAYER},
+        {"debtor-share", required_argument, NULL, O_DEBTOR},
+        {"name-mismatch-share", required_argument, NULL, O_NAME},
+        {"payroll-share", required_argument, NULL, O_PAYROLL},
+        {"exempt-share", required_argument, NULL, O_EXEMPT},
+        {"joint-share", required_argument, NULL, O_JOINT},
+        {"spouse-debtor-share", required_argument, NULL, O_SPOUSE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct synth_payment_options o = {.seed = 1,
+                                      .debtor_per_mille = 100,
+                                      .name_mismatch_per_mille = 20,
+                                      .payroll_per_mille = 100,
+                                      .exempt_per_mille = 10,
+                                      .joint_per_mille = 300,
+                                      .spouse_debtor_per_mille = 100};
+    const char *program = NULL, *dir = NULL, *output = NULL;
+    uint64_t records = 0;
+    bool have_records = false;
+    int c, status = CLI_EXIT_ERROR;
+    struct layout_problems probs = {0};
+    char fdir[HOME_PATH_MAX], path[HOME_PATH_MAX], err[512];
+    struct profile *profile = NULL;
+    struct layout *layout = NULL;
+    struct payees payees = {0};
+    struct home h;
+    struct store *s = NULL;
+    FILE *out = stdout;
+
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":p:H:n:o:s:d:h", options, NULL)) !=
+           -1) {
+        int32_t *share = NULL;
+        switch (c) {
+        case 'p':
+            program = optarg;
+            break;
+        case 'H':
+            dir = optarg;
+            break;
+        case 'n':
+            if (!parse_u64(optarg, &records) || records > 100000000)
+                return cli_usage_error(cmd, "--records takes 0 to 100000000");
+            have_records = true;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 's':
+            if (!parse_u64(optarg, &o.seed))
+                return cli_usage_error(cmd, "--seed takes a whole number");
+            break;
+        case 'd':
+            if ((o.file_date = parse_date(optarg)) < 0)
+                return cli_usage_error(cmd, "--date takes YYYY-MM-DD");
+            break;
+        case O_PAYER:
+            o.payer_code = optarg;
+            break;
+        case O_DEBTOR:
+            share = &o.debtor_per_mille;
+            break;
+        case O_NAME:
+            share = &o.name_mismatch_per_mille;
+            break;
+        case O_PAYROLL:
+            share = &o.payroll_per_mille;
+            break;
+        case O_EXEMPT:
+            share = &o.exempt_per_mille;
+            break;
+        case O_JOINT:
+            share = &o.joint_per_mille;
+            break;
+        case O_SPOUSE:
+            share = &o.spouse_debtor_per_mille;
+            break;
+        case 'h':
+            payments_usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+        if (share != NULL && (*share = per_mille(optarg)) < 0)
+            return cli_usage_error(cmd, "a share takes 0 to 1");
+    }
+    if (program == NULL || !have_records || optind != argc)
+        return cli_usage_error(cmd, "give --program, --home and --records");
+    if (o.payroll_per_mille + o.exempt_per_mille > 1000)
+        return cli_usage_error(cmd, "the payroll and exempt shares add up to "
+                                    "more than 1");
+    o.records = (int64_t)records;
+    snprintf(fdir, sizeof(fdir), "%s/programs", cli_formats_dir());
+    if ((profile = profile_load_program(fdir, program, &probs)) == NULL) {
+        cli_error(cmd, "program '%s': %s", program,
+                  probs.n ? probs.items[0].message : "cannot load");
+        goto out;
+    }
+    if (profile_exchange_path(profile, "payer-payment", NULL, path,
+                              sizeof(path)) < 0) {
+        cli_error(cmd, "program '%s' takes no payer-payment files", program);
+        goto out;
+    }
+    if ((layout = cli_layout_open(cmd, path)) == NULL)
+        goto out;
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        goto out;
+    status = CLI_EXIT_ERROR;
+    int rc = store_program_debtors(s, program, add_payee, &payees);
+    if (rc < 0) {
+        cli_error(cmd, "registry: %s",
+                  rc == -ENOMEM ? "out of memory" : store_error(s));
+        goto out;
+    }
+    unique_payees(&payees);
+    o.profile = profile;
+    o.layout = layout;
+    o.payees = payees.v;
+    o.n_payees = payees.n;
+    if (output != NULL && (out = fopen(output, "w")) == NULL) {
+        cli_error(cmd, "cannot create '%s': %s", output, strerror(errno));
+        goto out;
+    }
+    struct synth_payment_result res;
+    if (synth_payments(&o, out, &res, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        goto out;
+    }
+    char amount[32];
+    cli_fmt_money(amount, sizeof(amount), res.amount_cents);
+    fprintf(stderr,
+            "%s: %lld payments, %s; %lld to debtors of %zu registered (%lld "
+            "under another name), %lld payroll, %lld exempt, %lld joint "
+            "(%lld with a debtor as the spouse)\n",
+            program, (long long)res.records, amount, (long long)res.to_debtors,
+            payees.n, (long long)res.name_mismatches, (long long)res.payroll,
+            (long long)res.exempt, (long long)res.joint,
+            (long long)res.spouse_debtors);
+    status = CLI_EXIT_OK;
+out:
+    if (out != stdout && out != NULL) {
+        if (fclose(out) != 0)
+            status = CLI_EXIT_ERROR;
+        if (status != CLI_EXIT_OK)
+            unlink(output); /* half a file is worse than none */
+    }
+    free(payees.v);
+    store_close(s);
+    layout_free(layout);
+    profile_free(profile);
+    layout_problems_release(&probs);
+    return out == stdout ? cli_close_stdout(status) : status;
+}
+
 int cli_synth_run(int argc, char **argv)
 {
     static const char cmd[] = "synth";
@@ -345,6 +590,8 @@ int cli_synth_run(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "replies") == 0)
         return replies_run(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "payments") == 0)
+        return payments_run(argc - 1, argv + 1);
     opterr = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":p:n:b:s:a:d:o:h", options, NULL)) !=

@@ -17,6 +17,14 @@ int ledger_apply(struct store *s, int64_t partner_id,
                  const struct money_event *ev, const struct store_source *src,
                  struct check_result *why)
 {
+    return ledger_apply_entry(s, partner_id, ev, src, why, NULL);
+}
+
+int ledger_apply_entry(struct store *s, int64_t partner_id,
+                       const struct money_event *ev,
+                       const struct store_source *src, struct check_result *why,
+                       int64_t *entry_id)
+{
     struct store_debt debt;
     struct store_entry e = {.debt_id = ev->debt_id,
                             .partner_id = partner_id,
@@ -24,14 +32,19 @@ int ledger_apply(struct store *s, int64_t partner_id,
                             .amount_cents = ev->amount_cents,
                             .fee_cents = ev->fee_cents > 0 ? ev->fee_cents : 0,
                             .payment_date = ev->payment_date,
-                            .src = *src};
+                            .src = *src,
+                            .final_on = ev->final_on};
     char a[24], b[24];
     int64_t sent;
     int rc;
 
     why->code = CHECK_OK;
-    rc = store_debt_get_id(s, ev->debt_id, &debt);
-    if (rc == 0)
+    rc = 0;
+    if (ev->debt != NULL && ev->debt->id == ev->debt_id)
+        debt = *ev->debt;
+    else
+        rc = store_debt_get_id(s, ev->debt_id, &debt);
+    if (rc == 0 && !ev->allocated)
         rc = store_sent_get(s, partner_id, ev->debt_id, &sent);
     if (rc == -ENOENT)
         return check_fail(why, C_UNKNOWN_DEBT, "agency_debt_id",
@@ -44,8 +57,6 @@ int ledger_apply(struct store *s, int64_t partner_id,
     store_text_copy(e.trace_id, sizeof(e.trace_id), ev->trace_id);
     store_text_copy(e.payment_source, sizeof(e.payment_source),
                     ev->payment_source);
-    money(ev->amount_cents, a, sizeof(a));
-    money(debt.balance_cents, b, sizeof(b));
 
     int64_t balance = debt.balance_cents;
     if (ev->kind == ENTRY_REVERSAL) {
@@ -64,6 +75,7 @@ int ledger_apply(struct store *s, int64_t partner_id,
                               "offset '%s' was reversed already",
                               offset.trace_id);
         if (ev->amount_cents > offset.amount_cents) {
+            money(ev->amount_cents, a, sizeof(a));
             money(offset.amount_cents, b, sizeof(b));
             return check_fail(why, C_REVERSAL_AMT, "amount",
                               "reversal of %s is more than the offset's %s", a,
@@ -72,27 +84,26 @@ int ledger_apply(struct store *s, int64_t partner_id,
         e.reverses = offset.id;
         balance += ev->amount_cents;
     } else {
-        if (ev->amount_cents > balance)
+        if (ev->amount_cents > balance) {
+            money(ev->amount_cents, a, sizeof(a));
+            money(debt.balance_cents, b, sizeof(b));
             return check_fail(why, C_OVER_BALANCE, "amount",
                               "%s is more than the balance of %s", a, b);
-        if (ev->kind == ENTRY_OFFSET) {
-            struct store_entry prior;
-            if (e.trace_id[0] == '\0')
-                return check_fail(why, C_DUP_TRACE, "trace_id",
-                                  "an offset needs its trace id");
-            rc = store_offset_find(s, partner_id, e.trace_id, &prior);
-            if (rc == 0)
-                return check_fail(why, C_DUP_TRACE, "trace_id",
-                                  "offset '%s' was reported before",
-                                  e.trace_id);
-            if (rc != -ENOENT)
-                return rc;
         }
+        if (ev->kind == ENTRY_OFFSET && e.trace_id[0] == '\0')
+            return check_fail(why, C_DUP_TRACE, "trace_id",
+                              "an offset needs its trace id");
         balance -= ev->amount_cents;
     }
-    if ((rc = store_entry_add(s, &e, NULL)) < 0 ||
-        (rc = store_debt_set_balance(s, debt.id, balance, debt.fees_cents,
-                                     entry_kind_name(ev->kind), src)) < 0)
+    /* an offset's trace id is once per partner: the registry's unique
+     * index says so as the entry goes in (nothing else has changed yet) */
+    rc = store_entry_add(s, &e, entry_id);
+    if (rc == -EEXIST && ev->kind == ENTRY_OFFSET)
+        return check_fail(why, C_DUP_TRACE, "trace_id",
+                          "offset '%s' was reported before", e.trace_id);
+    if (rc < 0 ||
+        (rc = store_debt_rebalance(s, &debt, balance, debt.fees_cents,
+                                   entry_kind_name(ev->kind), src)) < 0)
         return rc;
     return CHECK_OK;
 }

@@ -831,3 +831,301 @@ out:
     reader_free(rd);
     return rc;
 }
+
+/* --- a payer's payments that fit a registry ---------------------------- */
+
+enum {
+    P_ID,
+    P_TIN_TYPE,
+    P_TIN,
+    P_LAST,
+    P_FIRST,
+    P_SOURCE,
+    P_AMOUNT,
+    P_DISPOSABLE,
+    P_JOINT,
+    P_SPOUSE_TIN,
+    P_SPOUSE_LAST,
+    P_SPOUSE_FIRST,
+    P_SHARE,
+    P_DATE,
+    P_COUNT
+};
+
+static const char *const payment_fields[P_COUNT] = {"payment_id",
+                                                    "tin_type",
+                                                    "tin",
+                                                    "last_name",
+                                                    "first_name",
+                                                    "payment_source",
+                                                    "amount",
+                                                    "disposable_earnings",
+                                                    "joint",
+                                                    "spouse_tin",
+                                                    "spouse_last_name",
+                                                    "spouse_first_name",
+                                                    "debtor_share_bp",
+                                                    "payment_date"};
+
+struct payments {
+    const struct synth_payment_options *o;
+    struct synth_payment_result *res;
+    struct writer *w;
+    int f[P_COUNT];
+    uint64_t rng;
+    const char *refund, *payroll, *exempt; /* payment sources */
+    const char *others[32];                /* the other offset sources */
+    size_t n_others;
+    char id_prefix[4];
+    char *err;
+    size_t err_size;
+};
+
+static uint64_t pay_below(struct payments *p, uint64_t n)
+{
+    uint64_t v = splitmix(&p->rng);
+    return n ? v % n : 0;
+}
+
+/* A random SSN, as the debt files have them. */
+static void pay_ssn(struct payments *p, char *out)
+{
+    struct synth s = {.rng = p->rng};
+    random_ssn(&s, out);
+    p->rng = s.rng;
+}
+
+/* The sources by what the profile does with them, no name in an if: the
+ * payroll source is capped by disposable pay, the refund source is the
+ * first capped by the payment, the exempt one is exempt. */
+static int payments_setup(struct payments *p)
+{
+    const struct synth_payment_options *o = p->o;
+    const struct profile *pr = o->profile;
+    const struct layout_record *d =
+        o->layout ? layout_record_by_name(o->layout, "detail") : NULL;
+    for (int i = 0; i < P_COUNT; i++)
+        p->f[i] = d ? layout_field_index(d, payment_fields[i]) : -1;
+    if (d == NULL || p->f[P_ID] < 0 || p->f[P_TIN] < 0 || p->f[P_LAST] < 0 ||
+        p->f[P_SOURCE] < 0 || p->f[P_AMOUNT] < 0) {
+        snprintf(p->err, p->err_size,
+                 "layout '%s' is not a payer-payment layout: it needs a "
+                 "record 'detail' with payment_id, tin, last_name, "
+                 "payment_source and amount",
+                 o->layout ? layout_name(o->layout) : "(none)");
+        return -EINVAL;
+    }
+    const struct layout_field *src = &d->fields[p->f[P_SOURCE]];
+    for (size_t k = 0; k < src->n_codes; k++) {
+        const char *code = src->codes[k].value;
+        const struct profile_cap *cap = profile_cap_for(pr, code);
+        if (cap == NULL)
+            continue;
+        if (cap->exempt) {
+            if (p->exempt == NULL)
+                p->exempt = code;
+        } else if (cap->base == PROFILE_CAP_OF_DISPOSABLE_PAY) {
+            if (p->payroll == NULL)
+                p->payroll = code;
+        } else if (p->refund == NULL) {
+            p->refund = code;
+        } else if (p->n_others < sizeof(p->others) / sizeof(*p->others)) {
+            p->others[p->n_others++] = code;
+        }
+    }
+    if (p->refund == NULL) {
+        snprintf(p->err, p->err_size,
+                 "program %s offsets no payment source of layout '%s'",
+                 pr->name, layout_name(o->layout));
+        return -EINVAL;
+    }
+    int32_t shares[] = {o->debtor_per_mille,  o->name_mismatch_per_mille,
+                        o->payroll_per_mille, o->exempt_per_mille,
+                        o->joint_per_mille,   o->spouse_debtor_per_mille};
+    for (size_t i = 0; i < sizeof(shares) / sizeof(*shares); i++)
+        if (shares[i] < 0 || shares[i] > 1000) {
+            snprintf(p->err, p->err_size, "a share of %d per mille",
+                     (int)shares[i]);
+            return -EINVAL;
+        }
+    if (o->payroll_per_mille + o->exempt_per_mille > 1000) {
+        snprintf(p->err, p->err_size,
+                 "the payroll and exempt shares add up to more than all");
+        return -EINVAL;
+    }
+    base36(p->id_prefix, o->seed % (36 * 36 * 36), 3);
+    return 0;
+}
+
+static void pay_text(struct payments *p, int f, const char *text)
+{
+    if (p->f[f] >= 0 && text != NULL)
+        writer_set_text(p->w, p->f[f], text, strlen(text));
+}
+
+static void pay_num(struct payments *p, int f, int64_t num)
+{
+    if (p->f[f] >= 0)
+        writer_set_num(p->w, p->f[f], num);
+}
+
+/* A last name from the list that is not NOT (scrubbed names compare
+ * letters only: O'BRIEN is OBRIEN). */
+static const char *other_last(struct payments *p, const char * not )
+{
+    size_t n = sizeof(last_names) / sizeof(*last_names);
+    for (;;) {
+        const char *name = last_names[pay_below(p, n)];
+        const char *a = name, *b = not ;
+        bool same = true;
+        while (same && (*a || *b)) {
+            while (*a && !(*a >= 'A' && *a <= 'Z'))
+                a++;
+            while (*b && !(*b >= 'A' && *b <= 'Z'))
+                b++;
+            same = *a == *b;
+            if (*a)
+                a++;
+            if (*b)
+                b++;
+        }
+        if (!same)
+            return name;
+    }
+}
+
+static int one_payment(struct payments *p, int64_t i, int32_t date)
+{
+    const struct synth_payment_options *o = p->o;
+    struct synth_payment_result *res = p->res;
+    char id[24], ssn[10], spouse[10];
+    const struct synth_payee *payee = NULL, *spouse_payee = NULL;
+
+    if (writer_begin(p->w, "detail") < 0)
+        return -EINVAL;
+    snprintf(id, sizeof(id), "P%s%012lld", p->id_prefix, (long long)i);
+    pay_text(p, P_ID, id);
+    bool to_debtor =
+        o->n_payees > 0 && pay_below(p, 1000) < (uint64_t)o->debtor_per_mille;
+    uint64_t kind = pay_below(p, 1000);
+    const char *source = p->refund;
+    if (p->payroll && kind < (uint64_t)o->payroll_per_mille)
+        source = p->payroll;
+    else if (p->exempt &&
+             kind < (uint64_t)(o->payroll_per_mille + o->exempt_per_mille))
+        source = p->exempt;
+    else if (p->n_others > 0 && pay_below(p, 5) == 0)
+        source = p->others[pay_below(p, p->n_others)];
+    const char *last, *first = first_names[pay_below(
+                          p, sizeof(first_names) / sizeof(*first_names))];
+    if (to_debtor) {
+        payee = &o->payees[pay_below(p, o->n_payees)];
+        last = payee->last_name;
+        if (pay_below(p, 1000) < (uint64_t)o->name_mismatch_per_mille) {
+            last = other_last(p, payee->last_name);
+            res->name_mismatches++;
+        }
+        char type[2] = {payee->tin_type, '\0'};
+        pay_text(p, P_TIN_TYPE, type);
+        pay_text(p, P_TIN, payee->tin);
+        res->to_debtors++;
+    } else {
+        pay_ssn(p, ssn);
+        last =
+            last_names[pay_below(p, sizeof(last_names) / sizeof(*last_names))];
+        pay_text(p, P_TIN_TYPE, "S");
+        pay_text(p, P_TIN, ssn);
+    }
+    pay_text(p, P_LAST, last);
+    pay_text(p, P_FIRST, first);
+    pay_text(p, P_SOURCE, source);
+
+    int64_t amount;
+    if (source == p->payroll) {
+        int64_t disposable = 50000 + (int64_t)pay_below(p, 400000);
+        amount = disposable - (int64_t)pay_below(p, (uint64_t)disposable / 5);
+        pay_num(p, P_DISPOSABLE, disposable);
+        res->payroll++;
+    } else if (source == p->refund) {
+        amount = 1000 + (int64_t)pay_below(p, 300000);
+    } else {
+        amount = 500 + (int64_t)pay_below(p, 1000000);
+    }
+    res->exempt += source == p->exempt;
+    pay_num(p, P_AMOUNT, amount);
+    res->amount_cents += amount;
+
+    bool joint = source == p->refund && p->payroll != source &&
+                 pay_below(p, 1000) < (uint64_t)o->joint_per_mille &&
+                 (payee == NULL || payee->tin_type == 'S');
+    pay_text(p, P_JOINT, joint ? "Y" : "N");
+    if (joint) {
+        res->joint++;
+        const char *spouse_last = last;
+        if (o->n_payees > 0 &&
+            pay_below(p, 1000) < (uint64_t)o->spouse_debtor_per_mille) {
+            spouse_payee = &o->payees[pay_below(p, o->n_payees)];
+            if (spouse_payee->tin_type != 'S' || spouse_payee == payee)
+                spouse_payee = NULL;
+        }
+        if (spouse_payee != NULL) {
+            memcpy(spouse, spouse_payee->tin, sizeof(spouse));
+            spouse_last = spouse_payee->last_name;
+            res->spouse_debtors++;
+        } else {
+            pay_ssn(p, spouse);
+        }
+        pay_text(p, P_SPOUSE_TIN, spouse);
+        pay_text(p, P_SPOUSE_LAST, spouse_last);
+        pay_text(p, P_SPOUSE_FIRST,
+                 first_names[pay_below(p, sizeof(first_names) /
+                                              sizeof(*first_names))]);
+        pay_num(p, P_SHARE, (int64_t)pay_below(p, 10001));
+    }
+    pay_num(p, P_DATE, date);
+    res->records++;
+    return writer_end(p->w);
+}
+
+int synth_payments(const struct synth_payment_options *o, FILE *out,
+                   struct synth_payment_result *res, char *err, size_t err_size)
+{
+    struct payments p = {
+        .o = o, .res = res, .rng = o->seed, .err = err, .err_size = err_size};
+    int32_t date = o->file_date ? o->file_date : calendar_today(NULL);
+    int rc;
+    memset(res, 0, sizeof(*res));
+    if (err_size > 0)
+        err[0] = '\0';
+    if (o->profile == NULL || (o->n_payees > 0 && o->payees == NULL)) {
+        snprintf(err, err_size, "no profile, or no payees given");
+        return -EINVAL;
+    }
+    if ((rc = payments_setup(&p)) < 0)
+        return rc;
+    if ((p.w = writer_new(o->layout, out)) == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    rc = writer_begin(p.w, "header");
+    if (rc == 0) {
+        writer_put_text(p.w, "payer_code",
+                        o->payer_code ? o->payer_code : "SYNTHPAY");
+        writer_put_num(p.w, "file_date", date);
+        writer_put_num(p.w, "file_seq", 1);
+        rc = writer_end(p.w);
+    }
+    for (int64_t i = 0; rc == 0 && i < o->records; i++)
+        rc = one_payment(&p, i, date);
+    if (rc == 0 && (rc = writer_begin(p.w, "trailer")) == 0 &&
+        (rc = writer_end(p.w)) == 0)
+        rc = writer_finish(p.w);
+    if (rc < 0)
+        snprintf(err, err_size, "%s", writer_error(p.w));
+    else if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, err_size, "write failed: %s", strerror(errno));
+        rc = -EIO;
+    }
+    writer_free(p.w);
+    return rc;
+}

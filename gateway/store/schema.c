@@ -172,6 +172,46 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
     "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
     " BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
+    /* 5: the setoff-program model.  An offset the gateway computed from a
+     * payer's payment is final on final_on (yyyymmdd; 0: at once, as a
+     * partner's reported events are); until then it may be appealed.
+     * Each payment that found a debtor is kept with its money, which
+     * must add up; an appeal holds one offset (its decision, when there
+     * is one, is to be a row of its own).  IF NOT EXISTS: a registry
+     * taken back to an older version by hand, as test_store does by
+     * dropping the older tables, keeps these. */
+    "ALTER TABLE ledger ADD COLUMN final_on INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE IF NOT EXISTS payments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  partner_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  payment_id TEXT NOT NULL,"
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  line INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  payment_date INTEGER NOT NULL,"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+    "  offset_cents INTEGER NOT NULL CHECK (offset_cents >= 0),"
+    "  fee_cents INTEGER NOT NULL CHECK (fee_cents >= 0),"
+    "  released_cents INTEGER NOT NULL CHECK (released_cents >= 0),"
+    "  final_on INTEGER NOT NULL,"
+    /* the money invariant, kept by the database too */
+    "  CHECK (offset_cents + fee_cents + released_cents = amount_cents),"
+    "  UNIQUE (partner_id, payment_id)"
+    ");"
+    "CREATE TRIGGER IF NOT EXISTS payments_no_update BEFORE UPDATE ON payments"
+    " BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS payments_no_delete BEFORE DELETE ON payments"
+    " BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;"
+    "CREATE TABLE IF NOT EXISTS appeals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  entry_id INTEGER NOT NULL UNIQUE REFERENCES ledger(id),"
+    "  filed_on INTEGER NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER IF NOT EXISTS appeals_no_update BEFORE UPDATE ON appeals"
+    " BEGIN SELECT RAISE(ABORT, 'appeals are append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS appeals_no_delete BEFORE DELETE ON appeals"
+    " BEGIN SELECT RAISE(ABORT, 'appeals are append-only'); END;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

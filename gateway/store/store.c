@@ -66,6 +66,16 @@ enum stmt_id {
     S_SENT_GET,
     S_RECONCILE,
     S_HISTORY_LAST_AT,
+    S_CLAIMS_BY_TIN,
+    S_PROGRAM_DEBTORS,
+    S_DEBTOR_TINS,
+    S_PAYMENT_ADD,
+    S_PAYMENT_FIND,
+    S_PAYMENT_TOTALS,
+    S_LEDGER_FILE_TOTALS,
+    S_OFFSETS_BY_PREFIX,
+    S_APPEAL_ADD,
+    S_APPEAL_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -76,6 +86,10 @@ enum stmt_id {
     "id, partner_id, account, debtor_id, debt_type, original_cents, "          \
     "balance_cents, fees_cents, status, delinquency_date, notice_date, "       \
     "attributes"
+#define ENTRY_COLUMNS                                                          \
+    "id, debt_id, partner_id, kind, amount_cents, fee_cents, trace_id, "       \
+    "coalesce(reverses, 0), payment_date, payment_source, "                    \
+    "coalesce(file_id, 0), line, final_on"
 #define FILE_COLUMNS                                                           \
     "id, partner_id, sha256, name, outbound, exchange, layout, status, "       \
     "records, accepted, rejected, amount_cents, error, "                       \
@@ -220,14 +234,58 @@ static const char *const sql[S_COUNT_] = {
     [S_HISTORY_LAST] = "SELECT coalesce(max(id), 0) FROM debt_history",
     [S_ENTRY_ADD] = "INSERT INTO ledger (debt_id, partner_id, kind,"
                     " amount_cents, fee_cents, trace_id, reverses,"
-                    " payment_date, payment_source, file_id, line, at)"
+                    " payment_date, payment_source, file_id, line, at,"
+                    " final_on)"
                     " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?,"
-                    " nullif(?, 0), ?, ?)",
-    [S_OFFSET_FIND] = "SELECT id, debt_id, partner_id, kind, amount_cents,"
-                      " fee_cents, trace_id, coalesce(reverses, 0),"
-                      " payment_date, payment_source, coalesce(file_id, 0),"
-                      " line FROM ledger WHERE partner_id = ? AND"
-                      " trace_id = ? AND kind = 'offset'",
+                    " nullif(?, 0), ?, ?, ?)",
+    [S_OFFSET_FIND] = "SELECT " ENTRY_COLUMNS " FROM ledger"
+                      " WHERE partner_id = ? AND trace_id = ?"
+                      " AND kind = 'offset'",
+    /* instr(), not NOT IN (...): see the debts table's CHECK */
+    [S_CLAIMS_BY_TIN] =
+        "SELECT b.id, b.last_name, b.first_name, b.middle, b.suffix,"
+        " b.name_control, d.id, d.partner_id, d.account, d.debtor_id,"
+        " d.debt_type, d.original_cents, d.balance_cents, d.fees_cents,"
+        " d.status, d.delinquency_date, d.notice_date, d.attributes,"
+        " a.agency_code FROM debtors b"
+        " LEFT JOIN debts d ON d.debtor_id = b.id AND d.balance_cents > 0"
+        "  AND instr('XED', d.status) = 0"
+        " LEFT JOIN partners a ON a.id = d.partner_id AND a.program = ?3"
+        "  AND a.kind = 'agency' AND a.enabled = 1"
+        " WHERE b.tin_type = ?1 AND b.tin = ?2 ORDER BY d.id",
+    [S_PROGRAM_DEBTORS] =
+        "SELECT b.tin_type, b.tin, b.last_name, b.first_name, b.middle,"
+        " b.suffix, b.name_control"
+        " FROM partners a JOIN debts d ON d.partner_id = a.id"
+        " JOIN debtors b ON b.id = d.debtor_id"
+        " WHERE a.program = ?1 AND a.kind = 'agency' AND a.enabled = 1"
+        " AND d.balance_cents > 0 AND instr('XED', d.status) = 0",
+    [S_DEBTOR_TINS] = "SELECT tin_type, tin FROM debtors",
+    [S_PAYMENT_ADD] = "INSERT INTO payments (partner_id, payment_id, file_id,"
+                      " line, source, payment_date, amount_cents,"
+                      " offset_cents, fee_cents, released_cents, final_on)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [S_PAYMENT_FIND] = "SELECT id, partner_id, payment_id, file_id, line,"
+                       " source, payment_date, amount_cents, offset_cents,"
+                       " fee_cents, released_cents, final_on FROM payments"
+                       " WHERE partner_id = ? AND payment_id = ?",
+    [S_PAYMENT_TOTALS] = "SELECT count(*), coalesce(sum(amount_cents), 0),"
+                         " coalesce(sum(offset_cents), 0),"
+                         " coalesce(sum(fee_cents), 0),"
+                         " coalesce(sum(released_cents), 0)"
+                         " FROM payments WHERE file_id = ?",
+    [S_LEDGER_FILE_TOTALS] = "SELECT count(*), coalesce(sum(amount_cents), 0),"
+                             " coalesce(sum(fee_cents), 0)"
+                             " FROM ledger WHERE file_id = ?",
+    /* ?3 is ?2 with its last byte one higher: a range the trace index
+     * serves */
+    [S_OFFSETS_BY_PREFIX] = "SELECT " ENTRY_COLUMNS " FROM ledger"
+                            " WHERE partner_id = ?1 AND kind = 'offset'"
+                            " AND trace_id >= ?2 AND trace_id < ?3"
+                            " ORDER BY trace_id",
+    [S_APPEAL_ADD] = "INSERT INTO appeals (entry_id, filed_on, at)"
+                     " VALUES (?, ?, ?)",
+    [S_APPEAL_GET] = "SELECT filed_on FROM appeals WHERE entry_id = ?",
     [S_OFFSET_REVERSED] = "SELECT count(*) FROM ledger WHERE reverses = ?",
     [S_SENT_GET] = "SELECT amount_cents FROM sent_debts"
                    " WHERE partner_id = ? AND debt_id = ?",
@@ -366,7 +424,7 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
     sqlite3_busy_timeout(s->db, 5000);
     /* a file's work touches index pages all over (random TINs): 64 MiB
      * of cache keeps most of them in memory */
-    sqlite3_exec(s->db, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
+    store_cache_mib(s, STORE_CACHE_MIB);
     /* journal_mode answers a row: read it to know WAL took */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) !=
@@ -903,24 +961,29 @@ int store_debt_touched_by(struct store *s, int64_t debt_id, int64_t file_id,
     return rc;
 }
 
-static void read_debt(sqlite3_stmt *st, void *out)
+/* The debt in the DEBT_COLUMNS starting at column AT. */
+static void read_debt_at(sqlite3_stmt *st, int at, struct store_debt *d)
 {
-    struct store_debt *d = out;
     char status[4];
     memset(d, 0, sizeof(*d));
-    d->id = sqlite3_column_int64(st, 0);
-    d->partner_id = sqlite3_column_int64(st, 1);
-    copy_text(d->account, sizeof(d->account), st, 2);
-    d->debtor_id = sqlite3_column_int64(st, 3);
-    copy_text(d->debt_type, sizeof(d->debt_type), st, 4);
-    d->original_cents = sqlite3_column_int64(st, 5);
-    d->balance_cents = sqlite3_column_int64(st, 6);
-    d->fees_cents = sqlite3_column_int64(st, 7);
-    copy_text(status, sizeof(status), st, 8);
+    d->id = sqlite3_column_int64(st, at);
+    d->partner_id = sqlite3_column_int64(st, at + 1);
+    copy_text(d->account, sizeof(d->account), st, at + 2);
+    d->debtor_id = sqlite3_column_int64(st, at + 3);
+    copy_text(d->debt_type, sizeof(d->debt_type), st, at + 4);
+    d->original_cents = sqlite3_column_int64(st, at + 5);
+    d->balance_cents = sqlite3_column_int64(st, at + 6);
+    d->fees_cents = sqlite3_column_int64(st, at + 7);
+    copy_text(status, sizeof(status), st, at + 8);
     d->status = (enum debt_status)status[0];
-    d->delinquency_date = sqlite3_column_int(st, 9);
-    d->notice_date = sqlite3_column_int(st, 10);
-    copy_text(d->attributes, sizeof(d->attributes), st, 11);
+    d->delinquency_date = sqlite3_column_int(st, at + 9);
+    d->notice_date = sqlite3_column_int(st, at + 10);
+    copy_text(d->attributes, sizeof(d->attributes), st, at + 11);
+}
+
+static void read_debt(sqlite3_stmt *st, void *out)
+{
+    read_debt_at(st, 0, out);
 }
 
 int store_debt_get(struct store *s, int64_t partner_id, const char *account,
@@ -1010,11 +1073,19 @@ int store_debt_set_balance(struct store *s, int64_t debt_id,
 {
     struct store_debt d;
     int rc;
-    if (balance_cents < 0 || fees_cents < 0)
-        return fail(s, -EINVAL, "a balance is never negative");
     if ((rc = store_debt_get_id(s, debt_id, &d)) < 0)
         return rc;
-    char status = balance_cents == 0 ? DEBT_X : (char)d.status;
+    return store_debt_rebalance(s, &d, balance_cents, fees_cents, change, src);
+}
+
+int store_debt_rebalance(struct store *s, const struct store_debt *d,
+                         int64_t balance_cents, int64_t fees_cents,
+                         const char *change, const struct store_source *src)
+{
+    int rc;
+    if (balance_cents < 0 || fees_cents < 0)
+        return fail(s, -EINVAL, "a balance is never negative");
+    char status = balance_cents == 0 ? DEBT_X : (char)d->status;
     if (status == DEBT_X && balance_cents > 0)
         status = DEBT_P; /* a closed debt raised again starts over */
     char status_text[2] = {status, '\0'};
@@ -1024,11 +1095,13 @@ int store_debt_set_balance(struct store *s, int64_t debt_id,
     sqlite3_bind_int64(st, 1, balance_cents);
     sqlite3_bind_int64(st, 2, fees_cents);
     bind_text(st, 3, status_text);
-    sqlite3_bind_int64(st, 4, debt_id);
+    sqlite3_bind_int64(st, 4, d->id);
     if ((rc = run(s, st, "set balance")) < 0)
         return rc;
-    return add_history(s, debt_id, change, d.balance_cents, balance_cents,
-                       (char)d.status, status, src);
+    if (sqlite3_changes(s->db) != 1)
+        return fail(s, -ENOENT, "no debt %lld", (long long)d->id);
+    return add_history(s, d->id, change, d->balance_cents, balance_cents,
+                       (char)d->status, status, src);
 }
 
 int store_debt_set_status(struct store *s, int64_t debt_id,
@@ -1224,6 +1297,7 @@ int store_entry_add(struct store *s, const struct store_entry *e, int64_t *id)
     sqlite3_bind_int64(st, 10, e->src.file_id);
     sqlite3_bind_int64(st, 11, e->src.line);
     bind_text(st, 12, now(s));
+    sqlite3_bind_int(st, 13, e->final_on);
     int rc = run(s, st, "add ledger entry");
     if (rc == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -1250,6 +1324,7 @@ static void read_entry(sqlite3_stmt *st, void *out)
     copy_text(e->payment_source, sizeof(e->payment_source), st, 9);
     e->src.file_id = sqlite3_column_int64(st, 10);
     e->src.line = sqlite3_column_int64(st, 11);
+    e->final_on = sqlite3_column_int(st, 12);
 }
 
 int store_offset_find(struct store *s, int64_t partner_id, const char *trace_id,
@@ -1284,6 +1359,264 @@ int store_sent_get(struct store *s, int64_t partner_id, int64_t debt_id,
     sqlite3_bind_int64(st, 1, partner_id);
     sqlite3_bind_int64(st, 2, debt_id);
     return one_row(s, st, cents, read_id, "sent debt");
+}
+
+/* --- the setoff-program model ------------------------------------------ */
+
+int store_claims_by_tin(struct store *s, char tin_type, const char *tin,
+                        const char *program, int64_t *debtor_id,
+                        struct store_name *name, struct store_claim *out,
+                        size_t max, size_t *n)
+{
+    char type[2] = {tin_type, '\0'};
+    sqlite3_stmt *st = stmt(s, S_CLAIMS_BY_TIN);
+    bool found = false;
+    int rc;
+    *n = 0;
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, type);
+    bind_text(st, 2, tin);
+    bind_text(st, 3, program);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!found) {
+            struct debtor_row d;
+            read_debtor_row(st, &d);
+            if (debtor_id != NULL)
+                *debtor_id = d.id;
+            if (name != NULL)
+                *name = d.name;
+            found = true;
+        }
+        /* a debtor without a claim here has one row of NULLs */
+        if (sqlite3_column_type(st, 18) == SQLITE_NULL)
+            continue;
+        if (*n < max) {
+            read_debt_at(st, 6, &out[*n].debt);
+            copy_text(out[*n].agency_code, sizeof(out[*n].agency_code), st, 18);
+        }
+        (*n)++;
+    }
+    int code = rc != SQLITE_DONE ? db_fail(s, rc, "claims")
+               : found           ? 0
+                                 : fail(s, -ENOENT, "debtor: not found");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_program_debtors(struct store *s, const char *program,
+                          int (*fn)(char tin_type, const char *tin,
+                                    const struct store_name *name, void *ctx),
+                          void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_PROGRAM_DEBTORS);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, program);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_name n;
+        char type[4], tin[16];
+        copy_text(type, sizeof(type), st, 0);
+        copy_text(tin, sizeof(tin), st, 1);
+        memset(&n, 0, sizeof(n));
+        copy_text(n.last, sizeof(n.last), st, 2);
+        copy_text(n.first, sizeof(n.first), st, 3);
+        copy_text(n.middle, sizeof(n.middle), st, 4);
+        copy_text(n.suffix, sizeof(n.suffix), st, 5);
+        copy_text(n.name_control, sizeof(n.name_control), st, 6);
+        stop = fn(type[0], tin, &n, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "program debtors");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_debtor_tins(struct store *s,
+                      int (*fn)(char tin_type, const char *tin, void *ctx),
+                      void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_DEBTOR_TINS);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *type = sqlite3_column_text(st, 0);
+        char tin[16];
+        copy_text(tin, sizeof(tin), st, 1);
+        stop = fn(type ? (char)type[0] : '\0', tin, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "debtors");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_cache_mib(struct store *s, int mib)
+{
+    char pragma[64];
+    if (mib < 1 || mib > 65536)
+        return fail(s, -EINVAL, "a page cache of 1 to 65536 MiB");
+    snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=-%d", mib * 1024);
+    if (sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, SQLITE_ERROR, "cache size");
+    return 0;
+}
+
+int store_payment_add(struct store *s, const struct store_payment *p,
+                      int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_PAYMENT_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, p->partner_id);
+    bind_text(st, 2, p->payment_id);
+    sqlite3_bind_int64(st, 3, p->file_id);
+    sqlite3_bind_int64(st, 4, p->line);
+    bind_text(st, 5, p->source);
+    sqlite3_bind_int(st, 6, p->payment_date);
+    sqlite3_bind_int64(st, 7, p->amount_cents);
+    sqlite3_bind_int64(st, 8, p->offset_cents);
+    sqlite3_bind_int64(st, 9, p->fee_cents);
+    sqlite3_bind_int64(st, 10, p->released_cents);
+    sqlite3_bind_int(st, 11, p->final_on);
+    int rc = run(s, st, "add payment");
+    if (rc == -EEXIST)
+        return fail(s, rc, "payment '%s' was taken before", p->payment_id);
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_payment(sqlite3_stmt *st, void *out)
+{
+    struct store_payment *p = out;
+    memset(p, 0, sizeof(*p));
+    p->id = sqlite3_column_int64(st, 0);
+    p->partner_id = sqlite3_column_int64(st, 1);
+    copy_text(p->payment_id, sizeof(p->payment_id), st, 2);
+    p->file_id = sqlite3_column_int64(st, 3);
+    p->line = sqlite3_column_int64(st, 4);
+    copy_text(p->source, sizeof(p->source), st, 5);
+    p->payment_date = sqlite3_column_int(st, 6);
+    p->amount_cents = sqlite3_column_int64(st, 7);
+    p->offset_cents = sqlite3_column_int64(st, 8);
+    p->fee_cents = sqlite3_column_int64(st, 9);
+    p->released_cents = sqlite3_column_int64(st, 10);
+    p->final_on = sqlite3_column_int(st, 11);
+}
+
+int store_payment_find(struct store *s, int64_t partner_id,
+                       const char *payment_id, struct store_payment *out)
+{
+    sqlite3_stmt *st = stmt(s, S_PAYMENT_FIND);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, payment_id);
+    return one_row(s, st, out, read_payment, "payment");
+}
+
+/* Up to five int64 columns of one row into the non-NULL pointers. */
+struct sums {
+    int64_t *v[5];
+};
+
+static void read_sums(sqlite3_stmt *st, void *out)
+{
+    struct sums *x = out;
+    for (int i = 0; i < 5; i++)
+        if (x->v[i] != NULL)
+            *x->v[i] = sqlite3_column_int64(st, i);
+}
+
+int store_payment_totals(struct store *s, int64_t file_id, int64_t *n,
+                         int64_t *amount, int64_t *offsets, int64_t *fees,
+                         int64_t *released)
+{
+    struct sums x = {{n, amount, offsets, fees, released}};
+    sqlite3_stmt *st = stmt(s, S_PAYMENT_TOTALS);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, file_id);
+    return one_row(s, st, &x, read_sums, "payment totals");
+}
+
+int store_ledger_file_totals(struct store *s, int64_t file_id, int64_t *n,
+                             int64_t *amount, int64_t *fees)
+{
+    struct sums x = {{n, amount, fees, NULL, NULL}};
+    sqlite3_stmt *st = stmt(s, S_LEDGER_FILE_TOTALS);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, file_id);
+    return one_row(s, st, &x, read_sums, "ledger totals");
+}
+
+int store_offsets_by_prefix(struct store *s, int64_t partner_id,
+                            const char *prefix,
+                            int (*fn)(const struct store_entry *e, void *ctx),
+                            void *ctx)
+{
+    char end[64];
+    size_t n = prefix ? strlen(prefix) : 0;
+    int rc, stop = 0;
+    if (n == 0 || n >= sizeof(end) || (unsigned char)prefix[n - 1] == 0xff)
+        return fail(s, -EINVAL, "a trace id prefix of 1 to %zu bytes",
+                    sizeof(end) - 1);
+    memcpy(end, prefix, n + 1);
+    end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
+    sqlite3_stmt *st = stmt(s, S_OFFSETS_BY_PREFIX);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, prefix);
+    bind_text(st, 3, end);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_entry e;
+        read_entry(st, &e);
+        stop = fn(&e, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "offsets");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_appeal_add(struct store *s, int64_t entry_id, int32_t filed_on,
+                     int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_APPEAL_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, entry_id);
+    sqlite3_bind_int(st, 2, filed_on);
+    bind_text(st, 3, now(s));
+    int rc = run(s, st, "add appeal");
+    if (rc == -EEXIST)
+        return fail(s, rc, "offset %lld was appealed before",
+                    (long long)entry_id);
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_int32(sqlite3_stmt *st, void *out)
+{
+    *(int32_t *)out = sqlite3_column_int(st, 0);
+}
+
+int store_appeal_get(struct store *s, int64_t entry_id, int32_t *filed_on)
+{
+    sqlite3_stmt *st = stmt(s, S_APPEAL_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, entry_id);
+    return one_row(s, st, filed_on, read_int32, "appeal");
 }
 
 /* --- outputs ------------------------------------------------------------ */

@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -42,6 +42,12 @@ void store_text_copy(char *dst, size_t size, const char *src);
 int store_open(const char *path, struct store **out, char *err,
                size_t err_size);
 void store_close(struct store *store);
+
+/* The page cache a store starts with, and a bigger one for work that
+ * reads much of a large registry at random (a payer's file): at most
+ * this much memory goes to it.  -EINVAL outside 1..65536. */
+#define STORE_CACHE_MIB 64
+int store_cache_mib(struct store *store, int mib);
 
 /* The last error's text ("" when none). */
 const char *store_error(const struct store *store);
@@ -202,6 +208,11 @@ int store_debt_add(struct store *store, const struct store_debt *d,
 int store_debt_set_balance(struct store *store, int64_t debt_id,
                            int64_t balance_cents, int64_t fees_cents,
                            const char *change, const struct store_source *src);
+/* The same for debt DEBT as the caller read it in this transaction (its
+ * id, balance and status are taken as they are now). */
+int store_debt_rebalance(struct store *store, const struct store_debt *debt,
+                         int64_t balance_cents, int64_t fees_cents,
+                         const char *change, const struct store_source *src);
 int store_debt_set_status(struct store *store, int64_t debt_id,
                           enum debt_status status,
                           const struct store_source *src);
@@ -279,6 +290,7 @@ struct store_entry {
     int32_t payment_date;
     char payment_source[8];
     struct store_source src;
+    int32_t final_on; /* yyyymmdd the offset is final; 0: at once */
 };
 
 const char *entry_kind_name(enum entry_kind kind);
@@ -296,6 +308,85 @@ int store_offset_reversed(struct store *store, int64_t offset_id,
 /* What PARTNER_ID was last told of DEBT_ID (cycles); -ENOENT: never. */
 int store_sent_get(struct store *store, int64_t partner_id, int64_t debt_id,
                    int64_t *cents);
+
+/* --- the setoff-program model: payers' payments ------------------------ */
+
+/* A debt a payment may be offset against, with its agency's code. */
+struct store_claim {
+    struct store_debt debt;
+    char agency_code[STORE_NAME_MAX];
+};
+
+/* The debtor with TIN (9 digits) of TIN_TYPE: its id in *DEBTOR_ID and
+ * its current name in NAME (either may be NULL), and the debts a payment
+ * in PROGRAM may be offset against: owed to an enabled agency of
+ * PROGRAM, balance above 0, status neither closed (X), error (E) nor
+ * deceased (D); by debt id.  At most MAX go to OUT; *N gets how many
+ * there are.  -ENOENT when there is no such debtor. */
+int store_claims_by_tin(struct store *store, char tin_type, const char *tin,
+                        const char *program, int64_t *debtor_id,
+                        struct store_name *name, struct store_claim *out,
+                        size_t max, size_t *n);
+
+/* Every debtor with at least one such debt in PROGRAM, once per debt (a
+ * debtor with two debts comes twice), in no order: its id type, TIN and
+ * current name.  FN returns non-zero to stop (that is returned). */
+int store_program_debtors(struct store *store, const char *program,
+                          int (*fn)(char tin_type, const char *tin,
+                                    const struct store_name *name, void *ctx),
+                          void *ctx);
+
+/* Every debtor's id type and TIN, in no order; FN returns non-zero to
+ * stop.  A scan of the TIN index only: for filters that may say "maybe"
+ * too often but never "no" wrongly. */
+int store_debtor_tins(struct store *store,
+                      int (*fn)(char tin_type, const char *tin, void *ctx),
+                      void *ctx);
+
+/* One payment of a payer that found a debtor, with its money: offsets +
+ * fees + released == amount (the database refuses anything else). */
+struct store_payment {
+    int64_t id;
+    int64_t partner_id; /* the payer */
+    char payment_id[24];
+    int64_t file_id, line;
+    char source[8];
+    int32_t payment_date;
+    int64_t amount_cents, offset_cents, fee_cents, released_cents;
+    int32_t final_on; /* its offsets are final on this day */
+};
+
+/* Record P; -EEXIST when the payer sent that payment id before,
+ * -EINVAL when its money does not add up. */
+int store_payment_add(struct store *store, const struct store_payment *p,
+                      int64_t *id);
+/* The payment PARTNER_ID calls PAYMENT_ID; -ENOENT when none. */
+int store_payment_find(struct store *store, int64_t partner_id,
+                       const char *payment_id, struct store_payment *out);
+/* Sums over the payments of file FILE_ID: count, amount, offsets, fees,
+ * released (any may be NULL). */
+int store_payment_totals(struct store *store, int64_t file_id, int64_t *n,
+                         int64_t *amount, int64_t *offsets, int64_t *fees,
+                         int64_t *released);
+/* Sums over the ledger's entries from file FILE_ID: how many, their
+ * amounts and their fees (any may be NULL).  A scan: for checks and
+ * reports, not for hot paths. */
+int store_ledger_file_totals(struct store *store, int64_t file_id, int64_t *n,
+                             int64_t *amount, int64_t *fees);
+/* Every offset PARTNER_ID recorded whose trace id starts with PREFIX,
+ * by trace id; FN returns non-zero to stop. */
+int store_offsets_by_prefix(struct store *store, int64_t partner_id,
+                            const char *prefix,
+                            int (*fn)(const struct store_entry *e, void *ctx),
+                            void *ctx);
+
+/* Record an appeal of offset ENTRY_ID filed on FILED_ON (yyyymmdd);
+ * -EEXIST when it was appealed before. */
+int store_appeal_add(struct store *store, int64_t entry_id, int32_t filed_on,
+                     int64_t *id);
+/* The day offset ENTRY_ID was appealed, in *FILED_ON; -ENOENT when it
+ * was not. */
+int store_appeal_get(struct store *store, int64_t entry_id, int32_t *filed_on);
 
 /* --- outputs ------------------------------------------------------------ */
 

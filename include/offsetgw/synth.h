@@ -14,6 +14,12 @@
  * in reply, so a whole cycle can run with no real partner.  Also
  * deterministic from its seed.  It does not ingest anything: the replies
  * go through "offsetgw ingest" like a real partner's.
+ *
+ * The third plays a state payer of a setoff program: a payer-payment file
+ * in which a chosen share of the payments go to debtors the caller found
+ * in the registry (some under another name), the rest to strangers, with
+ * payroll, joint refunds (the spouse sometimes a debtor too) and exempt
+ * payments mixed in.  Deterministic from its seed.
  */
 #ifndef OFFSETGW_SYNTH_H
 #define OFFSETGW_SYNTH_H
@@ -103,5 +109,50 @@ struct synth_reply_result {
 int synth_replies(const struct synth_reply_options *o, int sent_fd,
                   const char *sent_name, FILE *match_out, FILE *coll_out,
                   struct synth_reply_result *res, char *err, size_t err_size);
+
+/* --- a payer's payments that fit a registry ---------------------------- */
+
+/* A registered debtor a payment may go to. */
+struct synth_payee {
+    char tin_type; /* 'S' or 'E' */
+    char tin[10];
+    char last_name[40];
+};
+
+struct synth_payment_options {
+    const struct profile *profile;
+    const struct layout *layout;      /* the program's payer-payment layout */
+    const struct synth_payee *payees; /* registered debtors; may be NULL */
+    size_t n_payees;
+    int64_t records;
+    uint64_t seed;
+    /* 0..1000 each: payments to a registered debtor; of those, under a
+     * last name other than the registry's; payroll (the profile's source
+     * capped by disposable pay, when it has one); exempt sources; of the
+     * refunds (the first source capped by the payment), joint ones; of
+     * the joint ones, with a registered debtor as the spouse */
+    int32_t debtor_per_mille;
+    int32_t name_mismatch_per_mille;
+    int32_t payroll_per_mille;
+    int32_t exempt_per_mille;
+    int32_t joint_per_mille;
+    int32_t spouse_debtor_per_mille;
+    const char *payer_code; /* the header's; NULL: "SYNTHPAY" */
+    int32_t file_date;      /* yyyymmdd, also the payments'; 0: today */
+};
+
+struct synth_payment_result {
+    int64_t records;
+    int64_t to_debtors; /* paid to a registered debtor's TIN */
+    int64_t name_mismatches, payroll, exempt, joint, spouse_debtors;
+    int64_t amount_cents;
+};
+
+/* Write the payment file to OUT.  0, or negative with ERR: -EINVAL for bad
+ * options or a layout without the payer-payment fields, -EIO when a write
+ * fails. */
+int synth_payments(const struct synth_payment_options *o, FILE *out,
+                   struct synth_payment_result *res, char *err,
+                   size_t err_size);
 
 #endif

@@ -1,0 +1,1556 @@
+/*
+ * payer.c - a payer's payment file through the setoff-program model (see
+ * payer.h for the rules).
+ *
+ * Owns the pipeline of one payment file: a thread reads and checks the
+ * records and drops, with a Bloom filter of the registry's TINs,
+ * every payment that certainly matches nobody (most of them); the main
+ * thread matches the rest against the registry, allocates, records and
+ * writes the outputs, in file order; a third thread hashes the file.  The
+ * arithmetic is allocate.c's, the rules of money against a debt
+ * ledger.c's, SQL store.c's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "offsetgw/allocate.h"
+#include "offsetgw/calendar.h"
+#include "offsetgw/debtcheck.h"
+#include "offsetgw/digest.h"
+#include "offsetgw/identity.h"
+#include "offsetgw/ledger.h"
+#include "offsetgw/outbox.h"
+#include "offsetgw/payer.h"
+#include "offsetgw/profile.h"
+#include "offsetgw/reader.h"
+#include "offsetgw/reply.h"
+#include "offsetgw/writer.h"
+
+/* The payer's own record codes (payer.h); stable, at most 16 bytes. */
+#define C_JOINT_SHARE_NAME "C_JOINT_SHARE"
+#define C_DISPOSABLE_NAME "C_DISPOSABLE"
+#define C_DUP_PAYMENT_NAME "C_DUP_PAYMENT"
+#define C_PAYMENT_ID_NAME "C_PAYMENT_ID"
+
+/* The registry's page cache while a file is matched: payments reach
+ * debtors and debts all over the registry, and every page read again
+ * from the disk costs more than the memory (1,000,000 debtors take about
+ * 270 MB); the default comes back after. */
+#define PAYER_CACHE_MIB 256
+
+/* A payment id becomes the trace ids "<id>.<nn>": 20 + 3 bytes fit a
+ * ledger trace id (store_entry.trace_id). */
+#define PAYMENT_ID_MAX 20
+
+/* Field indexes of the payer-payment detail record (-1: not in it). */
+enum pay_field {
+    PF_PAYMENT_ID,
+    PF_TIN_TYPE,
+    PF_TIN,
+    PF_LAST,
+    PF_SOURCE,
+    PF_AMOUNT,
+    PF_DISPOSABLE,
+    PF_JOINT,
+    PF_SPOUSE_TIN,
+    PF_SPOUSE_LAST,
+    PF_SHARE,
+    PF_DATE,
+    PF_COUNT_
+};
+
+static const struct {
+    const char *name;
+    bool required;
+} pay_fields[PF_COUNT_] = {
+    [PF_PAYMENT_ID] = {"payment_id", true},
+    [PF_TIN_TYPE] = {"tin_type", false},
+    [PF_TIN] = {"tin", true},
+    [PF_LAST] = {"last_name", true},
+    [PF_SOURCE] = {"payment_source", true},
+    [PF_AMOUNT] = {"amount", true},
+    [PF_DISPOSABLE] = {"disposable_earnings", false},
+    [PF_JOINT] = {"joint", false},
+    [PF_SPOUSE_TIN] = {"spouse_tin", false},
+    [PF_SPOUSE_LAST] = {"spouse_last_name", false},
+    [PF_SHARE] = {"debtor_share_bp", false},
+    [PF_DATE] = {"payment_date", false},
+};
+
+/* Fields the outputs' detail records are written by, found once (the
+ * writer's by-name calls search the record for every value). */
+enum off_field {
+    OF_PAYMENT_ID,
+    OF_TIN,
+    OF_OFFSET,
+    OF_FEE,
+    OF_RELEASED,
+    OF_AGENCY,
+    OF_ACCOUNT,
+    OF_AMOUNT,
+    OF_COUNT_
+};
+static const char *const off_fields[OF_COUNT_] = {
+    "payment_id",      "tin",         "offset_amount", "fee_amount",
+    "released_amount", "agency_code", "account",       "payment_amount"};
+
+enum coll_field {
+    CF_ACCOUNT,
+    CF_KIND,
+    CF_TRACE,
+    CF_AMOUNT,
+    CF_FEE,
+    CF_NET,
+    CF_DATE,
+    CF_SOURCE,
+    CF_TIN4,
+    CF_COUNT_
+};
+static const char *const coll_fields[CF_COUNT_] = {
+    "account", "kind",         "trace_id",       "amount",   "fee",
+    "net",     "payment_date", "payment_source", "tin_last4"};
+
+/* One debtor's side of a payment: the claims and their allocation. */
+struct side {
+    char tin_type;
+    char tin[IDENTITY_TIN_SIZE];
+    size_t n;
+    struct store_claim claims[ALLOCATE_MAX_CLAIMS];
+    struct allocate_claim ac[ALLOCATE_MAX_CLAIMS];
+    char agency[ALLOCATE_MAX_CLAIMS][24];
+    struct allocate_line lines[ALLOCATE_MAX_CLAIMS];
+    struct allocate_totals t;
+    struct allocate_payment p;
+};
+
+/* One agency's collection file, opened at its first offset. */
+struct agency_out {
+    struct store_partner agency;
+    struct outbox_file f;
+    struct writer *w;
+};
+
+struct payer {
+    const struct payer_request *rq;
+    struct payer_result *res;
+    struct store *s;
+    struct profile *profile;
+    struct layout *pay_layout, *off_layout, *coll_layout;
+    struct layout *ack_layout, *unp_layout;
+    const struct layout_record *detail;
+    int f[PF_COUNT_];
+    const char *offset_kind; /* agency-collection's code meaning offset */
+    const struct layout_record *off_detail, *coll_detail;
+    int of[OF_COUNT_], cf[CF_COUNT_];
+    char name[STORE_TEXT_MAX];
+    char sha[DIGEST_HEX_SIZE];
+    struct reply reply;
+    int32_t today;
+    /* the header, read by the producer before any payment */
+    char payer_code[STORE_NAME_MAX];
+    int64_t file_seq;
+    /* TINs of debtors with claims: a payment whose TINs are certainly not
+     * in it matches nobody and never reaches the registry */
+    uint64_t *bloom;
+    uint64_t bloom_bits;
+    /* payments the producer counted and dropped (certainly nobody's) */
+    int64_t quiet_records, quiet_cents;
+    /* the outputs */
+    struct outbox_file off_file;
+    struct writer *off_w;
+    bool off_open;
+    struct agency_out *out;
+    size_t n_out, cap_out;
+    struct side *sides; /* [0] the payee, [1] the spouse */
+    pthread_t hasher;
+    bool hashing;
+    int hash_fd;
+    int hash_rc;
+    char *err;
+    size_t err_size;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct payer *py, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(py->err, py->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int db_fail(struct payer *py, int code)
+{
+    return fail(py, code, "registry: %s", store_error(py->s));
+}
+
+/* --- configuration ------------------------------------------------------ */
+
+static struct layout *load_exchange(struct payer *py, const char *exchange)
+{
+    char path[HOME_PATH_MAX];
+    struct layout_problems probs = {0};
+    struct layout *l = NULL;
+    if (profile_exchange_path(py->profile, exchange, NULL, path, sizeof(path)) <
+        0) {
+        fail(py, -ENOENT, "program %s has no layout for %s", py->profile->name,
+             exchange);
+        return NULL;
+    }
+    if ((l = layout_load(path, &probs)) == NULL)
+        fail(py, -EINVAL, "%s:%ld: %s", path,
+             probs.n ? probs.items[0].line : 0L,
+             probs.n ? probs.items[0].message : "cannot load");
+    layout_problems_release(&probs);
+    return l;
+}
+
+static int load_config(struct payer *py)
+{
+    struct layout_problems probs = {0};
+    const struct store_partner *p = py->rq->partner;
+    py->profile =
+        profile_load_program(py->rq->programs_dir, p->program, &probs);
+    if (py->profile == NULL) {
+        fail(py, -EINVAL, "program '%s': %s:%ld: %s", p->program,
+             probs.n ? probs.items[0].file : py->rq->programs_dir,
+             probs.n ? probs.items[0].line : 0L,
+             probs.n ? probs.items[0].message : "cannot load");
+        layout_problems_release(&probs);
+        return -EINVAL;
+    }
+    if (py->profile->model != PROFILE_SETOFF)
+        return fail(py, -EINVAL,
+                    "program %s is a %s program: the gateway matches no "
+                    "payments for it",
+                    py->profile->name, profile_model_name(py->profile->model));
+    if ((py->pay_layout = load_exchange(py, "payer-payment")) == NULL ||
+        (py->off_layout = load_exchange(py, "payer-offset")) == NULL ||
+        (py->coll_layout = load_exchange(py, "agency-collection")) == NULL ||
+        (py->ack_layout = load_exchange(py, "agency-ack")) == NULL ||
+        (py->unp_layout = load_exchange(py, "agency-unprocessable")) == NULL)
+        return -EINVAL;
+    py->detail = layout_record_by_name(py->pay_layout, "detail");
+    for (int i = 0; i < PF_COUNT_; i++) {
+        py->f[i] = py->detail
+                       ? layout_field_index(py->detail, pay_fields[i].name)
+                       : -1;
+        if (py->f[i] < 0 && pay_fields[i].required)
+            return fail(py, -EINVAL,
+                        "layout %s: no record 'detail' with a field '%s'",
+                        layout_source(py->pay_layout), pay_fields[i].name);
+    }
+    const struct layout_record *cd =
+        layout_record_by_name(py->coll_layout, "detail");
+    py->coll_detail = cd;
+    py->off_detail = layout_record_by_name(py->off_layout, "detail");
+    if (cd == NULL || py->off_detail == NULL)
+        return fail(py, -EINVAL, "layout %s or %s: no record 'detail'",
+                    layout_source(py->coll_layout),
+                    layout_source(py->off_layout));
+    for (int i = 0; i < OF_COUNT_; i++)
+        py->of[i] = layout_field_index(py->off_detail, off_fields[i]);
+    for (int i = 0; i < CF_COUNT_; i++)
+        py->cf[i] = layout_field_index(cd, coll_fields[i]);
+    int k = py->cf[CF_KIND];
+    py->offset_kind = k >= 0 ? layout_code_for(&cd->fields[k], "offset") : NULL;
+    if (py->offset_kind == NULL)
+        return fail(py, -EINVAL,
+                    "layout %s: no detail field 'kind' with a code meaning "
+                    "offset",
+                    layout_source(py->coll_layout));
+    if ((py->sides = calloc(2, sizeof(*py->sides))) == NULL)
+        return fail(py, -ENOMEM, "out of memory");
+    reply_init(&py->reply, py->rq->home, py->s, py->rq->partner, py->ack_layout,
+               py->unp_layout, py->name, py->err, py->err_size);
+    return 0;
+}
+
+/* --- the Bloom filter of debtors' TINs ---------------------------------- */
+
+/* FNV-1a of the id type and the nine digits; its two halves give the four
+ * bit positions (Kirsch-Mitzenmacher), as intake's filter of accounts. */
+static uint64_t tin_hash(char tin_type, const char *tin)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = (h ^ (unsigned char)tin_type) * 0x100000001b3ULL;
+    for (const unsigned char *c = (const unsigned char *)tin; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ULL;
+    return h;
+}
+
+static void bloom_add(struct payer *py, char tin_type, const char *tin)
+{
+    uint64_t h = tin_hash(tin_type, tin);
+    for (uint64_t k = 0; k < 4; k++) {
+        uint64_t bit = ((h & 0xffffffffu) + k * (h >> 32)) % py->bloom_bits;
+        py->bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+    }
+}
+
+/* false: no debtor with claims has this TIN.  Read only while the file is
+ * read, so the producer may ask it. */
+static bool bloom_maybe(const struct payer *py, char tin_type, const char *tin)
+{
+    if (py->bloom == NULL)
+        return true;
+    uint64_t h = tin_hash(tin_type, tin);
+    for (uint64_t k = 0; k < 4; k++) {
+        uint64_t bit = ((h & 0xffffffffu) + k * (h >> 32)) % py->bloom_bits;
+        if (!(py->bloom[bit / 64] & ((uint64_t)1 << (bit % 64))))
+            return false;
+    }
+    return true;
+}
+
+static int bloom_debtor(char tin_type, const char *tin, void *ctx)
+{
+    bloom_add(ctx, tin_type, tin);
+    return 0;
+}
+
+/* Every registered debtor's TIN goes in, with claims in this program or
+ * not: one scan of the TIN index, where finding the debtors with claims
+ * would visit every debt; a debtor without a claim here costs one lookup
+ * when paid.  16 bits per debtor: about 0.2% of strangers get looked up.
+ * Without memory for it every payment is looked up. */
+static int bloom_fill(struct payer *py)
+{
+    int64_t debtors = 0;
+    int rc = store_count(py->s, "debtors", &debtors);
+    if (rc < 0)
+        return db_fail(py, rc);
+    py->bloom_bits = (uint64_t)(debtors + 64) * 16;
+    py->bloom = calloc(py->bloom_bits / 64 + 1, sizeof(uint64_t));
+    if (py->bloom == NULL)
+        return 0;
+    if ((rc = store_debtor_tins(py->s, bloom_debtor, py)) < 0)
+        return db_fail(py, rc);
+    return 0;
+}
+
+/* --- reading (the producer thread) ------------------------------------- */
+
+enum item_kind { IT_PAYMENT, IT_REJECT, IT_END, IT_FAIL };
+
+struct item {
+    enum item_kind kind;
+    int64_t line;
+    char payment_id[STORE_NAME_MAX]; /* also the reject's "account" */
+    /* IT_PAYMENT */
+    char tin_type;
+    char tin[IDENTITY_TIN_SIZE];
+    char spouse_tin[IDENTITY_TIN_SIZE]; /* "" unless worth a look */
+    bool primary;                       /* the payee is worth a look */
+    char last[IDENTITY_NAME_SIZE];
+    char spouse_last[IDENTITY_NAME_SIZE];
+    char source[8];
+    int64_t amount, disposable;
+    bool joint;
+    int32_t share_bp;
+    int32_t payment_date;
+    /* IT_REJECT */
+    char code[32];
+    char field[32];
+    char message[ERROR_DETAIL_MAX];
+};
+
+#define BATCH_ITEMS 64
+#define N_BATCHES 8
+
+struct batch {
+    size_t n;
+    struct item items[BATCH_ITEMS];
+};
+
+struct pipe {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batch *ring[N_BATCHES];
+    size_t head, count;
+    struct batch *free_list[N_BATCHES];
+    size_t n_free;
+    bool stop;
+};
+
+struct producer {
+    struct payer *py;
+    struct pipe *p;
+    int fd;
+    struct batch *cur;
+};
+
+static bool publish(struct producer *pr)
+{
+    struct pipe *p = pr->p;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && (p->count == N_BATCHES || p->n_free == 0))
+        pthread_cond_wait(&p->changed, &p->lock);
+    if (p->stop) {
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    p->ring[(p->head + p->count) % N_BATCHES] = pr->cur;
+    p->count++;
+    pr->cur = p->free_list[--p->n_free];
+    pr->cur->n = 0;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return true;
+}
+
+static struct item *next_item(struct producer *pr)
+{
+    if (pr->cur->n == BATCH_ITEMS && !publish(pr))
+        return NULL;
+    return &pr->cur->items[pr->cur->n++];
+}
+
+static void copy_text(char *dst, size_t size, const char *src, size_t n)
+{
+    if (n >= size)
+        n = size - 1;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Field F of REC, when it was read: its value, else NULL. */
+static const struct field_value *
+value(const struct payer *py, const struct record *rec, enum pay_field f)
+{
+    int i = py->f[f];
+    if (i < 0 || rec->values[i].state != VALUE_OK)
+        return NULL;
+    return &rec->values[i];
+}
+
+static void field_text(const struct payer *py, const struct record *rec,
+                       enum pay_field f, char *buf, size_t size)
+{
+    const struct field_value *v = value(py, rec, f);
+    copy_text(buf, size, v ? v->text : "", v ? v->text_len : 0);
+}
+
+/* The header: the payer's code (checked against the partner's, when it
+ * has one), the file's sequence.  1 with RES's reason when the file is
+ * refused. */
+static int read_header(struct payer *py, const struct record *rec)
+{
+    struct payer_result *res = py->res;
+    const char *want = py->rq->partner->agency_code;
+    if (rec->n_errors > 0) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_HEADER));
+        snprintf(res->reason, sizeof(res->reason), "header, line %llu: %s",
+                 (unsigned long long)rec->line, rec->errors[0].detail);
+        return 1;
+    }
+    int c = layout_field_index(rec->type, "payer_code");
+    int q = layout_field_index(rec->type, "file_seq");
+    if (c >= 0 && rec->values[c].state == VALUE_OK)
+        copy_text(py->payer_code, sizeof(py->payer_code), rec->values[c].text,
+                  rec->values[c].text_len);
+    if (q >= 0 && rec->values[q].state == VALUE_OK)
+        py->file_seq = rec->values[q].num;
+    if (want[0] != '\0' && strcmp(py->payer_code, want) != 0) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_AGENCY));
+        snprintf(res->reason, sizeof(res->reason),
+                 "the header names payer '%s'; %s sends as '%s'",
+                 py->payer_code, py->rq->partner->name, want);
+        return 1;
+    }
+    if (want[0] == '\0')
+        store_text_copy(py->reply.code, sizeof(py->reply.code), py->payer_code);
+    return 0;
+}
+
+static void reject_item(struct item *it, const char *code, const char *field,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject_item(struct item *it, const char *code, const char *field,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    it->kind = IT_REJECT;
+    store_text_copy(it->code, sizeof(it->code), code);
+    store_text_copy(it->field, sizeof(it->field), field);
+    va_start(ap, fmt);
+    vsnprintf(it->message, sizeof(it->message), fmt, ap);
+    va_end(ap);
+}
+
+/* Read one detail the engine accepted into IT: a payment worth a look, a
+ * reject, or (false) a payment that certainly matches nobody, counted
+ * here and dropped. */
+static bool read_payment(struct payer *py, const struct record *rec,
+                         struct item *it)
+{
+    const struct profile *pr = py->profile;
+    const struct field_value *v;
+    char joint[4];
+
+    it->kind = IT_PAYMENT;
+    it->line = (int64_t)rec->line;
+    field_text(py, rec, PF_PAYMENT_ID, it->payment_id, sizeof(it->payment_id));
+    v = value(py, rec, PF_PAYMENT_ID);
+    if (v != NULL && v->text_len > PAYMENT_ID_MAX) {
+        reject_item(it, C_PAYMENT_ID_NAME, "payment_id",
+                    "a payment id of %u characters: at most %d are taken",
+                    (unsigned)v->text_len, PAYMENT_ID_MAX);
+        return true;
+    }
+    char type[4];
+    field_text(py, rec, PF_TIN_TYPE, type, sizeof(type));
+    it->tin_type = type[0] == 'E' ? 'E' : 'S';
+    field_text(py, rec, PF_TIN, it->tin, sizeof(it->tin));
+    field_text(py, rec, PF_SOURCE, it->source, sizeof(it->source));
+    v = value(py, rec, PF_AMOUNT);
+    it->amount = v ? v->num : 0;
+    v = value(py, rec, PF_DISPOSABLE);
+    it->disposable = v ? v->num : 0;
+    bool has_disposable = v != NULL;
+    field_text(py, rec, PF_JOINT, joint, sizeof(joint));
+    it->joint = joint[0] == 'Y';
+    v = value(py, rec, PF_SHARE);
+    it->share_bp = v ? (int32_t)v->num : 0;
+    v = value(py, rec, PF_DATE);
+    it->payment_date = v ? (int32_t)v->num : py->today;
+    if (it->amount < 0 || it->amount > ALLOCATE_MAX_CENTS) {
+        reject_item(it, check_code_name(C_AMOUNT), "amount",
+                    "a payment below 0 or above the largest taken");
+        return true;
+    }
+    if (it->disposable < 0 || it->disposable > ALLOCATE_MAX_CENTS) {
+        reject_item(it, check_code_name(C_AMOUNT), "disposable_earnings",
+                    "disposable earnings below 0 or above the largest taken");
+        return true;
+    }
+    if (it->joint && pr->joint_refund == PROFILE_JOINT_DEBTOR_SHARE &&
+        (value(py, rec, PF_SHARE) == NULL || it->share_bp < 0 ||
+         it->share_bp > PROFILE_BP_WHOLE)) {
+        reject_item(it, C_JOINT_SHARE_NAME, "debtor_share_bp",
+                    "a joint payment needs the payee's share of the income "
+                    "(0 to 10000)");
+        return true;
+    }
+    const struct profile_cap *cap = profile_cap_for(pr, it->source);
+    if (cap != NULL && !cap->exempt &&
+        cap->base == PROFILE_CAP_OF_DISPOSABLE_PAY && !has_disposable) {
+        reject_item(it, C_DISPOSABLE_NAME, "disposable_earnings",
+                    "a %s payment needs its disposable earnings", it->source);
+        return true;
+    }
+    it->primary = bloom_maybe(py, it->tin_type, it->tin);
+    it->spouse_tin[0] = '\0';
+    if (it->joint) {
+        char spouse[IDENTITY_TIN_SIZE];
+        field_text(py, rec, PF_SPOUSE_TIN, spouse, sizeof(spouse));
+        if (strlen(spouse) == 9 &&
+            (it->tin_type != 'S' || strcmp(spouse, it->tin) != 0) &&
+            bloom_maybe(py, 'S', spouse))
+            memcpy(it->spouse_tin, spouse, sizeof(spouse));
+    }
+    if (!it->primary && it->spouse_tin[0] == '\0') {
+        py->quiet_records++;
+        py->quiet_cents += it->amount;
+        return false;
+    }
+    field_text(py, rec, PF_LAST, it->last, sizeof(it->last));
+    field_text(py, rec, PF_SPOUSE_LAST, it->spouse_last,
+               sizeof(it->spouse_last));
+    return true;
+}
+
+static void *produce(void *arg)
+{
+    struct producer *pr = arg;
+    struct payer *py = pr->py;
+    struct payer_result *res = py->res;
+    struct reader *r = reader_new(py->pay_layout, pr->fd, py->name);
+    const struct record *rec;
+    enum reader_status st = READER_FAILED;
+    struct item *it;
+    enum item_kind last = IT_END;
+    bool header_seen = false;
+
+    if (r == NULL) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "E_IO");
+        snprintf(res->reason, sizeof(res->reason), "out of memory");
+        last = IT_FAIL;
+        goto out;
+    }
+    while ((st = reader_next(r, &rec)) == READER_RECORD) {
+        if (rec->type != NULL && strcmp(rec->type->name, "header") == 0) {
+            if (read_header(py, rec) != 0) {
+                last = IT_FAIL;
+                goto out;
+            }
+            header_seen = true;
+            continue;
+        }
+        if (rec->type != py->detail && rec->n_errors == 0)
+            continue; /* the trailer: the reader checked its totals */
+        if ((it = next_item(pr)) == NULL)
+            goto done;
+        if (rec->n_errors > 0) {
+            const struct record_error *e = &rec->errors[0];
+            const char *field = rec->type && e->field >= 0
+                                    ? rec->type->fields[e->field].name
+                                    : NULL;
+            it->line = (int64_t)rec->line;
+            it->payment_id[0] = '\0';
+            if (rec->type == py->detail && py->f[PF_PAYMENT_ID] >= 0)
+                field_text(py, rec, PF_PAYMENT_ID, it->payment_id,
+                           sizeof(it->payment_id));
+            reject_item(it, errcode_name(e->code), field ? field : "", "%s",
+                        e->detail);
+            continue;
+        }
+        if (!read_payment(py, rec, it))
+            pr->cur->n--; /* nobody's: the slot is free again */
+    }
+    if (st == READER_FAILED) {
+        const struct file_error *fe = reader_file_error(r);
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 errcode_name(fe->code));
+        if (fe->line)
+            snprintf(res->reason, sizeof(res->reason), "line %llu: %s",
+                     (unsigned long long)fe->line, fe->detail);
+        else
+            snprintf(res->reason, sizeof(res->reason), "%s", fe->detail);
+        last = IT_FAIL;
+    } else if (!header_seen) {
+        snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+                 check_code_name(C_HEADER));
+        snprintf(res->reason, sizeof(res->reason), "no header");
+        last = IT_FAIL;
+    }
+out:
+    if ((it = next_item(pr)) != NULL) {
+        it->kind = last;
+        publish(pr);
+    }
+done:
+    reader_free(r);
+    return NULL;
+}
+
+static struct batch *take(struct pipe *p)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->count == 0)
+        pthread_cond_wait(&p->changed, &p->lock);
+    struct batch *b = p->ring[p->head];
+    p->head = (p->head + 1) % N_BATCHES;
+    p->count--;
+    pthread_mutex_unlock(&p->lock);
+    return b;
+}
+
+static void give_back(struct pipe *p, struct batch *b, bool stop)
+{
+    pthread_mutex_lock(&p->lock);
+    p->free_list[p->n_free++] = b;
+    p->stop = p->stop || stop;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* --- hashing ------------------------------------------------------------ */
+
+static void *hash_file(void *arg)
+{
+    struct payer *py = arg;
+    py->hash_rc = digest_fd_sha256(py->hash_fd, py->sha);
+    return NULL;
+}
+
+static int hashed(struct payer *py)
+{
+    if (py->hashing) {
+        pthread_join(py->hasher, NULL);
+        py->hashing = false;
+    }
+    if (py->hash_rc < 0)
+        return fail(py, py->hash_rc, "cannot read '%s' to hash it",
+                    py->rq->path);
+    return 0;
+}
+
+/* --- the outputs -------------------------------------------------------- */
+
+/* Does record RECORD of LAYOUT carry the file's SHA-256?  Then its header
+ * waits for the hash; the shipped layouts do not, and never wait. */
+static bool wants_sha(const struct layout *layout)
+{
+    const struct layout_record *h = layout_record_by_name(layout, "header");
+    return h != NULL && layout_field_index(h, "file_sha256") >= 0;
+}
+
+static int put_file_header(struct payer *py, struct writer *w,
+                           const struct layout *layout, const char *code)
+{
+    bool sha = wants_sha(layout);
+    int rc;
+    if (sha && (rc = hashed(py)) < 0)
+        return rc;
+    if (writer_begin(w, "header") < 0 ||
+        writer_put_text(w, "agency_code", code) < 0 ||
+        writer_put_text(w, "payer_code", code) < 0 ||
+        writer_put_num(w, "file_date", py->today) < 0 ||
+        writer_put_num(w, "file_seq", py->file_seq) < 0 ||
+        writer_put_text(w, "file_name", py->name) < 0 ||
+        (sha && writer_put_text(w, "file_sha256", py->sha) < 0) ||
+        writer_end(w) < 0)
+        return fail(py, -EINVAL, "%s header: %s", layout_name(layout),
+                    writer_error(w));
+    return 0;
+}
+
+/* writer_put_text and writer_put_num by a field index found once: a
+ * field the record lacks (-1) is skipped, text is cut to its width and
+ * its trailing spaces dropped, a blank text or a zero date left blank. */
+static int put_text(struct writer *w, const struct layout_record *r, int i,
+                    const char *text)
+{
+    if (i < 0 || text == NULL)
+        return 0;
+    size_t n = strlen(text), width = r->fields[i].length;
+    if (width > 0 && n > width)
+        n = width;
+    while (n > 0 && text[n - 1] == ' ')
+        n--;
+    return n == 0 ? 0 : writer_set_text(w, i, text, n);
+}
+
+static int put_num(struct writer *w, const struct layout_record *r, int i,
+                   int64_t num)
+{
+    if (i < 0 || (r->fields[i].type == FT_DATE && num == 0))
+        return 0;
+    return writer_set_num(w, i, num);
+}
+
+/* The payer's offset file, opened at its first line or at the end. */
+static int offsets_open(struct payer *py)
+{
+    char file[STORE_TEXT_MAX + 48];
+    int rc;
+    if (py->off_open)
+        return 0;
+    snprintf(file, sizeof(file), "offsets.%s.%lld.txt", py->reply.safe_name,
+             (long long)py->res->file_id);
+    if ((rc = outbox_open(py->rq->home, py->rq->partner->name, file,
+                          &py->off_file, py->err, py->err_size)) < 0)
+        return rc;
+    py->off_open = true;
+    if ((py->off_w = writer_new(py->off_layout, py->off_file.fp)) == NULL)
+        return fail(py, -ENOMEM, "out of memory");
+    return put_file_header(py, py->off_w, py->off_layout,
+                           py->payer_code[0] ? py->payer_code
+                                             : py->rq->partner->agency_code);
+}
+
+static struct agency_out *agency_out(struct payer *py, int64_t agency_id)
+{
+    for (size_t i = 0; i < py->n_out; i++)
+        if (py->out[i].agency.id == agency_id)
+            return &py->out[i];
+    if (py->n_out == py->cap_out) {
+        size_t cap = py->cap_out ? py->cap_out * 2 : 8;
+        struct agency_out *grown = realloc(py->out, cap * sizeof(*grown));
+        if (grown == NULL) {
+            fail(py, -ENOMEM, "out of memory");
+            return NULL;
+        }
+        py->out = grown;
+        py->cap_out = cap;
+    }
+    struct agency_out *o = &py->out[py->n_out];
+    char file[STORE_TEXT_MAX + 48];
+    memset(o, 0, sizeof(*o));
+    if (store_partner_get_id(py->s, agency_id, &o->agency) < 0) {
+        db_fail(py, -EIO);
+        return NULL;
+    }
+    snprintf(file, sizeof(file), "collections.%s.%lld.txt", py->reply.safe_name,
+             (long long)py->res->file_id);
+    if (outbox_open(py->rq->home, o->agency.name, file, &o->f, py->err,
+                    py->err_size) < 0)
+        return NULL;
+    py->n_out++;
+    if ((o->w = writer_new(py->coll_layout, o->f.fp)) == NULL) {
+        fail(py, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (put_file_header(py, o->w, py->coll_layout, o->agency.agency_code) < 0)
+        return NULL;
+    return o;
+}
+
+/* Free the outputs' writers; DISCARD also removes the files (the work did
+ * not commit). */
+static void drop_outputs(struct payer *py, bool discard)
+{
+    for (size_t i = 0; i < py->n_out; i++) {
+        writer_free(py->out[i].w);
+        if (discard)
+            outbox_discard(&py->out[i].f);
+    }
+    free(py->out);
+    py->out = NULL;
+    py->n_out = py->cap_out = 0;
+    writer_free(py->off_w);
+    py->off_w = NULL;
+    if (py->off_open && discard)
+        outbox_discard(&py->off_file);
+    py->off_open = false;
+}
+
+/* Finish, seal and register the payer's file and the agencies' (in the
+ * open transaction). */
+static int finish_outputs(struct payer *py)
+{
+    int rc;
+    if ((rc = offsets_open(py)) < 0)
+        return rc;
+    if (writer_begin(py->off_w, "trailer") < 0 || writer_end(py->off_w) < 0 ||
+        writer_finish(py->off_w) < 0)
+        return fail(py, -EINVAL, "offset file: %s", writer_error(py->off_w));
+    writer_free(py->off_w);
+    py->off_w = NULL;
+    if ((rc = outbox_seal(&py->off_file, py->err, py->err_size)) < 0 ||
+        (rc = reply_register(py->s, py->rq->partner, &py->off_file,
+                             "payer-offset", py->off_layout,
+                             py->res->file_id)) < 0)
+        return rc < 0 && py->err[0] == '\0' ? db_fail(py, rc) : rc;
+    store_text_copy(py->res->offset_path, sizeof(py->res->offset_path),
+                    py->off_file.final_path);
+    for (size_t i = 0; i < py->n_out; i++) {
+        struct agency_out *o = &py->out[i];
+        if (writer_begin(o->w, "trailer") < 0 || writer_end(o->w) < 0 ||
+            writer_finish(o->w) < 0)
+            return fail(py, -EINVAL, "collection file of %s: %s",
+                        o->agency.name, writer_error(o->w));
+        writer_free(o->w);
+        o->w = NULL;
+        if ((rc = outbox_seal(&o->f, py->err, py->err_size)) < 0 ||
+            (rc = reply_register(py->s, &o->agency, &o->f, "agency-collection",
+                                 py->coll_layout, py->res->file_id)) < 0)
+            return rc < 0 && py->err[0] == '\0' ? db_fail(py, rc) : rc;
+    }
+    py->res->agency_files = (int64_t)py->n_out;
+    return 0;
+}
+
+/* --- matching and allocating one payment ------------------------------- */
+
+/* Does the payment's NAME pass the profile's rule against the registry's
+ * NAME_ON_FILE of a debtor with id type TIN_TYPE? */
+static bool name_agrees(const struct payer *py, char tin_type,
+                        const struct store_name *on_file, const char *name)
+{
+    bool same = false;
+    if (py->profile->match_rule == PROFILE_MATCH_TIN_LAST_NAME) {
+        identity_match_name(IDENTITY_MATCH_LAST_NAME, on_file->last,
+                            strlen(on_file->last), name, strlen(name), &same);
+        return same;
+    }
+    char nc[IDENTITY_NAME_CONTROL_SIZE];
+    enum identity_status st =
+        tin_type == 'E' ? identity_business_name_control(name, strlen(name), nc)
+                        : identity_name_control(name, strlen(name), nc);
+    if (st != IDENTITY_OK)
+        return false;
+    identity_name_control_equal(on_file->name_control,
+                                strlen(on_file->name_control), nc, 4, &same);
+    return same;
+}
+
+/* Find side SD's debtor (TIN_TYPE, TIN, NAME) and its claims: SD->n is 0
+ * when it matches nobody.  0, or negative on a registry error. */
+static int match_side(struct payer *py, struct side *sd, char tin_type,
+                      const char *tin, const char *name)
+{
+    struct store_name on_file;
+    int64_t debtor_id;
+    size_t n = 0;
+    sd->n = 0;
+    sd->tin_type = tin_type;
+    store_text_copy(sd->tin, sizeof(sd->tin), tin);
+    int rc =
+        store_claims_by_tin(py->s, tin_type, tin, py->profile->name, &debtor_id,
+                            &on_file, sd->claims, ALLOCATE_MAX_CLAIMS, &n);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return db_fail(py, rc);
+    if (!name_agrees(py, tin_type, &on_file, name)) {
+        py->res->name_mismatches++;
+        return 0;
+    }
+    /* past ALLOCATE_MAX_CLAIMS open debts (never seen): the oldest
+     * registrations take the payment */
+    if (n > ALLOCATE_MAX_CLAIMS)
+        n = ALLOCATE_MAX_CLAIMS;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_debt *d = &sd->claims[i].debt;
+        if (profile_priority_of(py->profile, d->debt_type) < 0)
+            continue; /* the program no longer knows its type: no claim */
+        if (sd->n != i)
+            sd->claims[sd->n] = sd->claims[i];
+        struct store_claim *c = &sd->claims[sd->n];
+        struct allocate_claim *a = &sd->ac[sd->n];
+        snprintf(sd->agency[sd->n], sizeof(sd->agency[sd->n]), "%lld",
+                 (long long)c->debt.partner_id);
+        a->debt_id = c->debt.account;
+        a->agency_id = sd->agency[sd->n];
+        a->debt_type = c->debt.debt_type;
+        a->balance_cents = c->debt.balance_cents;
+        a->delinquent_since = c->debt.delinquency_date;
+        a->has_tin = true; /* the registry takes no debt without one */
+        sd->n++;
+    }
+    return 0;
+}
+
+static int run_side(struct payer *py, struct side *sd)
+{
+    int rc =
+        allocate_run(py->profile, &sd->p, sd->ac, sd->n, sd->lines, &sd->t);
+    if (rc == -ENOTRECOVERABLE)
+        return fail(py, rc, "allocation broke a money invariant (a bug)");
+    if (rc < 0)
+        return fail(py, rc, "allocation refused the payment: %s",
+                    strerror(-rc));
+    /* and once more, as the registry will have it */
+    if (allocate_check(py->profile, &sd->p, sd->ac, sd->n, sd->lines, &sd->t) <
+        0)
+        return fail(py, -ENOTRECOVERABLE,
+                    "allocation broke a money invariant (a bug)");
+    return 0;
+}
+
+/* Allocate the payment IT among side A (the payee) and side B (the
+ * spouse), either of which may have no claims.  *TAKEN gets offsets +
+ * fees of both, *RELEASED the rest, checked to add up. */
+static int allocate_payment(struct payer *py, const struct item *it,
+                            struct side *a, struct side *b, int64_t *released)
+{
+    const struct profile *pr = py->profile;
+    int64_t left = it->amount; /* released so far */
+    int rc;
+    struct allocate_payment p = {.source = it->source,
+                                 .amount_cents = it->amount,
+                                 .disposable_cents = it->disposable,
+                                 .joint = it->joint,
+                                 .debtor_share_bp = it->share_bp};
+    memset(&a->t, 0, sizeof(a->t));
+    memset(&b->t, 0, sizeof(b->t));
+    if (a->n > 0) {
+        a->p = p;
+        if ((rc = run_side(py, a)) < 0)
+            return rc;
+        left = a->t.released_cents;
+    }
+    if (b->n > 0 && it->joint &&
+        pr->joint_refund != PROFILE_JOINT_NOT_ALLOWED) {
+        /* the spouse's part: its share of the income, or whatever the
+         * payee's claims left of the whole */
+        int64_t part = left;
+        if (pr->joint_refund == PROFILE_JOINT_DEBTOR_SHARE)
+            part = it->amount - profile_apply_bp(it->amount, it->share_bp);
+        if (part > left)
+            return fail(py, -ENOTRECOVERABLE,
+                        "payment %s: the spouse's part is more than was "
+                        "left (a bug)",
+                        it->payment_id);
+        b->p = p;
+        b->p.amount_cents = part;
+        b->p.joint = false;
+        if ((rc = run_side(py, b)) < 0)
+            return rc;
+        left -= part - b->t.released_cents;
+    } else {
+        b->n = 0;
+    }
+    int64_t taken =
+        a->t.offset_cents + a->t.fee_cents + b->t.offset_cents + b->t.fee_cents;
+    if (left < 0 || taken + left != it->amount)
+        return fail(py, -ENOTRECOVERABLE,
+                    "payment %s: offsets + fees + released is not the "
+                    "amount (a bug)",
+                    it->payment_id);
+    *released = left;
+    return 0;
+}
+
+/* base 36, two digits: the offset's number in its payment */
+static void trace_of(const char *payment_id, int k, char out[24])
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    size_t n = strlen(payment_id);
+    memcpy(out, payment_id, n);
+    out[n] = '.';
+    out[n + 1] = digits[(k / 36) % 36];
+    out[n + 2] = digits[k % 36];
+    out[n + 3] = '\0';
+}
+
+/* One line of the payer's offset file. */
+static int offset_line(struct payer *py, const struct item *it, const char *tin,
+                       int64_t offset, int64_t fee, int64_t released,
+                       const char *agency_code, const char *account)
+{
+    struct writer *w = py->off_w;
+    int rc;
+    if (!py->off_open && (rc = offsets_open(py)) < 0)
+        return rc;
+    w = py->off_w;
+    const struct layout_record *r = py->off_detail;
+    const int *f = py->of;
+    if (writer_begin_index(w, (size_t)r->index) < 0 ||
+        put_text(w, r, f[OF_PAYMENT_ID], it->payment_id) < 0 ||
+        put_text(w, r, f[OF_TIN], tin) < 0 ||
+        put_num(w, r, f[OF_OFFSET], offset) < 0 ||
+        put_num(w, r, f[OF_FEE], fee) < 0 ||
+        put_num(w, r, f[OF_RELEASED], released) < 0 ||
+        put_text(w, r, f[OF_AGENCY], agency_code) < 0 ||
+        put_text(w, r, f[OF_ACCOUNT], account) < 0 ||
+        put_num(w, r, f[OF_AMOUNT], it->amount) < 0 || writer_end(w) < 0)
+        return fail(py, -EINVAL, "offset file, payment %s: %s", it->payment_id,
+                    writer_error(w));
+    return 0;
+}
+
+/* Record one offset of side SD, line L, as the K-th of payment IT: the
+ * ledger entry, the agency's line and the payer's (RELEASED on the
+ * payment's last line). */
+static int record_offset(struct payer *py, const struct item *it,
+                         const struct side *sd, const struct allocate_line *l,
+                         int k, int64_t released)
+{
+    const struct store_claim *c = &sd->claims[l->claim];
+    struct store_source src = {.file_id = py->res->file_id, .line = it->line};
+    struct check_result why = {.code = CHECK_OK};
+    char trace[24], entry_text[24];
+    int64_t entry_id = 0;
+    int rc;
+
+    trace_of(it->payment_id, k, trace);
+    struct money_event ev = {.kind = ENTRY_OFFSET,
+                             .debt_id = c->debt.id,
+                             .amount_cents = l->offset_cents,
+                             .fee_cents = l->withheld_cents,
+                             .trace_id = trace,
+                             .payment_date = it->payment_date,
+                             .payment_source = it->source,
+                             .allocated = true,
+                             .final_on = py->res->final_on,
+                             .debt = &c->debt};
+    if ((rc = ledger_apply_entry(py->s, py->rq->partner->id, &ev, &src, &why,
+                                 &entry_id)) < 0)
+        return db_fail(py, rc);
+    if (why.code != CHECK_OK)
+        /* the allocation read these balances in this transaction and the
+         * payment id is new: a refusal here is a bug */
+        return fail(py, -ENOTRECOVERABLE, "payment %s, account %s: %s: %s",
+                    it->payment_id, c->debt.account, check_code_name(why.code),
+                    why.message);
+    py->res->offsets++;
+    py->res->withheld_cents += l->withheld_cents;
+
+    struct agency_out *o = agency_out(py, c->debt.partner_id);
+    if (o == NULL)
+        return -EIO;
+    snprintf(entry_text, sizeof(entry_text), "%lld", (long long)entry_id);
+    const struct layout_record *r = py->coll_detail;
+    const int *f = py->cf;
+    if (writer_begin_index(o->w, (size_t)r->index) < 0 ||
+        put_text(o->w, r, f[CF_ACCOUNT], c->debt.account) < 0 ||
+        put_text(o->w, r, f[CF_KIND], py->offset_kind) < 0 ||
+        put_text(o->w, r, f[CF_TRACE], entry_text) < 0 ||
+        put_num(o->w, r, f[CF_AMOUNT], l->offset_cents) < 0 ||
+        put_num(o->w, r, f[CF_FEE], l->withheld_cents) < 0 ||
+        put_num(o->w, r, f[CF_NET], l->remit_cents) < 0 ||
+        put_num(o->w, r, f[CF_DATE], it->payment_date) < 0 ||
+        put_text(o->w, r, f[CF_SOURCE], it->source) < 0 ||
+        put_text(o->w, r, f[CF_TIN4], sd->tin + 5) < 0 || writer_end(o->w) < 0)
+        return fail(py, -EINVAL, "collection file of %s: %s", o->agency.name,
+                    writer_error(o->w));
+    return offset_line(py, it, sd->tin, l->offset_cents, l->fee_cents, released,
+                       o->agency.agency_code, c->debt.account);
+}
+
+/* A payment worth a look.  0 (matched or not, or refused: noted),
+ * negative on a system error. */
+static int payment(struct payer *py, const struct item *it)
+{
+    struct payer_result *res = py->res;
+    struct side *a = &py->sides[0], *b = &py->sides[1];
+    int64_t released = 0;
+    int rc;
+
+    a->n = b->n = 0;
+    if (it->primary &&
+        (rc = match_side(py, a, it->tin_type, it->tin, it->last)) < 0)
+        return rc;
+    if (it->spouse_tin[0] != '\0' &&
+        (rc = match_side(py, b, 'S', it->spouse_tin, it->spouse_last)) < 0)
+        return rc;
+    if (a->n == 0 && b->n == 0)
+        return 0; /* nobody's: paid as it is, no line */
+    if ((rc = allocate_payment(py, it, a, b, &released)) < 0)
+        return rc;
+
+    struct store_payment row = {.partner_id = py->rq->partner->id,
+                                .file_id = res->file_id,
+                                .line = it->line,
+                                .payment_date = it->payment_date,
+                                .amount_cents = it->amount,
+                                .offset_cents =
+                                    a->t.offset_cents + b->t.offset_cents,
+                                .fee_cents = a->t.fee_cents + b->t.fee_cents,
+                                .released_cents = released,
+                                .final_on = res->final_on};
+    store_text_copy(row.payment_id, sizeof(row.payment_id), it->payment_id);
+    store_text_copy(row.source, sizeof(row.source), it->source);
+    if ((rc = store_payment_add(py->s, &row, NULL)) == -EEXIST) {
+        res->accepted--;
+        res->amount_cents -= it->amount;
+        res->rejected++;
+        return reply_reject(&py->reply, it->line, it->payment_id,
+                            C_DUP_PAYMENT_NAME, "payment_id",
+                            "this payment id was matched in an earlier file");
+    }
+    if (rc < 0)
+        return db_fail(py, rc);
+    res->matched++;
+    res->offset_cents += row.offset_cents;
+    res->fee_cents += row.fee_cents;
+    res->released_cents += released;
+
+    /* the lines with an offset, payee's first; released on the last */
+    size_t n_offsets = 0, done = 0;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < py->sides[s].n; i++)
+            n_offsets += py->sides[s].lines[i].offset_cents > 0;
+    if (n_offsets > 36 * 36 - 1)
+        return fail(py, -E2BIG, "payment %s: %zu offsets, more than %d",
+                    it->payment_id, n_offsets, 36 * 36 - 1);
+    if (n_offsets == 0)
+        return offset_line(py, it, a->n > 0 ? a->tin : b->tin, 0, 0, released,
+                           "", "");
+    for (int s = 0; s < 2; s++) {
+        const struct side *sd = &py->sides[s];
+        for (size_t i = 0; i < sd->n; i++) {
+            const struct allocate_line *l = &sd->lines[i];
+            if (l->offset_cents == 0)
+                continue;
+            done++;
+            if ((rc = record_offset(py, it, sd, l, (int)done,
+                                    done == n_offsets ? released : 0)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Take one item from the reader. */
+static int consume(struct payer *py, const struct item *it)
+{
+    struct payer_result *res = py->res;
+    res->records++;
+    if (it->kind == IT_REJECT) {
+        res->rejected++;
+        return reply_reject(&py->reply, it->line, it->payment_id, it->code,
+                            it->field, it->message);
+    }
+    res->accepted++;
+    res->amount_cents += it->amount;
+    return payment(py, it);
+}
+
+/* Read the whole file, applying what matches.  0 when the file went
+ * through, 1 when it is refused whole (RES's reason set), negative on a
+ * system error. */
+static int process(struct payer *py, int fd)
+{
+    struct pipe p = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                     .changed = PTHREAD_COND_INITIALIZER};
+    struct batch *all = calloc(N_BATCHES + 1, sizeof(*all));
+    struct producer pr = {.py = py, .p = &p, .fd = fd};
+    pthread_t thread;
+    int rc = 0;
+    bool ended = false;
+
+    if (all == NULL)
+        return fail(py, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < N_BATCHES; i++)
+        p.free_list[p.n_free++] = &all[i];
+    pr.cur = &all[N_BATCHES];
+    if (pthread_create(&thread, NULL, produce, &pr) != 0) {
+        free(all);
+        return fail(py, -EAGAIN, "cannot start the reading thread");
+    }
+    while (!ended) {
+        struct batch *b = take(&p);
+        for (size_t i = 0; i < b->n && !ended; i++) {
+            const struct item *it = &b->items[i];
+            if (it->kind == IT_END || it->kind == IT_FAIL) {
+                ended = true;
+                rc = it->kind == IT_FAIL ? 1 : 0;
+            } else if ((rc = consume(py, it)) < 0) {
+                ended = true;
+            }
+        }
+        give_back(&p, b, ended);
+    }
+    pthread_join(thread, NULL);
+    free(all);
+    /* the payments the reader dropped: accepted, nobody's */
+    py->res->records += py->quiet_records;
+    py->res->accepted += py->quiet_records;
+    py->res->amount_cents += py->quiet_cents;
+    return rc;
+}
+
+/* --- the file ----------------------------------------------------------- */
+
+static int write_reply(struct payer *py, char status)
+{
+    struct payer_result *res = py->res;
+    struct reply_outcome o = {.status = status,
+                              .records = res->records,
+                              .accepted = res->accepted,
+                              .rejected = res->rejected,
+                              .amount_cents = res->amount_cents,
+                              .reason_code = res->reason_code,
+                              .reason = res->reason};
+    py->reply.file_id = res->file_id;
+    store_text_copy(py->reply.sha, sizeof(py->reply.sha), py->sha);
+    return reply_write(&py->reply, &o, res->ack_path, res->unprocessable_path);
+}
+
+/* The file's row, but its SHA-256: the hashing thread may be writing it
+ * still. */
+static void file_row(struct payer *py, struct store_file *f,
+                     enum file_status status)
+{
+    memset(f, 0, sizeof(*f));
+    f->partner_id = py->rq->partner->id;
+    store_text_copy(f->name, sizeof(f->name), py->name);
+    store_text_copy(f->exchange, sizeof(f->exchange), "payer-payment");
+    store_text_copy(f->layout, sizeof(f->layout),
+                    layout_source(py->pay_layout));
+    f->status = status;
+}
+
+/* A duplicate or a file refused whole: only its row and the reply. */
+static int record_rejected(struct payer *py, enum file_status status)
+{
+    struct payer_result *res = py->res;
+    struct store_file f;
+    int64_t records = res->records;
+    int rc;
+    memset(res, 0, offsetof(struct payer_result, duplicate_of));
+    res->status = status;
+    if (status == FILE_REJECTED)
+        res->records = res->rejected = records;
+    reply_forget(&py->reply);
+    file_row(py, &f, status);
+    store_text_copy(f.sha256, sizeof(f.sha256), py->sha); /* hashed */
+    f.duplicate_of = res->duplicate_of;
+    f.records = res->records;
+    f.rejected = res->rejected;
+    snprintf(f.error, sizeof(f.error), "%s: %s", res->reason_code, res->reason);
+    if ((rc = store_begin(py->s)) < 0 ||
+        (rc = store_file_add(py->s, &f, &res->file_id)) < 0) {
+        store_rollback(py->s);
+        return db_fail(py, rc);
+    }
+    if ((rc = write_reply(py, status == FILE_DUPLICATE ? 'D' : 'R')) < 0 ||
+        (rc = store_commit(py->s)) < 0) {
+        if (py->err[0] == '\0')
+            db_fail(py, rc);
+        store_rollback(py->s);
+        return rc;
+    }
+    return outbox_deliver_pending(py->s, py->err, py->err_size);
+}
+
+/* Was a file with the same bytes processed before?  1 (RES says which),
+ * 0, or negative. */
+static int duplicate(struct payer *py)
+{
+    struct payer_result *res = py->res;
+    struct store_file prior;
+    int rc = store_file_find_sha(py->s, py->rq->partner->id, py->sha, &prior);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return db_fail(py, rc);
+    res->duplicate_of = prior.id;
+    snprintf(res->reason_code, sizeof(res->reason_code), "%s",
+             check_code_name(C_DUP_FILE));
+    snprintf(res->reason, sizeof(res->reason),
+             "same bytes as file %lld ('%s', %s)", (long long)prior.id,
+             prior.name, file_status_name(prior.status));
+    return 1;
+}
+
+static int run(struct payer *py, int fd)
+{
+    struct payer_result *res = py->res;
+    struct store_file f;
+    int rc, outcome;
+
+    if ((rc = store_begin(py->s)) < 0)
+        return db_fail(py, rc);
+    file_row(py, &f, FILE_RECEIVED);
+    memset(f.sha256, '0', 64); /* until the hash is done */
+    if ((rc = store_file_add(py->s, &f, &res->file_id)) < 0) {
+        store_rollback(py->s);
+        return db_fail(py, rc);
+    }
+    f.id = res->file_id;
+    if ((rc = bloom_fill(py)) < 0) {
+        store_rollback(py->s);
+        return rc;
+    }
+    outcome = process(py, fd);
+    if (outcome < 0 || (rc = hashed(py)) < 0 || (rc = duplicate(py)) != 0 ||
+        outcome == 1) {
+        /* a duplicate, refused whole, or failed: nothing of it stays */
+        store_rollback(py->s);
+        reply_forget(&py->reply);
+        drop_outputs(py, true);
+        if (outcome < 0)
+            return outcome;
+        if (rc < 0)
+            return rc;
+        return record_rejected(py, rc == 1 ? FILE_DUPLICATE : FILE_REJECTED);
+    }
+    res->status = res->rejected > 0 ? FILE_PARTIAL : FILE_ACCEPTED;
+    store_text_copy(f.sha256, sizeof(f.sha256), py->sha);
+    f.status = res->status;
+    f.records = res->records;
+    f.accepted = res->accepted;
+    f.rejected = res->rejected;
+    f.amount_cents = res->amount_cents;
+    if ((rc = finish_outputs(py)) < 0)
+        goto undo;
+    if ((rc = store_file_finish(py->s, &f)) < 0) {
+        rc = db_fail(py, rc);
+        goto undo;
+    }
+    if ((rc = write_reply(py, 'A')) < 0)
+        goto undo;
+    if ((rc = store_commit(py->s)) < 0) {
+        rc = db_fail(py, rc);
+        goto undo;
+    }
+    reply_forget(&py->reply);
+    drop_outputs(py, false); /* committed: the outbox delivers them */
+    return outbox_deliver_pending(py->s, py->err, py->err_size);
+undo:
+    store_rollback(py->s);
+    reply_forget(&py->reply);
+    drop_outputs(py, true);
+    res->offset_path[0] = '\0';
+    return rc;
+}
+
+int payer_file(const struct payer_request *rq, struct payer_result *res,
+               char *err, size_t err_size)
+{
+    struct payer py = {.rq = rq,
+                       .res = res,
+                       .s = rq->store,
+                       .err = err,
+                       .err_size = err_size,
+                       .hash_fd = -1};
+    int fd = -1, rc;
+    memset(res, 0, sizeof(*res));
+    err[0] = '\0';
+    const char *name = rq->name;
+    if (name == NULL) {
+        name = strrchr(rq->path, '/');
+        name = name ? name + 1 : rq->path;
+    }
+    store_text_copy(py.name, sizeof(py.name), name);
+    if (rq->partner->kind != PARTNER_PAYER) {
+        rc = fail(&py, -EINVAL, "%s is a %s: only payers send payment files",
+                  rq->partner->name, partner_kind_name(rq->partner->kind));
+        goto out;
+    }
+    if ((rc = load_config(&py)) < 0)
+        goto out;
+    py.today = calendar_today(NULL);
+    int32_t days = py.profile->appeal_days > py.profile->hold_days
+                       ? py.profile->appeal_days
+                       : py.profile->hold_days;
+    res->final_on = calendar_add_days(py.today, days);
+    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    py.hash_fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || py.hash_fd < 0) {
+        rc = fail(&py, -errno, "cannot open '%s': %s", rq->path,
+                  strerror(errno));
+        goto out;
+    }
+    if (pthread_create(&py.hasher, NULL, hash_file, &py) != 0) {
+        rc = fail(&py, -EAGAIN, "cannot start the hashing thread");
+        goto out;
+    }
+    py.hashing = true;
+    store_cache_mib(py.s, PAYER_CACHE_MIB);
+    rc = run(&py, fd);
+    store_cache_mib(py.s, STORE_CACHE_MIB);
+out:
+    if (py.hashing)
+        pthread_join(py.hasher, NULL);
+    if (fd >= 0)
+        close(fd);
+    if (py.hash_fd >= 0)
+        close(py.hash_fd);
+    drop_outputs(&py, true);
+    reply_release(&py.reply);
+    free(py.bloom);
+    free(py.sides);
+    layout_free(py.pay_layout);
+    layout_free(py.off_layout);
+    layout_free(py.coll_layout);
+    layout_free(py.ack_layout);
+    layout_free(py.unp_layout);
+    profile_free(py.profile);
+    return rc;
+}
+
+/* --- appeals ------------------------------------------------------------ */
+
+struct offsets {
+    struct store_entry *e;
+    size_t n, cap;
+    size_t id_len;     /* the payment id's: its traces are 3 bytes longer */
+    const char *trace; /* only this one, when not NULL */
+};
+
+static int collect_offset(const struct store_entry *e, void *ctx)
+{
+    struct offsets *o = ctx;
+    if (strlen(e->trace_id) != o->id_len + 3 ||
+        (o->trace != NULL && strcmp(o->trace, e->trace_id) != 0))
+        return 0;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 8;
+        struct store_entry *grown = realloc(o->e, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -ENOMEM;
+        o->e = grown;
+        o->cap = cap;
+    }
+    o->e[o->n++] = *e;
+    return 0;
+}
+
+int payer_appeal(struct store *s, const struct store_partner *payer,
+                 const char *payment_id, const char *trace_id, int32_t today,
+                 void (*fn)(const struct payer_appeal_line *l, void *ctx),
+                 void *ctx, char *err, size_t err_size)
+{
+    struct offsets o = {.trace = trace_id};
+    char prefix[32], pid[32];
+    size_t held = 0;
+    int rc;
+
+    err[0] = '\0';
+    if (payment_id == NULL && trace_id != NULL) {
+        /* "<payment id>.<nn>" */
+        size_t n = strlen(trace_id);
+        if (n < 4 || n - 3 >= sizeof(pid) || trace_id[n - 3] != '.') {
+            snprintf(err, err_size, "'%s' is no trace id of a payer's offset",
+                     trace_id);
+            return -ENOENT;
+        }
+        memcpy(pid, trace_id, n - 3);
+        pid[n - 3] = '\0';
+        payment_id = pid;
+    }
+    if (payment_id == NULL || payment_id[0] == '\0' ||
+        strlen(payment_id) > PAYMENT_ID_MAX) {
+        snprintf(err, err_size, "a payment id of 1 to %d characters",
+                 PAYMENT_ID_MAX);
+        return -EINVAL;
+    }
+    o.id_len = strlen(payment_id);
+    snprintf(prefix, sizeof(prefix), "%s.", payment_id);
+    if ((rc = store_offsets_by_prefix(s, payer->id, prefix, collect_offset,
+                                      &o)) < 0) {
+        snprintf(err, err_size, "%s",
+                 rc == -ENOMEM ? "out of memory" : store_error(s));
+        goto out;
+    }
+    if (o.n == 0) {
+        snprintf(err, err_size, "%s took no offset %s%s from payment '%s'",
+                 payer->name, trace_id ? trace_id : "",
+                 trace_id ? "" : "at all", payment_id);
+        rc = -ENOENT;
+        goto out;
+    }
+    if ((rc = store_begin(s)) < 0) {
+        snprintf(err, err_size, "registry: %s", store_error(s));
+        goto out;
+    }
+    for (size_t i = 0; i < o.n; i++) {
+        struct payer_appeal_line l = {.entry = o.e[i]};
+        struct store_debt debt;
+        if ((rc = store_debt_get_id(s, o.e[i].debt_id, &debt)) < 0)
+            break;
+        store_text_copy(l.account, sizeof(l.account), debt.account);
+        rc = store_appeal_get(s, o.e[i].id, &l.filed_on);
+        if (rc == 0) {
+            l.outcome = PAYER_APPEAL_BEFORE;
+            held++;
+        } else if (rc != -ENOENT) {
+            break;
+        } else if (o.e[i].final_on != 0 && today < o.e[i].final_on) {
+            if ((rc = store_appeal_add(s, o.e[i].id, today, NULL)) < 0)
+                break;
+            l.filed_on = today;
+            l.outcome = PAYER_APPEAL_RECORDED;
+            held++;
+        } else {
+            l.outcome = PAYER_APPEAL_FINAL;
+        }
+        rc = 0;
+        if (fn != NULL)
+            fn(&l, ctx);
+    }
+    if (rc < 0 || (rc = store_commit(s)) < 0) {
+        snprintf(err, err_size, "registry: %s", store_error(s));
+        store_rollback(s);
+        goto out;
+    }
+    if (held == 0) {
+        snprintf(err, err_size,
+                 "every offset of payment '%s' is final: the appeal window "
+                 "has closed",
+                 payment_id);
+        rc = -EPERM;
+    }
+out:
+    free(o.e);
+    return rc;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tests/cli/payer.sh - the setoff-program model through the real binary:
+# a Kansas agency's debts in, a payer's payment file that fits them
+# (offsetgw synth payments) matched, the offsets tied out across the
+# payer's file and the agency's, the same file again a duplicate, and the
+# debtor's appeal holding a payment's offsets.
+set -u
+OG=${OG:-./offsetgw}
+dir=$(mktemp -d /tmp/og-payer-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+export OFFSETGW_TODAY=2026-11-20
+passed=0 failed=0
+check() { # NAME, then a command that must succeed
+    local name=$1
+    shift
+    if "$@" >"$dir/out" 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name"
+        sed 's/^/    /' "$dir/out" | head -20
+    fi
+}
+status_is() { # WANT, then a command
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>&1 || rc=$?
+    [ "$rc" -eq "$want" ]
+}
+
+home=$dir/gw
+spool=$home/var/spool
+check "a demo home" $OG init --home "$home" --demo
+check "a Kansas agency" $OG partner add --home "$home" --kind agency \
+    --program kansas --agency-code KSDOR1 ks-agency
+check "its debt file" $OG synth --program kansas --records 300 --seed 3 \
+    --date 2026-11-20 --agency-code KSDOR1 --output "$dir/debts.txt"
+check "is taken in" $OG ingest --home "$home" --partner ks-agency \
+    "$dir/debts.txt"
+check "a payer's file that fits the registry" $OG synth payments \
+    --program kansas --home "$home" --records 2000 --debtor-share 0.3 \
+    --seed 9 --date 2026-11-20 --payer-code KDOR --output "$dir/pay.txt"
+check "the payer's file is taken" $OG ingest --home "$home" \
+    --partner demo-payer "$dir/pay.txt"
+off=$(ls "$spool"/demo-payer/outbox/offsets.*.txt 2>/dev/null)
+coll=$(ls "$spool"/ks-agency/outbox/collections.*.txt 2>/dev/null)
+check "the payer has its offset instructions" test -s "$off"
+check "the agency has its collections" test -s "$coll"
+
+# every payment in the offset file adds up; the offsets are the agency's
+check "each payment: offsets + fees + released = payment" awk '
+    /^D/ { id = substr($0, 2, 20); sum[id] += substr($0, 31, 11) + \
+           substr($0, 42, 11) + substr($0, 53, 11); amt[id] = substr($0, 92, 11) + 0 }
+    END { for (id in sum) if (sum[id] != amt[id]) bad++; exit bad > 0 }' "$off"
+offsets=$(grep '^T' "$off" | cut -c11-25 | sed 's/^0*//')
+collected=$(grep '^T' "$coll" | cut -c11-25 | sed 's/^+//;s/^0*//')
+check "payer offsets = agency collections ($offsets)" \
+    test "${offsets:-0}" = "${collected:-0}"
+
+$OG ingest --home "$home" --partner demo-payer "$dir/pay.txt" >"$dir/dup"
+check "the same file again is refused (exit 1)" test $? -eq 1
+check "  as a duplicate" grep -q C_DUP_FILE "$dir/dup"
+
+# payments with an offset: the ids in the offset file with an agency
+paid=$(awk '/^D/ && substr($0, 64, 8) !~ /^ *$/ { print substr($0, 2, 20) }' \
+    "$off" | sed 's/ *$//' | uniq)
+payment=$(echo "$paid" | sed -n 1p)
+later=$(echo "$paid" | sed -n 2p)
+check "an appeal in the window holds the offsets" bash -c \
+    "$OG appeal --home '$home' --payment '$payment' >'$dir/appeal'"
+check "  and says so" grep -q "held by the appeal of 2026-11-20" \
+    "$dir/appeal"
+check "a second appeal finds them held" $OG appeal --home "$home" \
+    --partner demo-payer --trace "$payment.01"
+check "after the window (15 days) an appeal is refused (exit 1)" \
+    status_is 1 env OFFSETGW_TODAY=2026-12-05 $OG appeal --home "$home" \
+    --payment "$later"
+check "the day before, it is held" env OFFSETGW_TODAY=2026-12-04 \
+    $OG appeal --home "$home" --payment "$later"
+check "an appeal of no payment is refused (exit 1)" \
+    status_is 1 $OG appeal --home "$home" --payment NOSUCH
+check "appeal needs a payment or a trace (2)" \
+    status_is 2 $OG appeal --home "$home"
+
+echo "# payer.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
