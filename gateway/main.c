@@ -30,7 +30,7 @@ static const struct cli_command commands[] = {
     {"partner", cli_partner_run, "add, list, disable and enable partners"},
     {"reconcile", cli_reconcile_run, "write agencies' reconciliation files"},
     {"report", cli_report_run, "print an agency's CRT collections metrics"},
-    {"synth", cli_synth_run, "write a synthetic agency debt file"},
+    {"synth", cli_synth_run, "write synthetic agency, partner or payer files"},
     {NULL, NULL, NULL},
 };
 
