@@ -14,6 +14,7 @@
 #include "offsetgw/calendar.h"
 #include "offsetgw/debtcheck.h"
 #include "offsetgw/digest.h"
+#include "offsetgw/handoff.h"
 #include "offsetgw/intake.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/profile.h"
@@ -325,7 +326,7 @@ static int read_header(struct intake *in, const struct record *rec)
 /* Reading and checking records needs nothing of the registry, so one
  * thread does it while the main thread applies what it has checked to the
  * registry: the two cores share the work and the result is the same, in
- * file order.  Items travel in batches to keep locking rare. */
+ * file order (handoff.c carries the items). */
 
 enum item_kind { IT_APPLY, IT_REJECT, IT_END, IT_FAIL };
 
@@ -342,56 +343,11 @@ struct item {
 #define BATCH_ITEMS 128
 #define N_BATCHES 8
 
-struct batch {
-    size_t n;
-    struct item items[BATCH_ITEMS];
-};
-
-struct pipe {
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    struct batch *ring[N_BATCHES];
-    size_t head, count; /* batches waiting for the consumer */
-    struct batch *free_list[N_BATCHES];
-    size_t n_free;
-    bool stop; /* the consumer gave up: the producer ends */
-};
-
 struct producer {
     struct intake *in;
-    struct pipe *p;
+    struct handoff *h;
     int fd;
-    struct batch *cur;
 };
-
-/* Hand the current batch over (waiting while the ring is full) and take
- * an empty one.  false when the consumer stopped. */
-static bool publish(struct producer *pr)
-{
-    struct pipe *p = pr->p;
-    pthread_mutex_lock(&p->lock);
-    while (!p->stop && (p->count == N_BATCHES || p->n_free == 0))
-        pthread_cond_wait(&p->changed, &p->lock);
-    if (p->stop) {
-        pthread_mutex_unlock(&p->lock);
-        return false;
-    }
-    p->ring[(p->head + p->count) % N_BATCHES] = pr->cur;
-    p->count++;
-    pr->cur = p->free_list[--p->n_free];
-    pr->cur->n = 0;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
-    return true;
-}
-
-/* A slot for the next item, publishing a full batch first. */
-static struct item *next_item(struct producer *pr)
-{
-    if (pr->cur->n == BATCH_ITEMS && !publish(pr))
-        return NULL;
-    return &pr->cur->items[pr->cur->n++];
-}
 
 static void copy_field(char *dst, size_t size, const char *src, size_t n)
 {
@@ -429,7 +385,7 @@ static void *produce(void *arg)
         }
         if (rec->type != detail && rec->n_errors == 0)
             continue; /* the trailer: the reader checked its totals */
-        if ((it = next_item(pr)) == NULL)
+        if ((it = handoff_slot(pr->h)) == NULL)
             goto done;
         it->line = (int64_t)rec->line;
         if (rec->n_errors > 0) {
@@ -469,35 +425,13 @@ static void *produce(void *arg)
         last = IT_FAIL;
     }
 out:
-    if ((it = next_item(pr)) != NULL) {
+    if ((it = handoff_slot(pr->h)) != NULL) {
         it->kind = last;
-        publish(pr);
+        handoff_flush(pr->h);
     }
 done:
     reader_free(r);
     return NULL;
-}
-
-/* Take the next batch (waiting for it). */
-static struct batch *take(struct pipe *p)
-{
-    pthread_mutex_lock(&p->lock);
-    while (p->count == 0)
-        pthread_cond_wait(&p->changed, &p->lock);
-    struct batch *b = p->ring[p->head];
-    p->head = (p->head + 1) % N_BATCHES;
-    p->count--;
-    pthread_mutex_unlock(&p->lock);
-    return b;
-}
-
-static void give_back(struct pipe *p, struct batch *b, bool stop)
-{
-    pthread_mutex_lock(&p->lock);
-    p->free_list[p->n_free++] = b;
-    p->stop = p->stop || stop;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
 }
 
 /* Apply or reject one checked item.  0, or negative on a system error. */
@@ -530,27 +464,26 @@ static int consume(struct intake *in, const struct item *it)
  * reason set), negative on a system error. */
 static int process(struct intake *in, int fd)
 {
-    struct pipe p = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                     .changed = PTHREAD_COND_INITIALIZER};
-    struct batch *all = calloc(N_BATCHES + 1, sizeof(*all));
-    struct producer pr = {.in = in, .p = &p, .fd = fd};
+    struct producer pr = {
+        .in = in,
+        .h = handoff_new(sizeof(struct item), BATCH_ITEMS, N_BATCHES),
+        .fd = fd};
     pthread_t thread;
     int rc = 0;
     bool ended = false;
 
-    if (all == NULL)
+    if (pr.h == NULL)
         return fail(in, -ENOMEM, "out of memory");
-    for (size_t i = 0; i < N_BATCHES; i++)
-        p.free_list[p.n_free++] = &all[i];
-    pr.cur = &all[N_BATCHES];
     if (pthread_create(&thread, NULL, produce, &pr) != 0) {
-        free(all);
+        handoff_free(pr.h);
         return fail(in, -EAGAIN, "cannot start the reading thread");
     }
     while (!ended) {
-        struct batch *b = take(&p);
-        for (size_t i = 0; i < b->n && !ended; i++) {
-            const struct item *it = &b->items[i];
+        void *batch;
+        size_t n = handoff_take(pr.h, &batch);
+        const struct item *items = batch;
+        for (size_t i = 0; i < n && !ended; i++) {
+            const struct item *it = &items[i];
             if (it->kind == IT_END || it->kind == IT_FAIL) {
                 ended = true;
                 rc = it->kind == IT_FAIL ? 1 : 0;
@@ -558,10 +491,10 @@ static int process(struct intake *in, int fd)
                 ended = true;
             }
         }
-        give_back(&p, b, ended);
+        handoff_done(pr.h, ended);
     }
     pthread_join(thread, NULL);
-    free(all);
+    handoff_free(pr.h);
     return rc;
 }
 

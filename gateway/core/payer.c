@@ -26,6 +26,7 @@
 #include "offsetgw/debtcheck.h"
 #include "offsetgw/digest.h"
 #include "offsetgw/identity.h"
+#include "offsetgw/handoff.h"
 #include "offsetgw/ledger.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/payer.h"
@@ -367,53 +368,11 @@ struct item {
 #define BATCH_ITEMS 64
 #define N_BATCHES 8
 
-struct batch {
-    size_t n;
-    struct item items[BATCH_ITEMS];
-};
-
-struct pipe {
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    struct batch *ring[N_BATCHES];
-    size_t head, count;
-    struct batch *free_list[N_BATCHES];
-    size_t n_free;
-    bool stop;
-};
-
 struct producer {
     struct payer *py;
-    struct pipe *p;
+    struct handoff *h;
     int fd;
-    struct batch *cur;
 };
-
-static bool publish(struct producer *pr)
-{
-    struct pipe *p = pr->p;
-    pthread_mutex_lock(&p->lock);
-    while (!p->stop && (p->count == N_BATCHES || p->n_free == 0))
-        pthread_cond_wait(&p->changed, &p->lock);
-    if (p->stop) {
-        pthread_mutex_unlock(&p->lock);
-        return false;
-    }
-    p->ring[(p->head + p->count) % N_BATCHES] = pr->cur;
-    p->count++;
-    pr->cur = p->free_list[--p->n_free];
-    pr->cur->n = 0;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
-    return true;
-}
-
-static struct item *next_item(struct producer *pr)
-{
-    if (pr->cur->n == BATCH_ITEMS && !publish(pr))
-        return NULL;
-    return &pr->cur->items[pr->cur->n++];
-}
 
 static void copy_text(char *dst, size_t size, const char *src, size_t n)
 {
@@ -602,7 +561,7 @@ static void *produce(void *arg)
         }
         if (rec->type != py->detail && rec->n_errors == 0)
             continue; /* the trailer: the reader checked its totals */
-        if ((it = next_item(pr)) == NULL)
+        if ((it = handoff_slot(pr->h)) == NULL)
             goto done;
         if (rec->n_errors > 0) {
             const struct record_error *e = &rec->errors[0];
@@ -619,7 +578,7 @@ static void *produce(void *arg)
             continue;
         }
         if (!read_payment(py, rec, it))
-            pr->cur->n--; /* nobody's: the slot is free again */
+            handoff_unslot(pr->h); /* nobody's: the slot is free again */
     }
     if (st == READER_FAILED) {
         const struct file_error *fe = reader_file_error(r);
@@ -638,34 +597,13 @@ static void *produce(void *arg)
         last = IT_FAIL;
     }
 out:
-    if ((it = next_item(pr)) != NULL) {
+    if ((it = handoff_slot(pr->h)) != NULL) {
         it->kind = last;
-        publish(pr);
+        handoff_flush(pr->h);
     }
 done:
     reader_free(r);
     return NULL;
-}
-
-static struct batch *take(struct pipe *p)
-{
-    pthread_mutex_lock(&p->lock);
-    while (p->count == 0)
-        pthread_cond_wait(&p->changed, &p->lock);
-    struct batch *b = p->ring[p->head];
-    p->head = (p->head + 1) % N_BATCHES;
-    p->count--;
-    pthread_mutex_unlock(&p->lock);
-    return b;
-}
-
-static void give_back(struct pipe *p, struct batch *b, bool stop)
-{
-    pthread_mutex_lock(&p->lock);
-    p->free_list[p->n_free++] = b;
-    p->stop = p->stop || stop;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
 }
 
 /* --- hashing ------------------------------------------------------------ */
@@ -1188,27 +1126,26 @@ static int consume(struct payer *py, const struct item *it)
  * system error. */
 static int process(struct payer *py, int fd)
 {
-    struct pipe p = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                     .changed = PTHREAD_COND_INITIALIZER};
-    struct batch *all = calloc(N_BATCHES + 1, sizeof(*all));
-    struct producer pr = {.py = py, .p = &p, .fd = fd};
+    struct producer pr = {
+        .py = py,
+        .h = handoff_new(sizeof(struct item), BATCH_ITEMS, N_BATCHES),
+        .fd = fd};
     pthread_t thread;
     int rc = 0;
     bool ended = false;
 
-    if (all == NULL)
+    if (pr.h == NULL)
         return fail(py, -ENOMEM, "out of memory");
-    for (size_t i = 0; i < N_BATCHES; i++)
-        p.free_list[p.n_free++] = &all[i];
-    pr.cur = &all[N_BATCHES];
     if (pthread_create(&thread, NULL, produce, &pr) != 0) {
-        free(all);
+        handoff_free(pr.h);
         return fail(py, -EAGAIN, "cannot start the reading thread");
     }
     while (!ended) {
-        struct batch *b = take(&p);
-        for (size_t i = 0; i < b->n && !ended; i++) {
-            const struct item *it = &b->items[i];
+        void *batch;
+        size_t n = handoff_take(pr.h, &batch);
+        const struct item *items = batch;
+        for (size_t i = 0; i < n && !ended; i++) {
+            const struct item *it = &items[i];
             if (it->kind == IT_END || it->kind == IT_FAIL) {
                 ended = true;
                 rc = it->kind == IT_FAIL ? 1 : 0;
@@ -1216,10 +1153,10 @@ static int process(struct payer *py, int fd)
                 ended = true;
             }
         }
-        give_back(&p, b, ended);
+        handoff_done(pr.h, ended);
     }
     pthread_join(thread, NULL);
-    free(all);
+    handoff_free(pr.h);
     /* the payments the reader dropped: accepted, nobody's */
     py->res->records += py->quiet_records;
     py->res->accepted += py->quiet_records;
