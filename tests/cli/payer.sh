@@ -3,7 +3,8 @@
 # a Kansas agency's debts in, a payer's payment file that fits them
 # (offsetgw synth payments) matched, the offsets tied out across the
 # payer's file and the agency's, the same file again a duplicate, and the
-# debtor's appeal holding a payment's offsets.
+# debtor's appeal holding a payment's offsets; every file the gateway
+# wrote compared byte for byte with tests/data/payer/expected/.
 set -u
 OG=${OG:-./offsetgw}
 dir=$(mktemp -d /tmp/og-payer-XXXXXX)
@@ -81,6 +82,24 @@ check "an appeal of no payment is refused (exit 1)" \
     status_is 1 $OG appeal --home "$home" --payment NOSUCH
 check "appeal needs a payment or a trace (2)" \
     status_is 2 $OG appeal --home "$home"
+
+# every file the gateway wrote, byte for byte (OG_LOOP_UPDATE=1 rewrites
+# tests/data/payer/expected; read the diff before committing it)
+expected=${OG_TEST_DATA:-tests/data}/payer/expected
+outputs=$(cd "$spool" && find . -path '*/outbox/*' -type f ! -path '*/.tmp/*' |
+    sort)
+if [ "${OG_LOOP_UPDATE:-0}" = 1 ]; then
+    rm -rf "$expected"
+    for f in $outputs; do
+        mkdir -p "$expected/$(dirname "$f")"
+        cp "$spool/$f" "$expected/$f"
+    done
+fi
+check "the gateway wrote the files expected, and no others" \
+    diff <(echo "$outputs") <(cd "$expected" && find . -type f | sort)
+for f in $outputs; do
+    check "$f is as expected" cmp "$spool/$f" "$expected/$f"
+done
 
 echo "# payer.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
