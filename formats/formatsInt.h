@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "offsetgw/arena.h"
 #include "offsetgw/layout.h"
 #include "offsetgw/reader.h"
 
@@ -46,7 +47,7 @@ struct field_default {
     int64_t num;
 };
 
-struct arena; /* bump allocator that owns every piece of a layout */
+struct arena; /* arena.h: owns every piece of a layout */
 
 struct layout {
     struct arena *arena;
@@ -150,9 +151,5 @@ bool date_valid(int y, int m, int d);
 /* The record identification helpers (layout_load.c). */
 const struct layout_record *
 layout_identify_fixed(const struct layout *l, const char *line, uint32_t len);
-
-/* --- the arena (layout_load.c) ----------------------------------------- */
-void *arena_alloc(struct arena *a, size_t size);
-char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 #endif

@@ -20,60 +20,6 @@
 
 #include "formatsInt.h"
 
-/* --- arena ------------------------------------------------------------- */
-
-struct arena_block {
-    struct arena_block *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-struct arena {
-    struct arena_block *head;
-};
-
-void *arena_alloc(struct arena *a, size_t size)
-{
-    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    if (a->head == NULL || a->head->size - a->head->used < size) {
-        size_t block = size > 16384 ? size : 16384;
-        struct arena_block *b = malloc(sizeof(*b) + block);
-        if (b == NULL)
-            return NULL;
-        b->next = a->head;
-        b->used = 0;
-        b->size = block;
-        a->head = b;
-    }
-    void *p = (char *)a->head->data + a->head->used;
-    a->head->used += size;
-    memset(p, 0, size);
-    return p;
-}
-
-char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-    char *p = arena_alloc(a, n + 1);
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static void arena_free(struct arena *a)
-{
-    if (a == NULL)
-        return;
-    struct arena_block *b = a->head;
-    while (b != NULL) {
-        struct arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    free(a);
-}
-
 /* --- problems ---------------------------------------------------------- */
 
 struct loader {
@@ -84,7 +30,7 @@ struct loader {
     bool oom;
 };
 
-static void problems_add(struct layout_problems *ps, const char *file,
+void layout_problems_add(struct layout_problems *ps, const char *file,
                          long line, const char *msg)
 {
     if (ps == NULL)
@@ -119,7 +65,7 @@ problem(struct loader *ld, long line, const char *fmt, ...)
     va_end(ap);
     /* a hostile layout can have millions of problems: keep the first */
     if (++ld->n_problems <= LAYOUT_MAX_PROBLEMS)
-        problems_add(ld->problems, ld->file, line, msg);
+        layout_problems_add(ld->problems, ld->file, line, msg);
 }
 
 static void report_dropped_problems(struct loader *ld)
@@ -128,7 +74,7 @@ static void report_dropped_problems(struct loader *ld)
         char msg[96];
         snprintf(msg, sizeof(msg), "%zu more problems not shown",
                  ld->n_problems - LAYOUT_MAX_PROBLEMS);
-        problems_add(ld->problems, ld->file, 0, msg);
+        layout_problems_add(ld->problems, ld->file, 0, msg);
     }
 }
 
@@ -1555,7 +1501,7 @@ struct layout *layout_load_buffer(const char *name, const char *xml, size_t len,
         return NULL;
     }
     l = calloc(1, sizeof(*l));
-    if (l == NULL || (l->arena = calloc(1, sizeof(*l->arena))) == NULL) {
+    if (l == NULL || (l->arena = arena_new()) == NULL) {
         free(l);
         problem(&ld, 0, "out of memory");
         return NULL;

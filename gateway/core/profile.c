@@ -20,6 +20,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "offsetgw/arena.h"
 #include "offsetgw/profile.h"
 
 #define MAX_FILE_BYTES ((size_t)1 << 20) /* a profile is a few KiB */
@@ -34,60 +35,6 @@
 #define MAX_ATTEMPTS 100
 #define MAX_CENTS INT64_C(100000000000) /* one billion dollars */
 
-/* --- arena: everything a profile points at ------------------------------ */
-
-struct block {
-    struct block *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-struct profile_mem {
-    struct block *head;
-};
-
-static void *mem_alloc(struct profile_mem *m, size_t size)
-{
-    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    if (m->head == NULL || m->head->size - m->head->used < size) {
-        size_t cap = size > 16384 ? size : 16384;
-        struct block *b = malloc(sizeof(*b) + cap);
-        if (b == NULL)
-            return NULL;
-        b->next = m->head;
-        b->used = 0;
-        b->size = cap;
-        m->head = b;
-    }
-    void *p = (char *)m->head->data + m->head->used;
-    m->head->used += size;
-    memset(p, 0, size);
-    return p;
-}
-
-static char *mem_strndup(struct profile_mem *m, const char *s, size_t n)
-{
-    char *p = mem_alloc(m, n + 1);
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static void mem_free(struct profile_mem *m)
-{
-    if (m == NULL)
-        return;
-    struct block *b = m->head;
-    while (b != NULL) {
-        struct block *next = b->next;
-        free(b);
-        b = next;
-    }
-    free(m);
-}
-
 /* --- problems ------------------------------------------------------------ */
 
 struct reporter {
@@ -95,31 +42,6 @@ struct reporter {
     struct layout_problems *problems;
     size_t n_problems;
 };
-
-static void problems_add(struct layout_problems *ps, const char *file,
-                         long line, const char *msg)
-{
-    if (ps == NULL)
-        return;
-    if (ps->n == ps->cap) {
-        size_t cap = ps->cap ? ps->cap * 2 : 8;
-        struct layout_problem *items = realloc(ps->items, cap * sizeof(*items));
-        if (items == NULL)
-            return;
-        ps->items = items;
-        ps->cap = cap;
-    }
-    struct layout_problem *p = &ps->items[ps->n];
-    p->file = strdup(file);
-    p->message = strdup(msg);
-    p->line = line;
-    if (p->file == NULL || p->message == NULL) {
-        free(p->file);
-        free(p->message);
-        return;
-    }
-    ps->n++;
-}
 
 __attribute__((format(printf, 3, 4))) static void
 report(struct reporter *r, long line, const char *fmt, ...)
@@ -130,7 +52,7 @@ report(struct reporter *r, long line, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (++r->n_problems <= MAX_PROBLEMS)
-        problems_add(r->problems, r->file, line, msg);
+        layout_problems_add(r->problems, r->file, line, msg);
 }
 
 static void report_dropped(struct reporter *r)
@@ -139,7 +61,7 @@ static void report_dropped(struct reporter *r)
         char msg[96];
         snprintf(msg, sizeof(msg), "%zu more problems not shown",
                  r->n_problems - MAX_PROBLEMS);
-        problems_add(r->problems, r->file, 0, msg);
+        layout_problems_add(r->problems, r->file, 0, msg);
     }
 }
 
@@ -435,7 +357,7 @@ static const char *const sections[SEC_COUNT_ + 1] = {
 struct loader {
     struct reporter r;
     struct profile *p;
-    struct profile_mem *mem;
+    struct arena *mem;
     bool oom;
     long single_line[S_COUNT_];    /* where each was given, 0 = not */
     long section_line[SEC_COUNT_]; /* likewise for the sections */
@@ -521,7 +443,7 @@ static const char *attr(struct loader *ld, xmlNode *n, const char *name)
     if (len > MAX_TEXT)
         PROBLEM(ld, line_of(n), "<%s> %s: longer than %d characters", ename(n),
                 name, MAX_TEXT);
-    else if ((copy = mem_strndup(ld->mem, (const char *)v, len)) == NULL)
+    else if ((copy = arena_strndup(ld->mem, (const char *)v, len)) == NULL)
         ld->oom = true;
     xmlFree(v);
     return copy;
@@ -648,7 +570,7 @@ static bool parse_list(struct loader *ld, xmlNode *n, const char *name,
                     name, MAX_LIST);
             return false;
         } else {
-            char *item = mem_strndup(ld->mem, c, len);
+            char *item = arena_strndup(ld->mem, c, len);
             if (item == NULL) {
                 ld->oom = true;
                 return false;
@@ -668,7 +590,7 @@ static bool parse_list(struct loader *ld, xmlNode *n, const char *name,
         PROBLEM(ld, line_of(n), "<%s> %s lists nothing", ename(n), name);
         return false;
     }
-    const char **arr = mem_alloc(ld->mem, n_items * sizeof(*arr));
+    const char **arr = arena_alloc(ld->mem, n_items * sizeof(*arr));
     if (arr == NULL) {
         ld->oom = true;
         return false;
@@ -712,7 +634,7 @@ static struct profile_fact *fact_new(struct loader *ld, xmlNode *n,
     const char *v = attr(ld, n, "verified");
     if (v != NULL)
         parse_bool(ld, n, "verified", v, &f->verified);
-    f->element = mem_strndup(ld->mem, f->element, strlen(f->element));
+    f->element = arena_strndup(ld->mem, f->element, strlen(f->element));
     if (f->element == NULL)
         ld->oom = true;
     return f;
@@ -1006,7 +928,7 @@ static void load_cap(struct loader *ld, xmlNode *n, bool exempt)
     }
     if (n_ovs > 0) {
         struct profile_cap_override *arr =
-            mem_alloc(ld->mem, n_ovs * sizeof(*arr));
+            arena_alloc(ld->mem, n_ovs * sizeof(*arr));
         if (arr == NULL) {
             ld->oom = true;
             return;
@@ -1236,7 +1158,7 @@ static long doctype_line(const char *xml, size_t len)
 
 /* <dir>/../layouts, or <parent>/layouts when the profile sits in a
  * directory called "programs" (formats/programs/x.xml -> formats/layouts). */
-static char *derive_layouts_dir(struct profile_mem *m, const char *path)
+static char *derive_layouts_dir(struct arena *m, const char *path)
 {
     const char *slash = strrchr(path, '/');
     char buf[4096];
@@ -1261,7 +1183,7 @@ static char *derive_layouts_dir(struct profile_mem *m, const char *path)
     }
     if (n < 0 || (size_t)n >= sizeof(buf))
         return NULL;
-    return mem_strndup(m, buf, (size_t)n);
+    return arena_strndup(m, buf, (size_t)n);
 }
 
 struct profile *profile_load_buffer(const char *name, const char *xml,
@@ -1280,17 +1202,17 @@ struct profile *profile_load_buffer(const char *name, const char *xml,
         goto fail;
     }
     p = calloc(1, sizeof(*p));
-    if (p == NULL || (ld.mem = calloc(1, sizeof(*ld.mem))) == NULL)
+    if (p == NULL || (ld.mem = arena_new()) == NULL)
         goto oom;
     p->mem = ld.mem;
     ld.p = p;
-    ld.facts = mem_alloc(ld.mem, MAX_FACTS * sizeof(*ld.facts));
-    ld.fees = mem_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.fees));
-    ld.classes = mem_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.classes));
-    ld.caps = mem_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.caps));
-    ld.cycles = mem_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.cycles));
-    ld.exchanges = mem_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.exchanges));
-    p->path = mem_strndup(ld.mem, name, strlen(name));
+    ld.facts = arena_alloc(ld.mem, MAX_FACTS * sizeof(*ld.facts));
+    ld.fees = arena_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.fees));
+    ld.classes = arena_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.classes));
+    ld.caps = arena_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.caps));
+    ld.cycles = arena_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.cycles));
+    ld.exchanges = arena_alloc(ld.mem, MAX_ITEMS * sizeof(*ld.exchanges));
+    p->path = arena_strndup(ld.mem, name, strlen(name));
     p->layouts_dir = derive_layouts_dir(ld.mem, name);
     if (ld.facts == NULL || ld.fees == NULL || ld.classes == NULL ||
         ld.caps == NULL || ld.cycles == NULL || ld.exchanges == NULL ||
@@ -1417,7 +1339,7 @@ void profile_free(struct profile *profile)
 {
     if (profile == NULL)
         return;
-    mem_free(profile->mem);
+    arena_free(profile->mem);
     free(profile);
 }
 

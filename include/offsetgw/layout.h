@@ -130,6 +130,11 @@ struct layout *layout_load_buffer(const char *name, const char *xml, size_t len,
 void layout_free(struct layout *layout);
 
 void layout_problems_release(struct layout_problems *problems);
+/* Add a problem of FILE at LINE (0: the whole file) to PROBLEMS (NULL is
+ * fine); dropped when out of memory.  For other loaders of XML files
+ * (program profiles) that report the same way. */
+void layout_problems_add(struct layout_problems *problems, const char *file,
+                         long line, const char *msg);
 
 const char *layout_name(const struct layout *layout);
 const char *layout_source(const struct layout *layout); /* file path */

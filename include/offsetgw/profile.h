@@ -154,7 +154,7 @@ struct profile_exchange {
     long line;
 };
 
-struct profile_mem; /* private to profile.c */
+struct arena;
 
 struct profile {
     const char *name;  /* "kansas"; also the layout directory name */
@@ -200,7 +200,7 @@ struct profile {
     const struct profile_fact *facts;
     size_t n_facts;
 
-    struct profile_mem *mem; /* private: what profile_free releases */
+    struct arena *mem; /* private: what profile_free releases */
 };
 
 /* --- loading -------------------------------------------------------- */
