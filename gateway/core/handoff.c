@@ -2,6 +2,7 @@
  * handoff.c - items from a reading thread to the main thread (see
  * handoff.h).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -130,4 +131,23 @@ void handoff_done(struct handoff *h, bool stop)
     h->stop = h->stop || stop;
     pthread_cond_broadcast(&h->changed);
     pthread_mutex_unlock(&h->lock);
+}
+
+int handoff_run(struct handoff *h, void *(*read)(void *), void *read_arg,
+                int (*apply)(const void *item, void *ctx), void *ctx)
+{
+    pthread_t thread;
+    int rc = 0;
+    if (pthread_create(&thread, NULL, read, read_arg) != 0)
+        return -EAGAIN;
+    while (rc == 0) {
+        void *batch;
+        size_t n = handoff_take(h, &batch);
+        const unsigned char *items = batch;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = apply(items + i * h->item_size, ctx);
+        handoff_done(h, rc != 0);
+    }
+    pthread_join(thread, NULL);
+    return rc;
 }

@@ -459,6 +459,20 @@ static int consume(struct intake *in, const struct item *it)
                         it->message);
 }
 
+/* handoff_run()'s applier: each item, until the file ends. */
+enum { ITEMS_MORE, ITEMS_THROUGH, ITEMS_REFUSED };
+
+static int apply_item(const void *item, void *arg)
+{
+    const struct item *it = item;
+    if (it->kind == IT_END)
+        return ITEMS_THROUGH;
+    if (it->kind == IT_FAIL)
+        return ITEMS_REFUSED;
+    int rc = consume(arg, it);
+    return rc < 0 ? rc : ITEMS_MORE;
+}
+
 /* Read the whole file, applying what passes.  0 when the file went
  * through (records may be rejected), 1 when the file is rejected (RES's
  * reason set), negative on a system error. */
@@ -468,34 +482,13 @@ static int process(struct intake *in, int fd)
         .in = in,
         .h = handoff_new(sizeof(struct item), BATCH_ITEMS, N_BATCHES),
         .fd = fd};
-    pthread_t thread;
-    int rc = 0;
-    bool ended = false;
-
     if (pr.h == NULL)
         return fail(in, -ENOMEM, "out of memory");
-    if (pthread_create(&thread, NULL, produce, &pr) != 0) {
-        handoff_free(pr.h);
-        return fail(in, -EAGAIN, "cannot start the reading thread");
-    }
-    while (!ended) {
-        void *batch;
-        size_t n = handoff_take(pr.h, &batch);
-        const struct item *items = batch;
-        for (size_t i = 0; i < n && !ended; i++) {
-            const struct item *it = &items[i];
-            if (it->kind == IT_END || it->kind == IT_FAIL) {
-                ended = true;
-                rc = it->kind == IT_FAIL ? 1 : 0;
-            } else if ((rc = consume(in, it)) < 0) {
-                ended = true;
-            }
-        }
-        handoff_done(pr.h, ended);
-    }
-    pthread_join(thread, NULL);
+    int rc = handoff_run(pr.h, produce, &pr, apply_item, in);
     handoff_free(pr.h);
-    return rc;
+    if (rc == -EAGAIN && in->err[0] == '\0')
+        return fail(in, rc, "cannot start the reading thread");
+    return rc < 0 ? rc : rc == ITEMS_REFUSED;
 }
 
 /* A file rejected whole: only its row and its acknowledgement. */

@@ -1121,6 +1121,20 @@ static int consume(struct payer *py, const struct item *it)
     return payment(py, it);
 }
 
+/* handoff_run()'s applier: each item, until the file ends. */
+enum { ITEMS_MORE, ITEMS_THROUGH, ITEMS_REFUSED };
+
+static int apply_item(const void *item, void *arg)
+{
+    const struct item *it = item;
+    if (it->kind == IT_END)
+        return ITEMS_THROUGH;
+    if (it->kind == IT_FAIL)
+        return ITEMS_REFUSED;
+    int rc = consume(arg, it);
+    return rc < 0 ? rc : ITEMS_MORE;
+}
+
 /* Read the whole file, applying what matches.  0 when the file went
  * through, 1 when it is refused whole (RES's reason set), negative on a
  * system error. */
@@ -1130,33 +1144,15 @@ static int process(struct payer *py, int fd)
         .py = py,
         .h = handoff_new(sizeof(struct item), BATCH_ITEMS, N_BATCHES),
         .fd = fd};
-    pthread_t thread;
-    int rc = 0;
-    bool ended = false;
-
     if (pr.h == NULL)
         return fail(py, -ENOMEM, "out of memory");
-    if (pthread_create(&thread, NULL, produce, &pr) != 0) {
-        handoff_free(pr.h);
-        return fail(py, -EAGAIN, "cannot start the reading thread");
-    }
-    while (!ended) {
-        void *batch;
-        size_t n = handoff_take(pr.h, &batch);
-        const struct item *items = batch;
-        for (size_t i = 0; i < n && !ended; i++) {
-            const struct item *it = &items[i];
-            if (it->kind == IT_END || it->kind == IT_FAIL) {
-                ended = true;
-                rc = it->kind == IT_FAIL ? 1 : 0;
-            } else if ((rc = consume(py, it)) < 0) {
-                ended = true;
-            }
-        }
-        handoff_done(pr.h, ended);
-    }
-    pthread_join(thread, NULL);
+    int rc = handoff_run(pr.h, produce, &pr, apply_item, py);
     handoff_free(pr.h);
+    if (rc == -EAGAIN && py->err[0] == '\0')
+        return fail(py, rc, "cannot start the reading thread");
+    if (rc < 0)
+        return rc;
+    rc = rc == ITEMS_REFUSED;
     /* the payments the reader dropped: accepted, nobody's */
     py->res->records += py->quiet_records;
     py->res->accepted += py->quiet_records;

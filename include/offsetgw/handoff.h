@@ -36,4 +36,12 @@ size_t handoff_take(struct handoff *h, void **items);
 /* Applier: done with the batch taken; STOP tells the reader to end. */
 void handoff_done(struct handoff *h, bool stop);
 
+/* The whole of it: READ(READ_ARG) on a thread of its own fills H, while
+ * APPLY(item, CTX) takes each item in order on this one until it returns
+ * non-zero: a positive value (the end) or a negative one (an error, the
+ * reader is told to stop), which is returned once the reader is done.
+ * -EAGAIN when the thread cannot be started. */
+int handoff_run(struct handoff *h, void *(*read)(void *), void *read_arg,
+                int (*apply)(const void *item, void *ctx), void *ctx);
+
 #endif

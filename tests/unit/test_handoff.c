@@ -95,11 +95,47 @@ static void test_an_applier_that_stops_ends_the_reader(void **state)
     handoff_free(r.h);
 }
 
+struct tally {
+    int64_t want, stop_at;
+};
+
+static int apply_in_order(const void *item, void *arg)
+{
+    const struct item *it = item;
+    struct tally *t = arg;
+    if (it->seq == -1)
+        return 1; /* the end */
+    if (it->seq != t->want)
+        return -EILSEQ;
+    if (++t->want == t->stop_at)
+        return -EIO; /* an applier's error */
+    return 0;
+}
+
+static void test_run_applies_everything_or_stops_at_an_error(void **state)
+{
+    (void)state;
+    struct reader r = {.h = handoff_new(sizeof(struct item), 5, 3), .n = 5000};
+    struct tally t = {.want = 0, .stop_at = -1};
+    assert_int_equal(handoff_run(r.h, read_all, &r, apply_in_order, &t), 1);
+    assert_int_equal(t.want, 5000 - (5000 + 3) / 7);
+    handoff_free(r.h);
+
+    struct reader big = {.h = handoff_new(sizeof(struct item), 4, 2),
+                         .n = 1000000};
+    struct tally early = {.want = 0, .stop_at = 10};
+    assert_int_equal(handoff_run(big.h, read_all, &big, apply_in_order, &early),
+                     -EIO);
+    assert_true(big.stopped); /* and the reader ended: no deadlock */
+    handoff_free(big.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_item_arrives_in_order),
         cmocka_unit_test(test_an_applier_that_stops_ends_the_reader),
+        cmocka_unit_test(test_run_applies_everything_or_stops_at_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
