@@ -615,16 +615,10 @@ int cli_synth_run(int argc, char **argv)
         case 'a':
             o.agency_code = optarg;
             break;
-        case 'd': {
-            int32_t ymd = 0;
-            for (const char *p = optarg; *p; p++)
-                if (*p != '-')
-                    ymd = ymd * 10 + (*p - '0');
-            if (strlen(optarg) != 10 || ymd < 10000101)
+        case 'd':
+            if ((o.file_date = parse_date(optarg)) < 0)
                 return cli_usage_error(cmd, "--date takes YYYY-MM-DD");
-            o.file_date = ymd;
             break;
-        }
         case 'o':
             output = optarg;
             break;

@@ -53,6 +53,10 @@ check "disabling nobody is an input error (1)" \
     status_is 1 $OG partner disable --home "$home" nobody
 check "a folder that is no home is an error (2)" \
     status_is 2 $OG partner list --home "$dir/nothing"
+check "synth refuses a date that is no date (2)" \
+    status_is 2 $OG synth --program caltrecs --records 1 --date 2026-02-30
+check "synth takes a real date" \
+    status_is 0 $OG synth --program caltrecs --records 1 --date 2028-02-29
 check "OFFSETGW_HOME stands for --home" \
     env OFFSETGW_HOME="$home" $OG partner list
 
