@@ -212,6 +212,11 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'appeals are append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS appeals_no_delete BEFORE DELETE ON appeals"
     " BEGIN SELECT RAISE(ABORT, 'appeals are append-only'); END;",
+    /* 6: the address request that comes before a TOP referral: the cycle
+     * that last asked a partner about a debt in status P (NULL: not
+     * asked since the debt entered P).  A cycle id, not a REFERENCES
+     * column, so that test_store can take a registry back a version. */
+    "ALTER TABLE debts ADD COLUMN requested_cycle INTEGER;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

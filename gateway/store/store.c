@@ -42,6 +42,10 @@ enum stmt_id {
     S_DEBT_ADD,
     S_DEBT_SET_BALANCE,
     S_DEBT_SET_STATUS,
+    S_DEBT_SET_NOTICE,
+    S_REQUEST_CANDIDATES,
+    S_REQUEST_SET,
+    S_REQUEST_PARTNER,
     S_HISTORY_ADD,
     S_CHANGES_SINCE,
     S_DEBT_HISTORY,
@@ -152,7 +156,24 @@ static const char *const sql[S_COUNT_] = {
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_DEBT_SET_BALANCE] = "UPDATE debts SET balance_cents = ?, fees_cents = ?,"
                            " status = ? WHERE id = ?",
-    [S_DEBT_SET_STATUS] = "UPDATE debts SET status = ? WHERE id = ?",
+    /* back in P, a debt is to be asked about again */
+    [S_DEBT_SET_STATUS] = "UPDATE debts SET status = ?1, requested_cycle ="
+                          " CASE WHEN ?1 = 'P' THEN NULL"
+                          " ELSE requested_cycle END WHERE id = ?2",
+    [S_DEBT_SET_NOTICE] = "UPDATE debts SET notice_date = ?, status = ?"
+                          " WHERE id = ?",
+    [S_REQUEST_CANDIDATES] =
+        "SELECT d.id, d.partner_id, d.account, d.debtor_id, d.debt_type,"
+        " d.original_cents, d.balance_cents, d.fees_cents, d.status,"
+        " d.delinquency_date, d.notice_date, d.attributes, a.agency_code"
+        " FROM debts d JOIN partners a ON a.id = d.partner_id"
+        " WHERE a.program = ? AND a.enabled = 1 AND d.status = 'P'"
+        " AND d.balance_cents > 0 AND d.requested_cycle IS NULL"
+        " ORDER BY d.id",
+    [S_REQUEST_SET] = "UPDATE debts SET requested_cycle = ? WHERE id = ?",
+    [S_REQUEST_PARTNER] = "SELECT c.partner_id FROM debts d"
+                          " JOIN cycles c ON c.id = d.requested_cycle"
+                          " WHERE d.id = ?",
     [S_HISTORY_ADD] = "INSERT INTO debt_history (debt_id, change, old_balance,"
                       " new_balance, old_status, new_status, file_id, line, at)"
                       " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)",
@@ -1126,6 +1147,29 @@ int store_debt_set_status(struct store *s, int64_t debt_id,
                        (char)d.status, (char)status, src);
 }
 
+int store_debt_set_notice(struct store *s, int64_t debt_id, int32_t notice_date,
+                          enum debt_status status,
+                          const struct store_source *src)
+{
+    struct store_debt d;
+    int rc;
+    if (!status_valid(status) || notice_date <= 0)
+        return fail(s, -EINVAL, "bad notice date or status");
+    if ((rc = store_debt_get_id(s, debt_id, &d)) < 0)
+        return rc;
+    char status_text[2] = {(char)status, '\0'};
+    sqlite3_stmt *st = stmt(s, S_DEBT_SET_NOTICE);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int(st, 1, notice_date);
+    bind_text(st, 2, status_text);
+    sqlite3_bind_int64(st, 3, debt_id);
+    if ((rc = run(s, st, "set notice")) < 0)
+        return rc;
+    return add_history(s, debt_id, "notice", d.balance_cents, d.balance_cents,
+                       (char)d.status, (char)status, src);
+}
+
 /* --- history and cycles ------------------------------------------------- */
 
 static void read_change(sqlite3_stmt *st, struct store_change *c)
@@ -1259,6 +1303,48 @@ int store_sent_set(struct store *s, int64_t partner_id, int64_t debt_id,
     sqlite3_bind_int64(st, 3, cents);
     sqlite3_bind_int64(st, 4, cycle_id);
     return run(s, st, "remember what was sent");
+}
+
+int store_request_candidates(struct store *s, const char *program,
+                             int (*fn)(const struct store_candidate *c,
+                                       void *ctx),
+                             void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_REQUEST_CANDIDATES);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, program);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_candidate c = {0};
+        read_debt(st, &c.debt);
+        copy_text(c.agency_code, sizeof(c.agency_code), st, 12);
+        stop = fn(&c, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "request candidates");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_request_set(struct store *s, int64_t debt_id, int64_t cycle_id)
+{
+    sqlite3_stmt *st = stmt(s, S_REQUEST_SET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, cycle_id);
+    sqlite3_bind_int64(st, 2, debt_id);
+    return run(s, st, "remember the address request");
+}
+
+int store_request_partner(struct store *s, int64_t debt_id, int64_t *partner_id)
+{
+    sqlite3_stmt *st = stmt(s, S_REQUEST_PARTNER);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, debt_id);
+    return one_row(s, st, partner_id, read_id, "address request");
 }
 
 int store_history_last(struct store *s, int64_t *id)

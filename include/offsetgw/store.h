@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -217,6 +217,12 @@ int store_debt_set_status(struct store *store, int64_t debt_id,
                           enum debt_status status,
                           const struct store_source *src);
 
+/* Record the pre-offset notice the agency sent on NOTICE_DATE and move
+ * the debt to STATUS, with a history row "notice". */
+int store_debt_set_notice(struct store *store, int64_t debt_id,
+                          int32_t notice_date, enum debt_status status,
+                          const struct store_source *src);
+
 /* --- history and cycles ------------------------------------------------- */
 
 struct store_change {
@@ -271,6 +277,20 @@ int store_cycle_candidates(
 /* Remember that CYCLE_ID told PARTNER_ID the debt stands at CENTS. */
 int store_sent_set(struct store *store, int64_t partner_id, int64_t debt_id,
                    int64_t cents, int64_t cycle_id);
+/* Address requests (the monthly step before a TOP referral).  Debts of
+ * agencies in PROGRAM in status P with a balance that no cycle asked
+ * about since they entered P, by debt id (was_sent and sent_cents are
+ * 0). */
+int store_request_candidates(struct store *store, const char *program,
+                             int (*fn)(const struct store_candidate *c,
+                                       void *ctx),
+                             void *ctx);
+/* Remember that cycle CYCLE_ID asked about DEBT_ID. */
+int store_request_set(struct store *store, int64_t debt_id, int64_t cycle_id);
+/* The partner whose cycle asked about DEBT_ID; -ENOENT when none did
+ * since the debt last entered status P. */
+int store_request_partner(struct store *store, int64_t debt_id,
+                          int64_t *partner_id);
 /* The newest history id (0 when none). */
 int store_history_last(struct store *store, int64_t *id);
 

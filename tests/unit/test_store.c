@@ -181,6 +181,7 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
                              " DROP TABLE sent_debts; DROP TABLE outputs;"
                              " ALTER TABLE debts DROP COLUMN attributes;"
                              " ALTER TABLE files DROP COLUMN made_from;"
+                             " ALTER TABLE debts DROP COLUMN requested_cycle;"
                              " PRAGMA user_version = 1",
                              msg, sizeof msg),
                      SQLITE_OK);
@@ -494,6 +495,67 @@ static void test_changes_since_follow_program_and_high_water(void **state)
     assert_string_equal(cs.kinds[0], "zero");
 }
 
+static int collect_ids(const struct store_candidate *c, void *ctx)
+{
+    int64_t *ids = ctx;
+    ids[++ids[0]] = c->debt.id;
+    return ids[0] == 7;
+}
+
+static void
+test_address_requests_ask_once_until_the_debt_is_back_in_p(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_partner(fx->s, "dcf", PARTNER_AGENCY, "top");
+    int64_t k = add_partner(fx->s, "wichita", PARTNER_AGENCY, "kansas");
+    int64_t t = add_partner(fx->s, "fns", PARTNER_TREASURY, "top");
+    struct store_cycle c = {.partner_id = t};
+    struct store_debt d;
+    int64_t ids[8] = {0}, cycle = 0, who = 0;
+
+    int64_t d1 = add_debt(fx->s, a, "A-1", "123456789", 10000, 0);
+    int64_t d2 = add_debt(fx->s, a, "A-2", "223456789", 5000, 0);
+    add_debt(fx->s, k, "K-1", "323456789", 5000, 0); /* not TOP's */
+    assert_int_equal(store_debt_set_balance(fx->s, d2, 0, 0, "zero", NULL), 0);
+    assert_int_equal(store_request_candidates(fx->s, "top", collect_ids, ids),
+                     0);
+    assert_int_equal(ids[0], 1); /* a zeroed debt is not asked about */
+    assert_int_equal(ids[1], d1);
+    assert_int_equal(store_request_partner(fx->s, d1, &who), -ENOENT);
+
+    assert_int_equal(store_cycle_add(fx->s, &c, &cycle), 0);
+    assert_int_equal(store_request_set(fx->s, d1, cycle), 0);
+    assert_int_equal(store_request_partner(fx->s, d1, &who), 0);
+    assert_int_equal(who, t);
+    memset(ids, 0, sizeof ids);
+    assert_int_equal(store_request_candidates(fx->s, "top", collect_ids, ids),
+                     0);
+    assert_int_equal(ids[0], 0); /* asked once */
+
+    /* E, then corrected back to P: asked again */
+    assert_int_equal(store_debt_set_status(fx->s, d1, DEBT_E, NULL), 0);
+    assert_int_equal(store_request_partner(fx->s, d1, &who), 0);
+    assert_int_equal(store_debt_set_status(fx->s, d1, DEBT_P, NULL), 0);
+    assert_int_equal(store_request_partner(fx->s, d1, &who), -ENOENT);
+    assert_int_equal(store_request_candidates(fx->s, "top", collect_ids, ids),
+                     0);
+    assert_int_equal(ids[0], 1);
+
+    /* the notice: its date and the status, in the history */
+    assert_int_equal(store_debt_set_notice(fx->s, d1, 20261001, DEBT_S, NULL),
+                     0);
+    assert_int_equal(store_debt_get_id(fx->s, d1, &d), 0);
+    assert_int_equal(d.notice_date, 20261001);
+    assert_int_equal(d.status, DEBT_S);
+    assert_int_equal(store_debt_set_notice(fx->s, d1, 0, DEBT_S, NULL),
+                     -EINVAL);
+    struct changes cs = {0};
+    assert_int_equal(store_debt_history(fx->s, d1, collect, &cs), 0);
+    assert_string_equal(cs.kinds[cs.n - 1], "notice");
+    assert_int_equal(cs.last.old_status, 'P');
+    assert_int_equal(cs.last.new_status, 'S');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +573,7 @@ int main(void)
         T(test_database_refuses_deleting_debts_or_editing_history),
         T(test_rollback_leaves_the_registry_as_it_was),
         T(test_changes_since_follow_program_and_high_water),
+        T(test_address_requests_ask_once_until_the_debt_is_back_in_p),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
