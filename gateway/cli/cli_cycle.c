@@ -19,7 +19,9 @@ static void usage(FILE *out)
           "Send PARTNER (a taxboard or a treasury) what changed since its\n"
           "last cycle: new eligible debts, changed balances, zero-outs, in\n"
           "its program's layout, to its outbox.  Nothing is sent twice;\n"
-          "when nothing is due, no file is written.\n"
+          "when nothing is due, no file is written.  Where the program's\n"
+          "notice follows the address match (TOP), an address request for\n"
+          "new debts comes first, and only certified debts are referred.\n"
           "\n"
           "options:\n"
           "  -H, --home DIR    the home (default: $OFFSETGW_HOME)\n"
@@ -82,6 +84,10 @@ int cli_cycle_run(int argc, char **argv)
         cli_error(cmd, "%s", err);
         goto out;
     }
+    if (res.request_cycle_id != 0)
+        printf("%s: cycle %lld: address request for %lld debts\n  file: %s\n",
+               to, (long long)res.request_cycle_id, (long long)res.requested,
+               res.request_path);
     if (res.cycle_id == 0) {
         printf("%s: nothing due (%lld debts not yet eligible)\n", to,
                (long long)res.deferred);
@@ -89,10 +95,13 @@ int cli_cycle_run(int argc, char **argv)
         char money[32];
         cli_fmt_money(money, sizeof(money), res.amount_cents);
         printf("%s: cycle %lld: %lld adds, %lld changes, %lld zero-outs, "
-               "%s; %lld not yet eligible\n  file: %s\n",
+               "%s; %lld not yet eligible\n",
                to, (long long)res.cycle_id, (long long)res.adds,
                (long long)res.changes, (long long)res.zeros, money,
-               (long long)res.deferred, res.path);
+               (long long)res.deferred);
+        if (res.certified > 0)
+            printf("  certified now: %lld\n", (long long)res.certified);
+        printf("  file: %s\n", res.path);
     }
     status = CLI_EXIT_OK;
 out:

@@ -46,9 +46,11 @@ static void usage(FILE *out)
           "\n"
           "'replies' plays the tax board or Treasury: it reads FILE, a debt\n"
           "file the gateway sent (taxboard-debt or treasury-referral, as\n"
-          "PROGRAM has it), and writes the partner's match file M, one\n"
-          "record for every add (codes by the shares given, defaults 0.02\n"
-          "name mismatch, 0.03 no match, 0.01 invalid, 0.01 deceased, the\n"
+          "PROGRAM has it; an address request when FILE's name starts with\n"
+          "treasury-address-request), and writes the partner's match file\n"
+          "M, one record for every add or debt asked about (codes by the\n"
+          "shares given, defaults 0.02 name mismatch, 0.03 no match, 0.01\n"
+          "invalid, 0.01 deceased, the\n"
           "rest match), and its collection file C: an offset for the share\n"
           "--offset-share (0.5) of the matches, a reversal for the share\n"
           "--reversal-share (0.1) of the offsets.  Give M, C or both; the\n"
@@ -258,7 +260,18 @@ static int replies_run(int argc, char **argv)
                   probs.n ? probs.items[0].message : "cannot load");
         goto out;
     }
-    /* what the cycle sends: a taxboard's file, else a treasury's */
+    /* what the cycle sent: the exchange its name starts with (the
+     * gateway names its files "<exchange>.<date>.<cycle>.txt"), else a
+     * taxboard's debt file, else a treasury's referral */
+    const char *base = strrchr(sent, '/') ? strrchr(sent, '/') + 1 : sent;
+    for (size_t i = 0; i < profile->n_exchanges && sent_exchange == NULL; i++) {
+        const char *x = profile->exchanges[i].name;
+        size_t n = strlen(x);
+        if ((strncmp(x, "taxboard-", 9) == 0 ||
+             strncmp(x, "treasury-", 9) == 0) &&
+            strncmp(base, x, n) == 0 && base[n] == '.')
+            sent_exchange = x;
+    }
     static const enum partner_kind partners[] = {PARTNER_TAXBOARD,
                                                  PARTNER_TREASURY};
     for (size_t i = 0; i < 2 && sent_exchange == NULL; i++)

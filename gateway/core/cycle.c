@@ -28,6 +28,11 @@ struct cycle {
     struct outbox_file out;
     struct writer *w;
     int64_t cycle_id;
+    bool request;       /* this run is the address request, not a referral */
+    int64_t lines;      /* lines written so far */
+    int64_t *certify;   /* debts certified by this referral, and their */
+    int64_t *cert_line; /* lines in its file */
+    size_t n_certify, cap_certify;
     char *err;
     size_t err_size;
     int rc; /* the first failure inside the candidate walk */
@@ -56,10 +61,18 @@ const char *cycle_exchange(enum partner_kind kind)
     }
 }
 
-static int load(struct cycle *c, const char *exchange)
+/* The exchange a partner of this kind is asked for addresses in, where
+ * the notice follows the address match. */
+static const char *request_exchange(enum partner_kind kind)
+{
+    return kind == PARTNER_TREASURY   ? "treasury-address-request"
+           : kind == PARTNER_TAXBOARD ? "taxboard-address-request"
+                                      : NULL;
+}
+
+static int load_profile(struct cycle *c)
 {
     struct layout_problems probs = {0};
-    char path[HOME_PATH_MAX];
     c->profile = profile_load_program(c->rq->programs_dir,
                                       c->rq->partner->program, &probs);
     if (c->profile == NULL) {
@@ -68,6 +81,13 @@ static int load(struct cycle *c, const char *exchange)
         layout_problems_release(&probs);
         return -EINVAL;
     }
+    return 0;
+}
+
+static int load(struct cycle *c, const char *exchange)
+{
+    struct layout_problems probs = {0};
+    char path[HOME_PATH_MAX];
     if (profile_exchange_path(c->profile, exchange, NULL, path, sizeof(path)) <
         0)
         return fail(c, -ENOENT, "program %s has no layout for %s",
@@ -79,6 +99,17 @@ static int load(struct cycle *c, const char *exchange)
         return -EINVAL;
     }
     c->detail = layout_record_by_name(c->layout, "detail");
+    if (c->request) {
+        static const char *const need[] = {"agency_debt_id", "tin",
+                                           "name_control"};
+        for (size_t k = 0; k < sizeof(need) / sizeof(*need); k++)
+            if (c->detail == NULL || layout_field_index(c->detail, need[k]) < 0)
+                return fail(c, -EINVAL,
+                            "%s: no record 'detail' with a field "
+                            "'%s'",
+                            path, need[k]);
+        return 0;
+    }
     int a = c->detail ? layout_field_index(c->detail, "action") : -1;
     if (a < 0)
         return fail(c, -EINVAL, "%s: no record 'detail' with a field 'action'",
@@ -129,17 +160,52 @@ static int put_attributes(struct cycle *c, const char *attributes)
     return 0;
 }
 
-/* May the debt be offset now under the profile's rules? */
-static bool eligible(const struct cycle *c, const struct store_debt *d)
+/* May the debt be offset now under the profile's rules?  Where the
+ * notice follows the address match, only a certified debt may, and one
+ * whose notice was sent is certified here (*CERTIFY) once the notice
+ * period has passed, if it still qualifies: its balance at least the
+ * program's minimum. */
+static bool eligible(const struct cycle *c, const struct store_debt *d,
+                     bool *certify)
 {
+    const struct profile *p = c->profile;
+    *certify = false;
     if (d->balance_cents <= 0 || d->status == DEBT_X || d->status == DEBT_E ||
         d->status == DEBT_D)
         return false;
-    int32_t delay = c->profile->referral_delay_days;
+    int32_t delay = p->referral_delay_days;
     if (delay > 0 && (d->delinquency_date == 0 ||
                       calendar_add_days(d->delinquency_date, delay) > c->today))
         return false;
+    if (p->notice_stage != PROFILE_NOTICE_AFTER_MATCH || d->status == DEBT_C)
+        return true;
+    if (d->status != DEBT_S || d->notice_date == 0 ||
+        calendar_add_days(d->notice_date, p->notice_days) > c->today ||
+        d->balance_cents < p->min_debt_cents)
+        return false;
+    *certify = true;
     return true;
+}
+
+/* Remember that DEBT_ID is certified by this cycle's file, at the line
+ * just written. */
+static int note_certified(struct cycle *c, int64_t debt_id)
+{
+    if (c->n_certify == c->cap_certify) {
+        size_t cap = c->cap_certify ? c->cap_certify * 2 : 256;
+        int64_t *ids = realloc(c->certify, cap * sizeof(*ids));
+        if (ids == NULL)
+            return -ENOMEM;
+        c->certify = ids;
+        int64_t *lines = realloc(c->cert_line, cap * sizeof(*lines));
+        if (lines == NULL)
+            return -ENOMEM;
+        c->cert_line = lines;
+        c->cap_certify = cap;
+    }
+    c->certify[c->n_certify] = debt_id;
+    c->cert_line[c->n_certify++] = c->lines;
+    return 0;
 }
 
 static int write_detail(struct cycle *c, const struct store_candidate *cand,
@@ -154,8 +220,9 @@ static int write_detail(struct cycle *c, const struct store_candidate *cand,
         return fail(c, rc, "registry: %s", store_error(c->s));
     snprintf(id, sizeof(id), "%lld", (long long)d->id);
     if (writer_begin(c->w, "detail") < 0 ||
-        writer_put_text(c->w, "action", c->action_code[v]) < 0 ||
-        writer_put_num(c->w, "amount", amount) < 0 ||
+        (v != V_NONE &&
+         writer_put_text(c->w, "action", c->action_code[v]) < 0) ||
+        (v != V_NONE && writer_put_num(c->w, "amount", amount) < 0) ||
         writer_put_text(c->w, "agency_code", cand->agency_code) < 0 ||
         writer_put_text(c->w, "account", d->account) < 0 ||
         writer_put_text(c->w, "agency_debt_id", id) < 0 ||
@@ -184,6 +251,21 @@ static int write_detail(struct cycle *c, const struct store_candidate *cand,
     if (writer_end(c->w) < 0)
         return fail(c, -EINVAL, "debt %lld: %s", (long long)d->id,
                     writer_error(c->w));
+    c->lines++;
+    return 0;
+}
+
+/* One debt of an address request: who the debtor is, nothing of money. */
+static int each_request(const struct store_candidate *cand, void *arg)
+{
+    struct cycle *c = arg;
+    if ((c->rc = write_detail(c, cand, V_NONE, 0)) < 0)
+        return 1;
+    if ((c->rc = store_request_set(c->s, cand->debt.id, c->cycle_id)) < 0) {
+        fail(c, c->rc, "registry: %s", store_error(c->s));
+        return 1;
+    }
+    c->res->requested++;
     return 0;
 }
 
@@ -192,7 +274,8 @@ static int each_candidate(const struct store_candidate *cand, void *arg)
     struct cycle *c = arg;
     struct cycle_result *res = c->res;
     const struct store_debt *d = &cand->debt;
-    int64_t target = eligible(c, d) ? d->balance_cents : 0;
+    bool certify;
+    int64_t target = eligible(c, d, &certify) ? d->balance_cents : 0;
     enum verdict v = V_NONE;
     if (!cand->was_sent) {
         if (target > 0)
@@ -208,6 +291,10 @@ static int each_candidate(const struct store_candidate *cand, void *arg)
         return 0;
     if ((c->rc = write_detail(c, cand, v, target)) < 0)
         return 1;
+    if (certify && (c->rc = note_certified(c, d->id)) < 0) {
+        fail(c, c->rc, "out of memory");
+        return 1;
+    }
     if ((c->rc = store_sent_set(c->s, c->rq->partner->id, d->id, target,
                                 c->cycle_id)) < 0) {
         fail(c, c->rc, "registry: %s", store_error(c->s));
@@ -244,7 +331,22 @@ static int frame(struct cycle *c, const char *record)
                            hms / 10000 * 3600 + hms / 100 % 100 * 60 +
                                hms % 100);
     writer_set_num_by_name(c->w, "file_seq", c->cycle_id % 1000000);
-    return writer_end(c->w);
+    int rc = writer_end(c->w);
+    c->lines += rc == 0;
+    return rc;
+}
+
+/* The debts this referral certified: status C, from its file and line. */
+static int certify(struct cycle *c, int64_t file_id)
+{
+    for (size_t i = 0; i < c->n_certify; i++) {
+        struct store_source src = {.file_id = file_id, .line = c->cert_line[i]};
+        int rc = store_debt_set_status(c->s, c->certify[i], DEBT_C, &src);
+        if (rc < 0)
+            return rc;
+    }
+    c->res->certified = (int64_t)c->n_certify;
+    return 0;
 }
 
 static int run(struct cycle *c, const char *exchange)
@@ -256,10 +358,13 @@ static int run(struct cycle *c, const char *exchange)
 
     if ((rc = store_begin(c->s)) < 0)
         return fail(c, rc, "registry: %s", store_error(c->s));
+    /* an address request reads no history: it keeps the high water of
+     * the cycle before it for the next referral */
     rc = store_cycle_last(c->s, c->rq->partner->id, &last);
-    if ((rc < 0 && rc != -ENOENT) ||
-        (rc = store_history_last(c->s, &cyc.high_water)) < 0 ||
-        (rc = store_cycle_add(c->s, &cyc, &c->cycle_id)) < 0) {
+    if (rc == 0 || rc == -ENOENT)
+        rc = c->request ? (cyc.high_water = last.high_water, 0)
+                        : store_history_last(c->s, &cyc.high_water);
+    if (rc < 0 || (rc = store_cycle_add(c->s, &cyc, &c->cycle_id)) < 0) {
         fail(c, rc, "registry: %s", store_error(c->s));
         goto undo;
     }
@@ -276,14 +381,19 @@ static int run(struct cycle *c, const char *exchange)
         fail(c, rc, "header: %s", writer_error(c->w));
         goto undo;
     }
-    rc = store_cycle_candidates(c->s, c->rq->partner->id,
-                                c->rq->partner->program, last.high_water,
-                                each_candidate, c);
+    rc = c->request
+             ? store_request_candidates(c->s, c->rq->partner->program,
+                                        each_request, c)
+             : store_cycle_candidates(c->s, c->rq->partner->id,
+                                      c->rq->partner->program, last.high_water,
+                                      each_candidate, c);
     if (c->rc < 0 || rc < 0) {
         rc = c->rc < 0 ? c->rc : fail(c, rc, "%s", store_error(c->s));
         goto undo;
     }
-    if (res->adds + res->changes + res->zeros == 0) {
+    int64_t records =
+        c->request ? res->requested : res->adds + res->changes + res->zeros;
+    if (records == 0) {
         /* nothing due: no file, no cycle */
         store_rollback(c->s);
         writer_free(c->w);
@@ -302,9 +412,9 @@ static int run(struct cycle *c, const char *exchange)
     struct store_file f = {.partner_id = c->rq->partner->id,
                            .outbound = true,
                            .status = FILE_SENT,
-                           .records = res->adds + res->changes + res->zeros,
-                           .accepted = res->adds + res->changes + res->zeros,
-                           .amount_cents = res->amount_cents};
+                           .records = records,
+                           .accepted = records,
+                           .amount_cents = c->request ? 0 : res->amount_cents};
     snprintf(f.sha256, sizeof(f.sha256), "%s", c->out.sha256);
     snprintf(f.name, sizeof(f.name), "%s", name);
     snprintf(f.exchange, sizeof(f.exchange), "%s", exchange);
@@ -312,23 +422,56 @@ static int run(struct cycle *c, const char *exchange)
     cyc.id = c->cycle_id;
     cyc.records = f.records;
     cyc.amount_cents = f.amount_cents;
-    if ((rc = store_file_add(c->s, &f, &res->file_id)) < 0 ||
-        (cyc.file_id = res->file_id, rc = store_cycle_finish(c->s, &cyc)) < 0 ||
-        (rc = outbox_register(c->s, res->file_id, &c->out)) < 0 ||
+    int64_t file_id = 0;
+    if ((rc = store_file_add(c->s, &f, &file_id)) < 0 ||
+        (cyc.file_id = file_id, rc = store_cycle_finish(c->s, &cyc)) < 0 ||
+        (rc = certify(c, file_id)) < 0 ||
+        (rc = outbox_register(c->s, file_id, &c->out)) < 0 ||
         (rc = store_commit(c->s)) < 0) {
         fail(c, rc, "registry: %s", store_error(c->s));
         goto undo;
     }
-    res->cycle_id = c->cycle_id;
-    snprintf(res->path, sizeof(res->path), "%s", c->out.final_path);
+    if (c->request) {
+        res->request_cycle_id = c->cycle_id;
+        res->request_file_id = file_id;
+        snprintf(res->request_path, sizeof(res->request_path), "%s",
+                 c->out.final_path);
+    } else {
+        res->cycle_id = c->cycle_id;
+        res->file_id = file_id;
+        snprintf(res->path, sizeof(res->path), "%s", c->out.final_path);
+    }
     return outbox_deliver_pending(c->s, c->err, c->err_size);
 undo:
     store_rollback(c->s);
     writer_free(c->w);
     c->w = NULL;
     outbox_discard(&c->out);
-    memset(res, 0, sizeof(*res));
+    if (c->request) {
+        res->requested = 0;
+    } else { /* an address request before it stays done */
+        struct cycle_result keep = *res;
+        memset(res, 0, sizeof(*res));
+        res->request_cycle_id = keep.request_cycle_id;
+        res->request_file_id = keep.request_file_id;
+        res->requested = keep.requested;
+        memcpy(res->request_path, keep.request_path, sizeof(res->request_path));
+    }
     return rc < 0 ? rc : -EIO;
+}
+
+/* One file of the cycle: load its layout and run it. */
+static int run_exchange(struct cycle *c, const char *exchange, bool request)
+{
+    c->request = request;
+    c->lines = 0;
+    c->rc = 0;
+    int rc = load(c, exchange);
+    if (rc == 0)
+        rc = run(c, exchange);
+    layout_free(c->layout);
+    c->layout = NULL;
+    return rc;
 }
 
 int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
@@ -345,9 +488,13 @@ int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
                     "treasury",
                     rq->partner->name, partner_kind_name(rq->partner->kind));
     c.today = calendar_today(NULL);
-    if ((rc = load(&c, exchange)) == 0)
-        rc = run(&c, exchange);
-    layout_free(c.layout);
+    if ((rc = load_profile(&c)) == 0 &&
+        c.profile->notice_stage == PROFILE_NOTICE_AFTER_MATCH)
+        rc = run_exchange(&c, request_exchange(rq->partner->kind), true);
+    if (rc == 0)
+        rc = run_exchange(&c, exchange, false);
     profile_free(c.profile);
+    free(c.certify);
+    free(c.cert_line);
     return rc;
 }

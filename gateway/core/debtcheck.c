@@ -344,7 +344,8 @@ static enum check_code check_add(const struct profile *p,
         return check_fail(why, C_MIN_AMOUNT, "amount",
                           "%s is below the %s minimum of %s", a, p->name, b);
     }
-    if (p->notice_days > 0) {
+    if (p->notice_days > 0 &&
+        p->notice_stage == PROFILE_NOTICE_BEFORE_REFERRAL) {
         if (in->notice_date == 0)
             return check_fail(why, C_NOTICE, "notice_date",
                               "no pre-offset notice date; %s needs %d days "
@@ -428,6 +429,13 @@ enum check_code debt_check(const struct profile *p,
     in->bankrupt = flag[0] == 'Y';
     read_attributes(df, rec, in->attributes, sizeof(in->attributes));
 
+    if (in->notice_date > file_date) {
+        char a[16], b[16];
+        calendar_format(in->notice_date, a);
+        calendar_format(file_date, b);
+        return check_fail(why, C_NOTICE, "notice_date",
+                          "notice dated %s, after the file's date %s", a, b);
+    }
     switch (in->action) {
     case DEBT_ADD:
         return check_add(p, in, file_date, df->index[F_ATTEMPTS] >= 0, why);

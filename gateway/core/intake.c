@@ -200,6 +200,28 @@ static int bloom_fill(struct intake *in, int64_t file_bytes)
     return 0;
 }
 
+/* What a change does to the status of DEBT (as it was before it):
+ * - in E (the partner could not match it), the change is the agency's
+ *   correction: back to P, to be sent or asked about again;
+ * - where the notice follows the address match (TOP), a notice date on a
+ *   debt in N records the notice (S), and a new date on one in S
+ *   restarts the wait; in other statuses the date changes nothing. */
+static int after_change(struct intake *in, const struct store_debt *debt,
+                        const struct debt_input *d,
+                        const struct store_source *src)
+{
+    if (debt->status == DEBT_E)
+        return store_debt_set_status(in->s, debt->id, DEBT_P, src);
+    if (in->profile->notice_stage != PROFILE_NOTICE_AFTER_MATCH ||
+        d->notice_date == 0)
+        return 0;
+    if (debt->status == DEBT_N ||
+        (debt->status == DEBT_S && d->notice_date != debt->notice_date))
+        return store_debt_set_notice(in->s, debt->id, d->notice_date, DEBT_S,
+                                     src);
+    return 0;
+}
+
 /* Apply one checked record.  CHECK_OK, a rejection code in WHY, or a
  * negative system error. */
 static int apply(struct intake *in, const struct debt_input *d, int64_t line,
@@ -266,10 +288,10 @@ static int apply(struct intake *in, const struct debt_input *d, int64_t line,
     if (d->action == DEBT_ZERO)
         rc = store_debt_set_balance(s, debt.id, 0, debt.fees_cents, "zero",
                                     &src);
-    else
-        rc = store_debt_set_balance(s, debt.id,
-                                    d->amount_cents + debt.fees_cents,
-                                    debt.fees_cents, "change", &src);
+    else if ((rc = store_debt_set_balance(
+                  s, debt.id, d->amount_cents + debt.fees_cents,
+                  debt.fees_cents, "change", &src)) == 0)
+        rc = after_change(in, &debt, d, &src);
     return rc < 0 ? db_fail(in, rc) : CHECK_OK;
 }
 

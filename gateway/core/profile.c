@@ -120,6 +120,10 @@ static const struct name_value joint_names[] = {
     {"whole", PROFILE_JOINT_WHOLE},
     {"not-allowed", PROFILE_JOINT_NOT_ALLOWED},
     {0}};
+static const struct name_value notice_names[] = {
+    {"referral", PROFILE_NOTICE_BEFORE_REFERRAL},
+    {"address-match", PROFILE_NOTICE_AFTER_MATCH},
+    {0}};
 static const struct name_value tie_names[] = {
     {"largest-balance", PROFILE_TIE_LARGEST_BALANCE},
     {"oldest", PROFILE_TIE_OLDEST},
@@ -183,6 +187,11 @@ const char *profile_joint_rule_name(enum profile_joint_rule rule)
 {
     return name_of(joint_names, (int)rule);
 }
+const char *profile_notice_stage_name(enum profile_notice_stage stage)
+{
+    return name_of(notice_names, (int)stage);
+}
+
 const char *profile_tie_break_name(enum profile_tie_break rule)
 {
     return name_of(tie_names, (int)rule);
@@ -647,6 +656,7 @@ static void load_single(struct loader *ld, xmlNode *n, enum single id)
 {
     static const char *const value_attrs[] = {"value", NULL};
     static const char *const id_attrs[] = {"accept", "required", NULL};
+    static const char *const notice_attrs[] = {"value", "after", NULL};
     struct profile *p = ld->p;
 
     if (ld->single_line[id] != 0) {
@@ -656,8 +666,11 @@ static void load_single(struct loader *ld, xmlNode *n, enum single id)
     }
     ld->single_line[id] = line_of(n);
     no_children(ld, n);
-    if (fact_new(ld, n, id == S_ID_TYPES ? id_attrs : value_attrs, NULL) ==
-        NULL)
+    if (fact_new(ld, n,
+                 id == S_ID_TYPES      ? id_attrs
+                 : id == S_NOTICE_DAYS ? notice_attrs
+                                       : value_attrs,
+                 NULL) == NULL)
         return;
 
     if (id == S_ID_TYPES) {
@@ -685,9 +698,14 @@ static void load_single(struct loader *ld, xmlNode *n, enum single id)
     case S_MINIMUM_DEBT:
         parse_money_attr(ld, n, "value", v, &p->min_debt_cents);
         break;
-    case S_NOTICE_DAYS:
+    case S_NOTICE_DAYS: {
         parse_int_attr(ld, n, "value", v, MAX_DAYS, "days", &p->notice_days);
+        const char *after = attr(ld, n, "after");
+        if (after != NULL &&
+            parse_enum(ld, n, "after", after, notice_names, &e))
+            p->notice_stage = (enum profile_notice_stage)e;
         break;
+    }
     case S_APPEAL_DAYS:
         parse_int_attr(ld, n, "value", v, MAX_DAYS, "days", &p->appeal_days);
         break;

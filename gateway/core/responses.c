@@ -216,10 +216,12 @@ static bool field_required(const struct record *rec, const char *name)
     return i >= 0 && rec->type->fields[i].required;
 }
 
+static int match(struct response *r, const struct record *rec);
+
 /* The debt a detail names by its agency_debt_id, which must be one sent
- * to this partner, and the debtor's TIN, which must be the record's.
- * 0 with DEBT and TIN filled, or a check failure in WHY; negative on a
- * registry error. */
+ * to this partner (or, for a match, one it was asked about in an address
+ * request), and the debtor's TIN, which must be the record's.  0 with DEBT and
+ * TIN filled, or a check failure in WHY; negative on a registry error. */
 static int find_debt(struct response *r, const struct record *rec,
                      struct store_debt *debt, char tin[10],
                      struct check_result *why)
@@ -241,6 +243,13 @@ static int find_debt(struct response *r, const struct record *rec,
     rc = store_debt_get_id(r->s, id, debt);
     if (rc == 0)
         rc = store_sent_get(r->s, r->rq->partner->id, id, &sent);
+    if (rc == -ENOENT && r->handle == match) {
+        /* a match may answer an address request instead */
+        int64_t asked = 0;
+        rc = store_request_partner(r->s, id, &asked);
+        if (rc == 0 && asked != r->rq->partner->id)
+            rc = -ENOENT;
+    }
     if (rc == -ENOENT)
         return check_fail(why, C_UNKNOWN_DEBT, "agency_debt_id",
                           "debt %lld was never sent to you", (long long)id);

@@ -412,6 +412,7 @@ struct replies {
     /* the sent file's detail and the fields read from it */
     const struct layout_record *detail;
     int f_action, f_id, f_tin, f_amount, f_name_control, f_last_name;
+    bool request; /* the sent file is an address request */
     struct writer *mw, *cw;
     const char *code[SYNTH_CODES]; /* the match layout's code for each */
     const char *offset_code, *reversal_code;
@@ -497,13 +498,23 @@ static int reply_setup(struct replies *r, bool match, bool coll)
         r->f_name_control = layout_field_index(r->detail, "name_control");
         r->f_last_name = layout_field_index(r->detail, "last_name");
     }
-    if (r->detail == NULL || r->f_action < 0 || r->f_id < 0 || r->f_tin < 0 ||
-        r->f_amount < 0 ||
-        layout_code_for(&r->detail->fields[r->f_action], "add") == NULL)
+    /* an address request: who, with no action and no money */
+    r->request = r->detail != NULL && r->f_action < 0 && r->f_amount < 0 &&
+                 r->f_id >= 0 && r->f_tin >= 0;
+    if (r->request && coll)
+        return reply_fail(r, -EINVAL,
+                          "layout '%s' is an address request: it is answered "
+                          "with a match file only",
+                          layout_name(o->sent));
+    if (!r->request &&
+        (r->detail == NULL || r->f_action < 0 || r->f_id < 0 || r->f_tin < 0 ||
+         r->f_amount < 0 ||
+         layout_code_for(&r->detail->fields[r->f_action], "add") == NULL))
         return reply_fail(r, -EINVAL,
                           "layout '%s' is not a debt file a partner is sent: "
                           "it needs a record 'detail' with fields action (a "
-                          "code meaning add), agency_debt_id, tin and amount",
+                          "code meaning add), agency_debt_id, tin and amount, "
+                          "or an address request's agency_debt_id and tin",
                           layout_name(o->sent));
     if (match) {
         const struct layout_field *f =
@@ -681,9 +692,10 @@ static int answer(struct replies *r, const struct record *rec)
         return reply_fail(r, -EBADMSG, "%s:%llu: tin longer than %zu",
                           r->sent_name, (unsigned long long)rec->line,
                           sizeof(tin) - 1);
-    int64_t amount = rec->values[r->f_amount].state == VALUE_OK
-                         ? rec->values[r->f_amount].num
-                         : 0;
+    int64_t amount =
+        r->f_amount >= 0 && rec->values[r->f_amount].state == VALUE_OK
+            ? rec->values[r->f_amount].num
+            : 0;
     name_control(r, rec, control);
 
     uint64_t draw = reply_below(r, 1000), bound = 0;
@@ -792,9 +804,11 @@ int synth_replies(const struct synth_reply_options *o, int sent_fd,
         if (rec->type != r.detail)
             continue;
         res->details++;
-        const struct field_value *action = &rec->values[r.f_action];
+        const struct field_value *action =
+            r.request ? NULL : &rec->values[r.f_action];
         const char *means =
-            action->state == VALUE_OK
+            r.request ? "add" /* every debt asked about is answered */
+            : action->state == VALUE_OK
                 ? layout_code_means(&r.detail->fields[r.f_action], action->text,
                                     action->text_len)
                 : NULL;

@@ -12,6 +12,14 @@
  * record of what was sent and the file's row are one transaction; the
  * file reaches the outbox only after it commits.  Running a cycle again
  * sends nothing twice.
+ *
+ * Where the program's notice follows the address match (TOP), a cycle is
+ * two files, each its own transaction: first the address request (every
+ * debt in status P not asked about since it entered P), then the
+ * referral, which takes only certified debts: a debt whose notice was
+ * sent (S) becomes certified (C) in the referral that first carries it,
+ * once the notice period has passed and its balance still meets the
+ * program's minimum.
  */
 #ifndef OFFSETGW_CYCLE_H
 #define OFFSETGW_CYCLE_H
@@ -32,8 +40,14 @@ struct cycle_result {
     int64_t cycle_id; /* 0 when there was nothing to send */
     int64_t file_id;
     int64_t adds, changes, zeros, deferred; /* deferred: not yet eligible */
+    int64_t certified;                      /* of the adds: S -> C now */
     int64_t amount_cents;                   /* sum of the amounts sent */
     char path[HOME_PATH_MAX];               /* the delivered file */
+    /* the address request before it, where the program has one */
+    int64_t request_cycle_id; /* 0 when none was due */
+    int64_t request_file_id;
+    int64_t requested;
+    char request_path[HOME_PATH_MAX];
 };
 
 /* Run one cycle.  0 (RESULT->cycle_id 0 when nothing was due), or

@@ -49,6 +49,19 @@ enum profile_joint_rule {
     PROFILE_JOINT_NOT_ALLOWED   /* joint payments are never offset */
 };
 
+/* When the debtor's pre-offset notice is sent, and so what the agency
+ * must show before its debt goes to the partner. */
+enum profile_notice_stage {
+    PROFILE_NOTICE_BEFORE_REFERRAL, /* sent before the agency's record:
+                                       its notice_date is checked at
+                                       intake (CalTRECS) */
+    PROFILE_NOTICE_AFTER_MATCH      /* sent after the partner's address
+                                       match (TOP): P, address request,
+                                       N, the agency reports the notice
+                                       (S), certified (C) and referred
+                                       once notice_days have passed */
+};
+
 /* Order of two claims of the same priority class. */
 enum profile_tie_break {
     PROFILE_TIE_LARGEST_BALANCE, /* largest liability first */
@@ -166,10 +179,11 @@ struct profile {
 
     /* eligibility */
     int64_t min_debt_cents;
-    unsigned id_types;           /* PROFILE_ID_* */
-    bool id_required;            /* false: debts without an id are taken */
-    int32_t notice_days;         /* after the pre-offset notice, before
-                                    the debt may go in */
+    unsigned id_types;   /* PROFILE_ID_* */
+    bool id_required;    /* false: debts without an id are taken */
+    int32_t notice_days; /* after the pre-offset notice, before
+                            the debt may go in */
+    enum profile_notice_stage notice_stage;
     int32_t appeal_days;         /* the debtor's window to dispute */
     int32_t delinquent_days;     /* days delinquent before it qualifies */
     int32_t collection_attempts; /* attempts required before submission */
@@ -318,6 +332,7 @@ const char *profile_model_name(enum profile_model model);
 const char *profile_match_rule_name(enum profile_match_rule rule);
 const char *profile_joint_rule_name(enum profile_joint_rule rule);
 const char *profile_tie_break_name(enum profile_tie_break rule);
+const char *profile_notice_stage_name(enum profile_notice_stage stage);
 const char *profile_fee_kind_name(enum profile_fee_kind kind);
 const char *profile_period_name(enum profile_period period);
 

@@ -4,7 +4,10 @@
  * as an add, at its balance (fees included), with the control totals; a
  * cycle right after sends nothing; an agency's changes and zero-outs send
  * exactly the difference; a debt closed before any cycle is never sent;
- * TOP's referral delay defers a debt until "today" passes it; a cycle to
+ * TOP's referral delay defers a debt until "today" passes it; TOP's
+ * address request asks about each new debt once, and its referral takes
+ * a debt only once the agency's 60-day notice has run (certified, C),
+ * and not below the minimum; a cycle to
  * an agency or a payer is refused; and a kill -9 in the middle of a cycle
  * leaves nothing recorded or delivered.  Every delivered file is read back
  * with the reader through the partner's own layout, and its action codes
@@ -177,6 +180,7 @@ struct rec {
     const char *action, *account, *tin, *last, *first;
     int64_t cents;
     int32_t delinquent; /* yyyymmdd; 0: 200 days before the file date */
+    int32_t notice; /* yyyymmdd; 0: 90 days before the file date; -1: none */
 };
 
 /* Set a field when the program's layout has it. */
@@ -225,7 +229,10 @@ static void write_file(struct fixture *fx, const struct program *p,
         set_num_opt(w, "delinquency_date",
                     r->delinquent ? r->delinquent
                                   : calendar_add_days(file_date, -200));
-        set_num_opt(w, "notice_date", calendar_add_days(file_date, -90));
+        if (r->notice >= 0)
+            set_num_opt(w, "notice_date",
+                        r->notice ? r->notice
+                                  : calendar_add_days(file_date, -90));
         set_opt(w, "bankruptcy", "N");
         set_opt(w, "debt_class", "OVP"); /* TOP's IAI class */
         if (writer_end(w) != 0)
@@ -275,6 +282,36 @@ static int64_t ingest(struct fixture *fx, const struct program *p,
                  res.reason_code, res.reason);
     }
     return res.file_id;
+}
+
+/* Where P's notice follows the address match (TOP), what the match and
+ * the agency's notice would do to every debt of its agency still in P:
+ * notice sent (S) the notice period before today, so that the next
+ * referral certifies it.  The real path is
+ * test_top_debt_is_asked_about_then_noticed_then_certified. */
+static int ready_debt(const char *account, void *ctx)
+{
+    struct fixture *fx = ((void **)ctx)[0];
+    const struct program *p = ((void **)ctx)[1];
+    struct store_debt d;
+    assert_int_equal(store_debt_get(fx->s, p->agency.id, account, &d), 0);
+    if (d.status == DEBT_P)
+        assert_int_equal(
+            store_debt_set_notice(fx->s, d.id,
+                                  calendar_add_days(calendar_today(NULL),
+                                                    -p->profile->notice_days),
+                                  DEBT_S, NULL),
+            0);
+    return 0;
+}
+
+static void ready(struct fixture *fx, const struct program *p)
+{
+    void *ctx[2] = {fx, (void *)p};
+    int64_t n;
+    if (p->profile->notice_stage == PROFILE_NOTICE_AFTER_MATCH)
+        assert_int_equal(
+            store_debt_accounts(fx->s, p->agency.id, &n, ready_debt, ctx), 0);
 }
 
 /* --- cycles out --------------------------------------------------------- */
@@ -397,14 +434,16 @@ static void trim(char *s)
 
 /* Parse the file at PATH with P's partner layout: every record clean,
  * the structure and the control totals accepted by the reader. */
-static struct sent *read_sent(const struct program *p, const char *path)
+/* PATH read through LAYOUT: a referral's details by what their action
+ * means; an address request's (no action) as "request". */
+static struct sent *read_file_as(const struct layout *layout, const char *path)
 {
     struct sent *out = calloc(1, sizeof(*out));
     const struct record *rec;
     enum reader_status st;
     size_t len;
     char *buf = tu_read_file(path, &len);
-    struct reader *rd = reader_new_buffer(p->out, buf, len, path);
+    struct reader *rd = reader_new_buffer(layout, buf, len, path);
     assert_non_null(out);
     assert_non_null(rd);
     while ((st = reader_next(rd, &rec)) == READER_RECORD) {
@@ -425,7 +464,8 @@ static struct sent *read_sent(const struct program *p, const char *path)
             copy_value(rec, "sender_id", out->trailer_code,
                        sizeof out->trailer_code);
             out->count = num_value(rec, "detail_count");
-            out->total = num_value(rec, "amount_total");
+            if (layout_field_index(rec->type, "amount_total") >= 0)
+                out->total = num_value(rec, "amount_total");
         } else if (strcmp(name, "detail") == 0) {
             if (out->n == out->cap) {
                 out->cap = out->cap ? out->cap * 2 : 16;
@@ -434,12 +474,15 @@ static struct sent *read_sent(const struct program *p, const char *path)
             struct sent_detail *d = &out->d[out->n++];
             char id[40];
             int a = layout_field_index(rec->type, "action");
-            assert_true(a >= 0);
             const char *means =
-                layout_code_means(&rec->type->fields[a], rec->values[a].text,
-                                  rec->values[a].text_len);
+                a < 0 ? "request"
+                      : layout_code_means(&rec->type->fields[a],
+                                          rec->values[a].text,
+                                          rec->values[a].text_len);
             snprintf(d->means, sizeof d->means, "%s", means ? means : "?");
-            d->amount = num_value(rec, "amount");
+            d->amount = layout_field_index(rec->type, "amount") >= 0
+                            ? num_value(rec, "amount")
+                            : 0;
             copy_value(rec, "agency_debt_id", id, sizeof id);
             d->debt_id = parse_id(id);
             copy_value(rec, "tin", d->tin, sizeof d->tin);
@@ -458,6 +501,11 @@ static struct sent *read_sent(const struct program *p, const char *path)
     reader_free(rd);
     free(buf);
     return out;
+}
+
+static struct sent *read_sent(const struct program *p, const char *path)
+{
+    return read_file_as(p->out, path);
 }
 
 static void sent_free(struct sent *s)
@@ -674,6 +722,7 @@ static void changes_send_exactly_the_difference(struct fixture *fx,
     int64_t fee = profile_fee_added_to_debt(p->profile);
 
     ingest(fx, p, adds, 4, 4);
+    ready(fx, p);
     cycle_ok(fx, &p->partner, &res);
     assert_int_equal(res.adds, 4);
     ingest(fx, p, changes, 2, 2);
@@ -796,6 +845,7 @@ static void test_change_undone_before_the_cycle_sends_nothing(void **state)
     struct cycle_result res;
 
     ingest(fx, p, add, 1, 1);
+    ready(fx, p);
     cycle_ok(fx, &p->partner, &res);
     assert_int_equal(res.adds, 1);
     ingest(fx, p, up, 1, 1);
@@ -835,6 +885,7 @@ test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it(
     int64_t high_water, high_water_after;
 
     ingest(fx, p, recs, 2, 2);
+    ready(fx, p);
     cycle_ok(fx, &p->partner, &res);
     assert_true(res.cycle_id > 0);
     assert_int_equal(res.adds, 1);
@@ -871,13 +922,174 @@ test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it(
     expect_absent(fx, p, s, "READY");
     sent_free(s);
     assert_int_equal(count_files(fx, "treasury", "outbox"), 2);
+    /* the only change since: the referral certified YOUNG */
     assert_int_equal(store_history_last(fx->s, &high_water_after), 0);
-    assert_int_equal(high_water_after, high_water);
+    assert_int_equal(high_water_after, high_water + 1);
+    assert_int_equal(debt_of(fx, p, "YOUNG").status, DEBT_C);
 
     cycle_ok(fx, &p->partner, &res);
     assert_int_equal(res.cycle_id, 0);
     assert_int_equal(res.deferred, 0);
     assert_int_equal(count_files(fx, "treasury", "outbox"), 2);
+}
+
+/* --- TOP's address request, notice and certification ------------------- */
+
+static int keep_last(const struct store_change *c, void *ctx)
+{
+    *(struct store_change *)ctx = *c;
+    return 0;
+}
+
+/* The file of DEBT_ID's newest history row, and its statuses. */
+static int64_t history_file_of(struct fixture *fx, int64_t debt_id,
+                               char *old_status, char *new_status)
+{
+    struct store_change last = {0};
+    assert_int_equal(store_debt_history(fx->s, debt_id, keep_last, &last), 0);
+    *old_status = last.old_status;
+    *new_status = last.new_status;
+    return last.file_id;
+}
+
+/* The KEES steps: a new debt (P) is asked about in the address request,
+ * once; the match (here set as responses.c would) makes it N; the
+ * agency's change with the date it sent the 60-day notice makes it S; a
+ * correction of a debt in E puts it back in P and asks again; the
+ * referral carries a debt only once its notice period has passed,
+ * certifying it (C) from the referral's file and line. */
+static void
+test_top_debt_is_asked_about_then_noticed_then_certified(void **state)
+{
+    struct fixture *fx = *state;
+    struct program *p = &fx->top;
+    int32_t days = p->profile->notice_days;
+    assert_int_equal(days, 60);
+    assert_int_equal(p->profile->notice_stage, PROFILE_NOTICE_AFTER_MATCH);
+    struct layout *request =
+        load_exchange(p->profile, "treasury-address-request");
+    assert_non_null(request);
+    const struct rec adds[] = {
+        {"A", "EARLY", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "LATE", "223456789", "JONES", "BOB", 20000, 0, 0},
+        {"A", "WRONG", "323456789", "LEE", "AL", 30000, 0, 0},
+    };
+    struct cycle_result res;
+    struct store_debt d;
+    char os, ns;
+
+    ingest(fx, p, adds, 3, 3);
+    cycle_ok(fx, &p->partner, &res);
+    assert_true(res.request_cycle_id > 0);
+    assert_int_equal(res.requested, 3);
+    assert_int_equal(res.cycle_id, 0); /* nothing certified: no referral */
+    assert_int_equal(res.deferred, 3);
+    struct sent *s = read_file_as(request, res.request_path);
+    assert_int_equal(s->n, 3);
+    assert_string_equal(s->d[0].means, "request");
+    assert_int_equal(s->d[0].debt_id, debt_of(fx, p, "EARLY").id);
+    assert_string_equal(s->d[0].tin, "123456789");
+    assert_string_equal(s->d[0].name_control, "SMIT");
+    assert_int_equal(s->count, 3);
+    sent_free(s);
+    /* asked once */
+    cycle_ok(fx, &p->partner, &res);
+    assert_int_equal(res.request_cycle_id, 0);
+    assert_int_equal(res.cycle_id, 0);
+    assert_int_equal(count_files(fx, "treasury", "outbox"), 1);
+
+    /* the answers: two matches, one no-match */
+    assert_int_equal(
+        store_debt_set_status(fx->s, debt_of(fx, p, "EARLY").id, DEBT_N, NULL),
+        0);
+    assert_int_equal(
+        store_debt_set_status(fx->s, debt_of(fx, p, "LATE").id, DEBT_N, NULL),
+        0);
+    assert_int_equal(
+        store_debt_set_status(fx->s, debt_of(fx, p, "WRONG").id, DEBT_E, NULL),
+        0);
+    /* the agency: notices sent, and a correction (a change) */
+    const struct rec notices[] = {
+        {"C", "EARLY", "123456789", "SMITH", "JANE", 10000, 0,
+         calendar_add_days(TODAY, -days)},
+        {"C", "LATE", "223456789", "JONES", "BOB", 20000, 0,
+         calendar_add_days(TODAY, -days + 1)},
+        {"C", "WRONG", "323456789", "LEEDS", "AL", 30000, 0, -1},
+    };
+    int64_t notice_file = ingest(fx, p, notices, 3, 3);
+    d = debt_of(fx, p, "EARLY");
+    assert_int_equal(d.status, DEBT_S);
+    assert_int_equal(d.notice_date, calendar_add_days(TODAY, -days));
+    assert_int_equal(history_file_of(fx, d.id, &os, &ns), notice_file);
+    assert_int_equal(os, 'N');
+    assert_int_equal(ns, 'S');
+    assert_int_equal(debt_of(fx, p, "LATE").status, DEBT_S);
+    assert_int_equal(debt_of(fx, p, "WRONG").status, DEBT_P);
+
+    /* today: WRONG asked again; EARLY's 60 days are up, LATE's not */
+    cycle_ok(fx, &p->partner, &res);
+    assert_int_equal(res.requested, 1);
+    s = read_file_as(request, res.request_path);
+    assert_int_equal(s->n, 1);
+    assert_int_equal(s->d[0].debt_id, debt_of(fx, p, "WRONG").id);
+    sent_free(s);
+    assert_true(res.cycle_id > 0);
+    assert_int_equal(res.adds, 1);
+    assert_int_equal(res.certified, 1);
+    assert_int_equal(res.deferred, 2);
+    s = read_sent(p, res.path);
+    assert_int_equal(s->n, 1);
+    expect_detail(fx, p, s, "EARLY", "add",
+                  10000 + profile_fee_added_to_debt(p->profile));
+    sent_free(s);
+    d = debt_of(fx, p, "EARLY");
+    assert_int_equal(d.status, DEBT_C);
+    assert_int_equal(history_file_of(fx, d.id, &os, &ns), res.file_id);
+    assert_int_equal(os, 'S');
+    assert_int_equal(ns, 'C');
+
+    /* a certified debt's notice date changes nothing; a new notice date
+     * for one still waiting restarts its wait */
+    const struct rec again[] = {
+        {"C", "EARLY", "123456789", "SMITH", "JANE", 10000, 0, TODAY},
+        {"C", "LATE", "223456789", "JONES", "BOB", 20000, 0, TODAY},
+    };
+    ingest(fx, p, again, 2, 2);
+    assert_int_equal(debt_of(fx, p, "EARLY").status, DEBT_C);
+    assert_int_equal(debt_of(fx, p, "LATE").notice_date, TODAY);
+    set_today(calendar_add_days(TODAY, days - 1));
+    cycle_ok(fx, &p->partner, &res);
+    assert_int_equal(res.cycle_id, 0);
+    assert_int_equal(debt_of(fx, p, "LATE").status, DEBT_S);
+    set_today(calendar_add_days(TODAY, days));
+    cycle_ok(fx, &p->partner, &res);
+    assert_int_equal(res.adds, 1);
+    assert_int_equal(res.certified, 1);
+    assert_int_equal(debt_of(fx, p, "LATE").status, DEBT_C);
+    layout_free(request);
+}
+
+/* A debt whose notice period is over but whose balance fell below the
+ * program's minimum is not certified: it waits. */
+static void test_top_debt_below_the_minimum_is_not_certified(void **state)
+{
+    struct fixture *fx = *state;
+    struct program *p = &fx->top;
+    const struct rec add[] = {
+        {"A", "SMALL", "123456789", "SMITH", "JANE", 10000, 0, 0},
+    };
+    const struct rec down[] = {
+        {"C", "SMALL", "123456789", "SMITH", "JANE",
+         p->profile->min_debt_cents - 1, 0, 0},
+    };
+    struct cycle_result res;
+    ingest(fx, p, add, 1, 1);
+    ready(fx, p);
+    ingest(fx, p, down, 1, 1);
+    cycle_ok(fx, &p->partner, &res);
+    assert_int_equal(res.cycle_id, 0);
+    assert_int_equal(res.deferred, 1);
+    assert_int_equal(debt_of(fx, p, "SMALL").status, DEBT_S);
 }
 
 /* --- partners ----------------------------------------------------------- */
@@ -942,6 +1154,7 @@ static void test_cycle_sends_only_the_debts_of_its_program(void **state)
 
     ingest(fx, &fx->cal, cal, 1, 1);
     ingest(fx, &fx->top, top, 1, 1);
+    ready(fx, &fx->top);
     cycle_ok(fx, &fx->cal.partner, &res);
     assert_int_equal(res.adds, 1);
     struct sent *s = read_sent(&fx->cal, res.path);
@@ -1159,6 +1372,8 @@ int main(void)
         T(test_debt_no_longer_eligible_is_sent_as_a_zero),
         T(test_change_undone_before_the_cycle_sends_nothing),
         T(test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it),
+        T(test_top_debt_is_asked_about_then_noticed_then_certified),
+        T(test_top_debt_below_the_minimum_is_not_certified),
         T(test_cycle_to_an_agency_or_a_payer_is_refused),
         T(test_cycle_sends_only_the_debts_of_its_program),
         T(test_kill_during_cycle_records_nothing_then_rerun_sends_all_once),

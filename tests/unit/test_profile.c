@@ -339,6 +339,7 @@ static void test_caltrecs_values_are_those_in_docs(void **state)
     assert_int_equal(p->id_types, PROFILE_ID_SSN);
     assert_false(p->id_required);
     assert_int_equal(p->notice_days, 30);
+    assert_int_equal(p->notice_stage, PROFILE_NOTICE_BEFORE_REFERRAL);
     assert_int_equal(p->appeal_days, 30);
     assert_int_equal(p->delinquent_days, 0);
     assert_int_equal(p->collection_attempts, 0);
@@ -508,6 +509,7 @@ static void test_top_values_are_those_in_docs(void **state)
     assert_int_equal(p->id_types, PROFILE_ID_SSN);
     assert_true(p->id_required);
     assert_int_equal(p->notice_days, 60);
+    assert_int_equal(p->notice_stage, PROFILE_NOTICE_AFTER_MATCH);
     assert_int_equal(p->appeal_days, 60);
     assert_int_equal(p->delinquent_days, 30);
     assert_int_equal(p->referral_delay_days, 120);
@@ -908,6 +910,8 @@ static void test_names_of_the_enumerations(void **state)
     assert_string_equal(profile_joint_rule_name(PROFILE_JOINT_NOT_ALLOWED),
                         "not-allowed");
     assert_string_equal(profile_tie_break_name(PROFILE_TIE_OLDEST), "oldest");
+    assert_string_equal(profile_notice_stage_name(PROFILE_NOTICE_AFTER_MATCH),
+                        "address-match");
     assert_string_equal(profile_fee_kind_name(PROFILE_FEE_WITHHOLD_PERCENT),
                         "withhold-percent");
     assert_string_equal(profile_period_name(PROFILE_EVERY_HALF_MONTH),

@@ -648,7 +648,10 @@ static void test_debt_without_an_id_is_refused_as_tin_missing(void **state)
 
 /* Days counted to the day from the file date: a notice sent exactly
  * notice_days before it is enough, one day less is not; without a
- * notice wait, a notice of the file date itself is fine. */
+ * notice wait, a notice of the file date itself is fine.  Where the
+ * notice follows the address match (TOP), intake asks for none and
+ * takes one of any past date (the wait is the cycle's: test_cycle), but
+ * never one dated after the file. */
 static void test_notice_days_of_each_program_hold_to_the_day(void **state)
 {
     struct fixture *fx = *state;
@@ -656,6 +659,23 @@ static void test_notice_days_of_each_program_hold_to_the_day(void **state)
         struct program *p = &fx->prog[i];
         int32_t days = p->profile->notice_days;
         struct outcome o;
+        if (days > 0 &&
+            p->profile->notice_stage == PROFILE_NOTICE_AFTER_MATCH) {
+            struct rec recs[] = {
+                {.account = "RECENT",
+                 .cents = 100000,
+                 .notice = calendar_add_days(FILE_DATE, -1)},
+                {.account = "NO-NOTICE", .cents = 100000, .notice = BLANK_DATE},
+                {.account = "FUTURE",
+                 .cents = 100000,
+                 .notice = calendar_add_days(FILE_DATE, 1)}};
+            assert_false(detail_field(p, "notice_date")->required);
+            ingest(fx, p, recs, 3, &o);
+            expect_accepted(fx, p, &o, "RECENT", NULL);
+            expect_accepted(fx, p, &o, "NO-NOTICE", NULL);
+            expect_rejected(fx, p, &o, "FUTURE", "C_NOTICE", "notice_date");
+            continue;
+        }
         if (days == 0) {
             struct rec recs[] = {
                 {.account = "SAME-DAY", .cents = 100000, .notice = FILE_DATE},

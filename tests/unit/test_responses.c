@@ -739,6 +739,52 @@ test_partner_rejects_reach_the_agency_with_their_meaning(void **state)
     layout_free(agency);
 }
 
+/* A match may answer an address request (TOP's step before a referral)
+ * as well as a debt file: the debt asked about of this partner is
+ * known to its match file, but not to its collection file (no money
+ * moves on a debt never referred), and a debt another partner asked
+ * about is not. */
+static void test_match_answers_an_address_request(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_partner other;
+    struct store_cycle mine = {.partner_id = fx->ftb.id}, theirs;
+    int64_t cycle, their_cycle;
+    assert_int_equal(add_partner(fx, &other, PARTNER_TAXBOARD, "ftb2", "FTB2"),
+                     0);
+    theirs = (struct store_cycle){.partner_id = other.id};
+    int64_t asked_elsewhere =
+        add_debt(fx->s, fx->county.id, "ACC-3", "423456789", 30000);
+    assert_int_equal(store_cycle_add(fx->s, &mine, &cycle), 0);
+    assert_int_equal(store_cycle_add(fx->s, &theirs, &their_cycle), 0);
+    set_status(fx, fx->debt_unsent, DEBT_P);
+    set_status(fx, asked_elsewhere, DEBT_P);
+    assert_int_equal(store_request_set(fx->s, fx->debt_unsent, cycle), 0);
+    assert_int_equal(store_request_set(fx->s, asked_elsewhere, their_cycle), 0);
+
+    struct answer a[] = {
+        {fx->debt_unsent, "323456789", "00"},
+        {asked_elsewhere, "423456789", "00"},
+    };
+    char path[256];
+    struct response_result res;
+    write_match_file(fx, "match-request.txt", a, 2, path, sizeof path);
+    assert_int_equal(take(fx, path, &res), 0);
+    assert_int_equal(res.accepted, 1);
+    assert_int_equal(res.rejected, 1);
+    assert_int_equal(status_of(fx, fx->debt_unsent), DEBT_N);
+    assert_int_equal(status_of(fx, asked_elsewhere), DEBT_P);
+
+    const struct event ev[] = {
+        {"O", "T-REQ-1", NULL, fx->debt_unsent, "323456789", 1000, 0},
+    };
+    write_file(fx, "coll-request.txt", ev, 1, path, sizeof path, 0);
+    assert_int_equal(take(fx, path, &res), 0);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.rejected, 1);
+    assert_int_equal(balance(fx, fx->debt_unsent), 20000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +805,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_partner_rejects_reach_the_agency_with_their_meaning, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_match_answers_an_address_request,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
