@@ -241,8 +241,11 @@ static int detail(struct synth *s, int64_t i, int kind, const char *prev)
     if (kind == B_MIN_AMOUNT)
         amount = p->min_debt_cents - 1;
     int32_t notice_back = p->notice_days + 15 + (int32_t)below(s, 60);
+    /* where the notice follows the address match, a new debt has none
+     * yet, and the bad one is dated after the file */
+    bool after_match = p->notice_stage == PROFILE_NOTICE_AFTER_MATCH;
     if (kind == B_NOTICE)
-        notice_back = p->notice_days - 1;
+        notice_back = after_match ? -1 : p->notice_days - 1;
     int32_t late = p->delinquent_days > p->referral_delay_days
                        ? p->delinquent_days
                        : p->referral_delay_days;
@@ -268,7 +271,9 @@ static int detail(struct synth *s, int64_t i, int kind, const char *prev)
     put_num(s, "original_amount", amount);
     if (s->n_debt_types > 0)
         put_text(s, "debt_type", s->debt_types[below(s, s->n_debt_types)]);
-    put_num(s, "notice_date", calendar_add_days(s->file_date, -notice_back));
+    if (!after_match || kind == B_NOTICE)
+        put_num(s, "notice_date",
+                calendar_add_days(s->file_date, -notice_back));
     put_num(s, "delinquency_date",
             calendar_add_days(s->file_date,
                               -(late + 30 + (int32_t)below(s, 1000))));
