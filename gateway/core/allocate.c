@@ -21,60 +21,17 @@ static bool in_range(int64_t cents)
     return cents >= 0 && cents <= ALLOCATE_MAX_CENTS;
 }
 
-/* A fee is taken out of the money here only when it is on, netted, and
- * applies to debts like this one. */
-static bool fee_taken(const struct profile_fee *f, enum profile_fee_kind kind,
-                      bool has_tin)
-{
-    if (!f->enabled || f->kind != kind || f->billing != PROFILE_BILL_NETTED)
-        return false;
-    switch (f->applies) {
-    case PROFILE_FEE_ALL:
-        return true;
-    case PROFILE_FEE_WITH_TIN:
-        return has_tin;
-    case PROFILE_FEE_WITHOUT_TIN:
-        return !has_tin;
-    }
-    return false;
-}
-
-/* The sum of the flat fees of KIND on a debt (saturating: the profile's
- * amounts are bounded, but the sum of many is not promised). */
-static int64_t flat_fee(const struct profile *profile,
-                        enum profile_fee_kind kind, bool has_tin)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < profile->n_fees; i++) {
-        const struct profile_fee *f = &profile->fees[i];
-        if (fee_taken(f, kind, has_tin))
-            sum = min64(ALLOCATE_MAX_CENTS, sum + f->amount_cents);
-    }
-    return sum;
-}
-
-/* The percentage withheld: the loader lets at most one enabled percentage
- * fee apply to a kind of debt (profile_fee_withheld_bp), and only a netted
- * one is withheld here. */
-static int32_t withheld_bp(const struct profile *profile, bool has_tin)
-{
-    for (size_t i = 0; i < profile->n_fees; i++) {
-        const struct profile_fee *f = &profile->fees[i];
-        if (fee_taken(f, PROFILE_FEE_WITHHOLD_PERCENT, has_tin))
-            return f->percent_bp;
-    }
-    return 0;
-}
-
 /* What is withheld from an offset of OFFSET cents on CLAIM. */
 static int64_t withheld_of(const struct profile *profile,
                            const struct allocate_claim *claim, int64_t offset)
 {
     if (offset <= 0)
         return 0;
-    int64_t w = profile_apply_bp(offset, withheld_bp(profile, claim->has_tin));
+    int64_t w = profile_apply_bp(
+        offset, profile_fee_withheld_bp(profile, claim->has_tin));
     int64_t flat =
-        flat_fee(profile, PROFILE_FEE_WITHHOLD_PER_OFFSET, claim->has_tin);
+        min64(ALLOCATE_MAX_CENTS,
+              profile_fee_withheld_per_offset(profile, claim->has_tin));
     return w + min64(flat, offset - w);
 }
 
@@ -218,7 +175,8 @@ static void allocate_one(const struct profile *profile,
 
     int64_t fee = 0;
     if (!agency_offset_before(lines, k, claim->agency_id))
-        fee = flat_fee(profile, PROFILE_FEE_DEDUCT_PER_OFFSET, claim->has_tin);
+        fee = min64(ALLOCATE_MAX_CENTS,
+                    profile_fee_deducted_per_offset(profile, claim->has_tin));
     if (room < fee + 1) {
         l->reason = fee > 0 && room > 0 ? ALLOCATE_FEE_UNPAYABLE : short_of;
         return;

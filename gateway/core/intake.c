@@ -129,7 +129,8 @@ static int load_config(struct intake *in)
     if ((in->df = debt_fields_new(in->debt_layout, in->err, in->err_size)) ==
         NULL)
         return -EINVAL;
-    in->fees_added = profile_fee_added_to_debt(in->profile);
+    /* intake takes only debts with an SSN or EIN (C_TIN_MISSING) */
+    in->fees_added = profile_fee_added_to_debt(in->profile, true);
     keep_forwarded_fields(in);
     reply_init(&in->reply, in->rq->home, in->s, in->rq->partner, in->ack_layout,
                in->unp_layout, in->name, in->err, in->err_size);

@@ -1584,42 +1584,59 @@ int64_t profile_apply_bp(int64_t base_cents, int32_t bp)
            base_cents % PROFILE_BP_WHOLE * bp / PROFILE_BP_WHOLE;
 }
 
-static int64_t fee_sum(const struct profile *profile,
-                       enum profile_fee_kind kind)
+bool profile_fee_charged(const struct profile_fee *f,
+                         enum profile_fee_kind kind, bool has_tin)
 {
+    if (!f->enabled || f->kind != kind ||
+        (kind != PROFILE_FEE_ADD_TO_DEBT && f->billing != PROFILE_BILL_NETTED))
+        return false;
+    switch (f->applies) {
+    case PROFILE_FEE_ALL:
+        return true;
+    case PROFILE_FEE_WITH_TIN:
+        return has_tin;
+    case PROFILE_FEE_WITHOUT_TIN:
+        return !has_tin;
+    }
+    return false;
+}
+
+static int64_t fee_sum(const struct profile *profile,
+                       enum profile_fee_kind kind, bool has_tin)
+{
+    const int64_t max = INT64_MAX / 4;
     int64_t sum = 0;
     for (size_t i = 0; i < profile->n_fees; i++)
-        if (profile->fees[i].enabled && profile->fees[i].kind == kind)
-            sum += profile->fees[i].amount_cents;
+        if (profile_fee_charged(&profile->fees[i], kind, has_tin))
+            sum = profile->fees[i].amount_cents > max - sum
+                      ? max
+                      : sum + profile->fees[i].amount_cents;
     return sum;
 }
 
-int64_t profile_fee_added_to_debt(const struct profile *profile)
+int64_t profile_fee_added_to_debt(const struct profile *profile, bool has_tin)
 {
-    return fee_sum(profile, PROFILE_FEE_ADD_TO_DEBT);
+    return fee_sum(profile, PROFILE_FEE_ADD_TO_DEBT, has_tin);
 }
 
-int64_t profile_fee_deducted_per_offset(const struct profile *profile)
+int64_t profile_fee_deducted_per_offset(const struct profile *profile,
+                                        bool has_tin)
 {
-    return fee_sum(profile, PROFILE_FEE_DEDUCT_PER_OFFSET);
+    return fee_sum(profile, PROFILE_FEE_DEDUCT_PER_OFFSET, has_tin);
 }
 
-int64_t profile_fee_withheld_per_offset(const struct profile *profile)
+int64_t profile_fee_withheld_per_offset(const struct profile *profile,
+                                        bool has_tin)
 {
-    return fee_sum(profile, PROFILE_FEE_WITHHOLD_PER_OFFSET);
+    return fee_sum(profile, PROFILE_FEE_WITHHOLD_PER_OFFSET, has_tin);
 }
 
 int32_t profile_fee_withheld_bp(const struct profile *profile, bool has_tin)
 {
-    enum profile_fee_applies want =
-        has_tin ? PROFILE_FEE_WITH_TIN : PROFILE_FEE_WITHOUT_TIN;
-    /* the loader allows at most one enabled percentage per kind of debt */
-    for (size_t i = 0; i < profile->n_fees; i++) {
-        const struct profile_fee *f = &profile->fees[i];
-        if (f->enabled && f->kind == PROFILE_FEE_WITHHOLD_PERCENT &&
-            (f->applies == PROFILE_FEE_ALL || f->applies == want))
-            return f->percent_bp;
-    }
+    for (size_t i = 0; i < profile->n_fees; i++)
+        if (profile_fee_charged(&profile->fees[i], PROFILE_FEE_WITHHOLD_PERCENT,
+                                has_tin))
+            return profile->fees[i].percent_bp;
     return 0;
 }
 

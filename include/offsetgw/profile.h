@@ -306,12 +306,22 @@ int32_t profile_cap_bp(const struct profile *profile, const char *payment,
  * 0 <= BP <= 10000). */
 int64_t profile_apply_bp(int64_t base_cents, int32_t bp);
 
-/* Sums over the enabled fees of each kind. */
-int64_t profile_fee_added_to_debt(const struct profile *profile);
-int64_t profile_fee_deducted_per_offset(const struct profile *profile);
-int64_t profile_fee_withheld_per_offset(const struct profile *profile);
-/* Percentage of a collection withheld, for a debt submitted with (HAS_TIN)
- * or without an SSN/EIN. */
+/* Is fee F, of KIND, charged on a debt submitted with (HAS_TIN) or
+ * without an SSN/EIN?  It must be enabled and apply to such debts; a fee
+ * taken out of the money (every kind but add-to-debt) must also be
+ * netted: one billed monthly or yearly is the agency's bill, not a
+ * deduction.  An add-to-debt fee is added whatever its billing. */
+bool profile_fee_charged(const struct profile_fee *f,
+                         enum profile_fee_kind kind, bool has_tin);
+/* Sums over the fees of each kind charged on such a debt (saturating at
+ * INT64_MAX / 4, far above any profile's amounts). */
+int64_t profile_fee_added_to_debt(const struct profile *profile, bool has_tin);
+int64_t profile_fee_deducted_per_offset(const struct profile *profile,
+                                        bool has_tin);
+int64_t profile_fee_withheld_per_offset(const struct profile *profile,
+                                        bool has_tin);
+/* Percentage of a collection withheld on such a debt (the loader lets at
+ * most one enabled percentage apply to a kind of debt). */
 int32_t profile_fee_withheld_bp(const struct profile *profile, bool has_tin);
 
 /* The fee called NAME, or NULL. */

@@ -609,7 +609,7 @@ test_first_cycle_sends_each_eligible_debt_as_an_add_with_fees(void **state)
     struct store_cycle last;
     struct store_file f;
     char outbox[HOME_PATH_MAX];
-    int64_t fee = profile_fee_added_to_debt(p->profile);
+    int64_t fee = profile_fee_added_to_debt(p->profile, true);
 
     assert_true(fee > 0); /* CalTRECS adds its fees to every debt */
     ingest(fx, p, recs, 4, 3);
@@ -719,7 +719,7 @@ static void changes_send_exactly_the_difference(struct fixture *fx,
         {"Z", "GONE", "323456789", "LEE", "AL", 0, 0},
     };
     struct cycle_result res;
-    int64_t fee = profile_fee_added_to_debt(p->profile);
+    int64_t fee = profile_fee_added_to_debt(p->profile, true);
 
     ingest(fx, p, adds, 4, 4);
     ready(fx, p);
@@ -776,7 +776,7 @@ test_debt_added_and_zeroed_before_any_cycle_is_never_sent(void **state)
         {"Z", "BRIEF", "123456789", "SMITH", "JANE", 0, 0},
     };
     struct cycle_result res;
-    int64_t fee = profile_fee_added_to_debt(p->profile);
+    int64_t fee = profile_fee_added_to_debt(p->profile, true);
 
     ingest(fx, p, adds, 2, 2);
     ingest(fx, p, zero, 1, 1);
@@ -881,7 +881,7 @@ test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it(
          calendar_add_days(TODAY, -delay + 1)},
     };
     struct cycle_result res;
-    int64_t fee = profile_fee_added_to_debt(p->profile);
+    int64_t fee = profile_fee_added_to_debt(p->profile, true);
     int64_t high_water, high_water_after;
 
     ingest(fx, p, recs, 2, 2);
@@ -1040,7 +1040,7 @@ test_top_debt_is_asked_about_then_noticed_then_certified(void **state)
     s = read_sent(p, res.path);
     assert_int_equal(s->n, 1);
     expect_detail(fx, p, s, "EARLY", "add",
-                  10000 + profile_fee_added_to_debt(p->profile));
+                  10000 + profile_fee_added_to_debt(p->profile, true));
     sent_free(s);
     d = debt_of(fx, p, "EARLY");
     assert_int_equal(d.status, DEBT_C);
@@ -1160,14 +1160,14 @@ static void test_cycle_sends_only_the_debts_of_its_program(void **state)
     struct sent *s = read_sent(&fx->cal, res.path);
     assert_int_equal(s->n, 1);
     expect_detail(fx, &fx->cal, s, "CAL-1", "add",
-                  10000 + profile_fee_added_to_debt(fx->cal.profile));
+                  10000 + profile_fee_added_to_debt(fx->cal.profile, true));
     sent_free(s);
     cycle_ok(fx, &fx->top.partner, &res);
     assert_int_equal(res.adds, 1);
     s = read_sent(&fx->top, res.path);
     assert_int_equal(s->n, 1);
     expect_detail(fx, &fx->top, s, "TOP-1", "add",
-                  20000 + profile_fee_added_to_debt(fx->top.profile));
+                  20000 + profile_fee_added_to_debt(fx->top.profile, true));
     sent_free(s);
 }
 
@@ -1215,7 +1215,7 @@ static void register_debts(struct fixture *fx, const struct program *p,
                            .accepted = (int64_t)n};
     struct store_name name = {
         .last = "SMITH", .first = "JANE", .name_control = "SMIT"};
-    int64_t fee = profile_fee_added_to_debt(p->profile);
+    int64_t fee = profile_fee_added_to_debt(p->profile, true);
     char tin[16];
 
     memset(f.sha256, 'a', 64);

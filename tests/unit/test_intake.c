@@ -189,7 +189,7 @@ static void test_adds_register_debts_with_the_program_fees(void **state)
     assert_int_equal(res.amount_cents, 11000);
     assert_int_equal(res.unprocessable_path[0], '\0');
     assert_int_equal(store_debt_get(fx->s, fx->agency.id, "ACC-1", &d), 0);
-    int64_t fee = profile_fee_added_to_debt(fx->profile);
+    int64_t fee = profile_fee_added_to_debt(fx->profile, true);
     assert_true(fee > 0);
     assert_int_equal(d.original_cents, 10000);
     assert_int_equal(d.fees_cents, fee);
@@ -218,7 +218,7 @@ static void test_change_and_zero_keep_the_debt_and_its_history(void **state)
     struct intake_result res;
     struct store_debt d;
     char path[128];
-    int64_t fee = profile_fee_added_to_debt(fx->profile);
+    int64_t fee = profile_fee_added_to_debt(fx->profile, true);
 
     snprintf(path, sizeof path, "%s/add.txt", fx->dir);
     write_file(fx, path, "CNTY01", add, 1);

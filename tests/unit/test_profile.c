@@ -357,9 +357,9 @@ static void test_caltrecs_values_are_those_in_docs(void **state)
                      PROFILE_BILL_MONTHLY);
     assert_int_equal(fee(p, "taxboard-admin")->amount_cents, 225);
     assert_int_equal(fee(p, "taxboard-admin")->billing, PROFILE_BILL_YEARLY);
-    assert_int_equal(profile_fee_added_to_debt(p), 2500 + 225);
-    assert_int_equal(profile_fee_deducted_per_offset(p), 0);
-    assert_int_equal(profile_fee_withheld_per_offset(p), 0);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 2500 + 225);
+    assert_int_equal(profile_fee_deducted_per_offset(p, true), 0);
+    assert_int_equal(profile_fee_withheld_per_offset(p, true), 0);
     assert_int_equal(profile_fee_withheld_bp(p, true), 0);
 
     assert_int_equal(p->tie_break, PROFILE_TIE_LARGEST_BALANCE);
@@ -418,9 +418,9 @@ static void test_kansas_values_are_those_in_docs(void **state)
     assert_int_equal(fee(p, "collection-assistance-2015")->percent_bp, 1900);
     assert_false(fee(p, "collection-research-2015")->enabled);
     assert_int_equal(fee(p, "collection-research-2015")->percent_bp, 2400);
-    assert_int_equal(profile_fee_added_to_debt(p), 0);
-    assert_int_equal(profile_fee_deducted_per_offset(p), 0);
-    assert_int_equal(profile_fee_withheld_per_offset(p), 0);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 0);
+    assert_int_equal(profile_fee_deducted_per_offset(p, true), 0);
+    assert_int_equal(profile_fee_withheld_per_offset(p, true), 0);
 
     assert_int_equal(p->n_classes, 1);
     assert_int_equal(profile_priority_of(p, "11"), 0);
@@ -470,8 +470,8 @@ static void test_utah_values_are_those_in_docs(void **state)
     /* $15 per agency per offset, taken from the refund first */
     assert_int_equal(p->n_fees, 1);
     assert_int_equal(fee(p, "finder")->kind, PROFILE_FEE_DEDUCT_PER_OFFSET);
-    assert_int_equal(profile_fee_deducted_per_offset(p), 1500);
-    assert_int_equal(profile_fee_added_to_debt(p), 0);
+    assert_int_equal(profile_fee_deducted_per_offset(p, true), 1500);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 0);
     assert_int_equal(profile_fee_withheld_bp(p, true), 0);
 
     /* state judgments in agency order, bail warrants, local governments,
@@ -519,8 +519,8 @@ static void test_top_values_are_those_in_docs(void **state)
     assert_int_equal(p->n_fees, 1);
     assert_int_equal(fee(p, "treasury-offset")->kind,
                      PROFILE_FEE_WITHHOLD_PER_OFFSET);
-    assert_int_equal(profile_fee_withheld_per_offset(p), 1500);
-    assert_int_equal(profile_fee_added_to_debt(p), 0);
+    assert_int_equal(profile_fee_withheld_per_offset(p, true), 1500);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 0);
 
     /* federal tax, child support, federal nontax, state income tax, UI */
     assert_string_equal(class_order(p, order, sizeof order),
@@ -654,13 +654,73 @@ static void test_fee_sums_count_only_enabled_fees(void **state)
 
     (void)state;
     assert_false(fee(p, "added-off")->enabled);
-    assert_int_equal(profile_fee_added_to_debt(p), 2500 + 250);
-    assert_int_equal(profile_fee_deducted_per_offset(p), 1500);
-    assert_int_equal(profile_fee_withheld_per_offset(p), 2200);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 2500 + 250);
+    assert_int_equal(profile_fee_deducted_per_offset(p, true), 1500);
+    assert_int_equal(profile_fee_withheld_per_offset(p, true), 2200);
     assert_int_equal(profile_fee_withheld_bp(p, true), 1840);
     assert_int_equal(profile_fee_withheld_bp(p, false), 2340);
     assert_null(profile_fee(p, "nope"));
     profile_free(p);
+}
+
+/* A fee counts where it applies (with or without an id), and a fee
+ * billed monthly or yearly is the agency's bill, never taken out of the
+ * money; an add-to-debt fee is added whatever its billing. */
+static void test_fee_sums_honour_applies_and_billing(void **state)
+{
+    static const char fees[] =
+        "<fees>\n"
+        "<fee name=\"add-no-tin\" kind=\"add-to-debt\" amount=\"30.00\""
+        " applies=\"without-tin\" billing=\"monthly\" enabled=\"true\""
+        " source=\"test\"/>\n"
+        "<fee name=\"ded-billed\" kind=\"deduct-per-offset\" amount=\"15\""
+        " billing=\"monthly\" enabled=\"true\" source=\"test\"/>\n"
+        "<fee name=\"ded-no-tin\" kind=\"deduct-per-offset\" amount=\"5\""
+        " applies=\"without-tin\" enabled=\"true\" source=\"test\"/>\n"
+        "<fee name=\"held-billed\" kind=\"withhold-per-offset\""
+        " amount=\"22\" billing=\"yearly\" enabled=\"true\""
+        " source=\"test\"/>\n"
+        "<fee name=\"pct-billed\" kind=\"withhold-percent\" percent=\"10\""
+        " billing=\"monthly\" enabled=\"true\" source=\"test\"/>\n"
+        "</fees>";
+    char path[4096];
+    size_t len;
+    struct layout_problems pr = {0};
+
+    (void)state;
+    tu_data_path(path, sizeof path, "profiles/programs/good.xml");
+    char *xml = tu_read_file(path, &len);
+    char *from = strstr(xml, "<fees>"), *to = strstr(xml, "</fees>");
+    assert_non_null(from);
+    assert_non_null(to);
+    to += strlen("</fees>");
+    char *edited = tu_xrealloc(NULL, len + sizeof fees);
+    size_t head = (size_t)(from - xml);
+    memcpy(edited, xml, head);
+    memcpy(edited + head, fees, sizeof fees - 1);
+    size_t tail = len - (size_t)(to - xml);
+    memcpy(edited + head + sizeof fees - 1, to, tail);
+    struct profile *p = profile_load_buffer("fees.xml", edited,
+                                            head + sizeof fees - 1 + tail, &pr);
+    if (p == NULL)
+        tu_print_problems(&pr);
+    assert_non_null(p);
+    assert_int_equal(profile_fee_added_to_debt(p, true), 0);
+    assert_int_equal(profile_fee_added_to_debt(p, false), 3000);
+    assert_int_equal(profile_fee_deducted_per_offset(p, true), 0);
+    assert_int_equal(profile_fee_deducted_per_offset(p, false), 500);
+    assert_int_equal(profile_fee_withheld_per_offset(p, true), 0);
+    assert_int_equal(profile_fee_withheld_bp(p, true), 0);
+    assert_false(profile_fee_charged(fee(p, "pct-billed"),
+                                     PROFILE_FEE_WITHHOLD_PERCENT, true));
+    assert_false(profile_fee_charged(fee(p, "ded-no-tin"),
+                                     PROFILE_FEE_WITHHOLD_PERCENT, false));
+    assert_true(profile_fee_charged(fee(p, "ded-no-tin"),
+                                    PROFILE_FEE_DEDUCT_PER_OFFSET, false));
+    profile_free(p);
+    layout_problems_release(&pr);
+    free(edited);
+    free(xml);
 }
 
 static void test_cap_override_wins_for_its_debt_types_only(void **state)
@@ -947,7 +1007,8 @@ static void test_docs_example_profile_loads(void **state)
     assert_int_equal(profile_cap_bp(p, "PAY", "TAX"), 10000);
     assert_int_equal(profile_cap_bp(p, "DIS", "TAX"), 0);
     assert_int_equal(profile_fee_withheld_bp(p, true), 1840);
-    assert_int_equal(profile_fee_deducted_per_offset(p), 0); /* disabled */
+    assert_int_equal(profile_fee_deducted_per_offset(p, true),
+                     0); /* disabled */
     assert_false(fact(p, "joint-refund", NULL)->verified);
     profile_free(p);
     layout_problems_release(&pr);
@@ -1258,6 +1319,7 @@ int main(void)
         cmocka_unit_test(test_unconfirmed_values_are_marked_unverified),
         cmocka_unit_test(test_good_fixture_yields_every_value),
         cmocka_unit_test(test_fee_sums_count_only_enabled_fees),
+        cmocka_unit_test(test_fee_sums_honour_applies_and_billing),
         cmocka_unit_test(test_cap_override_wins_for_its_debt_types_only),
         cmocka_unit_test(test_apply_bp_rounds_down_without_overflow),
         cmocka_unit_test(test_priority_of_follows_the_class_order),

@@ -429,10 +429,10 @@ static void test_profiles_hold_the_documented_eligibility_values(void **state)
     assert_true(ut->id_required);
     assert_true(top->id_required);
     /* $25 collection assistance + $2.25 tax board fee */
-    assert_int_equal(profile_fee_added_to_debt(cal), 2725);
-    assert_int_equal(profile_fee_added_to_debt(ks), 0);
-    assert_int_equal(profile_fee_added_to_debt(ut), 0);
-    assert_int_equal(profile_fee_added_to_debt(top), 0);
+    assert_int_equal(profile_fee_added_to_debt(cal, true), 2725);
+    assert_int_equal(profile_fee_added_to_debt(ks, true), 0);
+    assert_int_equal(profile_fee_added_to_debt(ut, true), 0);
+    assert_int_equal(profile_fee_added_to_debt(top, true), 0);
 }
 
 /* --- amounts ------------------------------------------------------------- */
@@ -783,7 +783,7 @@ static void test_fees_added_to_the_debt_are_each_programs(void **state)
             if (f->enabled && f->kind == PROFILE_FEE_ADD_TO_DEBT)
                 fees += f->amount_cents;
         }
-        assert_int_equal(profile_fee_added_to_debt(p->profile), fees);
+        assert_int_equal(profile_fee_added_to_debt(p->profile, true), fees);
         struct rec recs[] = {{.account = "FEE", .cents = 123456}};
         struct outcome o;
         struct store_debt d;
@@ -796,8 +796,10 @@ static void test_fees_added_to_the_debt_are_each_programs(void **state)
         assert_int_equal(o.res.amount_cents, 123456);
     }
     /* the two that matter: CalTRECS adds, Kansas does not */
-    assert_true(profile_fee_added_to_debt(fx->prog[CALTRECS].profile) > 0);
-    assert_int_equal(profile_fee_added_to_debt(fx->prog[KANSAS].profile), 0);
+    assert_true(profile_fee_added_to_debt(fx->prog[CALTRECS].profile, true) >
+                0);
+    assert_int_equal(profile_fee_added_to_debt(fx->prog[KANSAS].profile, true),
+                     0);
 }
 
 /* --- debt types ---------------------------------------------------------- */
