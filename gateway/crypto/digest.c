@@ -64,3 +64,39 @@ int digest_fd_sha256(int fd, char hex[DIGEST_HEX_SIZE])
         to_hex(d, hex);
     return rc;
 }
+
+struct digest {
+    gnutls_hash_hd_t h;
+};
+
+struct digest *digest_new(void)
+{
+    struct digest *d = malloc(sizeof(*d));
+    if (d != NULL && gnutls_hash_init(&d->h, GNUTLS_DIG_SHA256) < 0) {
+        free(d);
+        d = NULL;
+    }
+    return d;
+}
+
+int digest_update(struct digest *d, const void *buf, size_t len)
+{
+    return gnutls_hash(d->h, buf, len) < 0 ? -EIO : 0;
+}
+
+int digest_finish(struct digest *d, char hex[DIGEST_HEX_SIZE])
+{
+    unsigned char out[32];
+    gnutls_hash_deinit(d->h, out);
+    free(d);
+    to_hex(out, hex);
+    return 0;
+}
+
+void digest_free(struct digest *d)
+{
+    if (d == NULL)
+        return;
+    gnutls_hash_deinit(d->h, NULL);
+    free(d);
+}

@@ -19,4 +19,15 @@ int digest_fd_sha256(int fd, char hex[DIGEST_HEX_SIZE]);
 /* SHA-256 of BUF[0..LEN). */
 int digest_sha256(const void *buf, size_t len, char hex[DIGEST_HEX_SIZE]);
 
+/* A SHA-256 taken piece by piece (a transfer as it streams). */
+struct digest;
+/* NULL when out of memory or GnuTLS fails. */
+struct digest *digest_new(void);
+/* Add BUF[0..LEN).  0 or -EIO. */
+int digest_update(struct digest *d, const void *buf, size_t len);
+/* The hex digest of everything added; D is freed.  0 or -EIO. */
+int digest_finish(struct digest *d, char hex[DIGEST_HEX_SIZE]);
+/* Free D without a digest; digest_free(NULL) is a no-op. */
+void digest_free(struct digest *d);
+
 #endif
