@@ -599,11 +599,11 @@ test_first_cycle_sends_each_eligible_debt_as_an_add_with_fees(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->cal;
     const struct rec recs[] = {
-        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0},
-        {"A", "ACC-2", "223456789", "O'BRIEN-SMITH JR", "SEAN", 1000, 0},
-        {"A", "ACC-3", "323456789", "LEE", "AL", 250075, 0},
+        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "ACC-2", "223456789", "O'BRIEN-SMITH JR", "SEAN", 1000, 0, 0},
+        {"A", "ACC-3", "323456789", "LEE", "AL", 250075, 0, 0},
         /* below the minimum: refused at intake, never sent */
-        {"A", "ACC-4", "423456789", "DOE", "JO", 999, 0},
+        {"A", "ACC-4", "423456789", "DOE", "JO", 999, 0, 0},
     };
     struct cycle_result res;
     struct store_cycle last;
@@ -672,8 +672,8 @@ static void test_second_cycle_right_after_sends_nothing(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->cal;
     const struct rec recs[] = {
-        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0},
-        {"A", "ACC-2", "223456789", "JONES", "BOB", 5000, 0},
+        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "ACC-2", "223456789", "JONES", "BOB", 5000, 0, 0},
     };
     struct cycle_result res;
     struct store_cycle last;
@@ -706,17 +706,17 @@ static void changes_send_exactly_the_difference(struct fixture *fx,
                                                 const char *decrease)
 {
     const struct rec adds[] = {
-        {"A", "UP", "123456789", "SMITH", "JANE", 10000, 0},
-        {"A", "DOWN", "223456789", "JONES", "BOB", 20000, 0},
-        {"A", "GONE", "323456789", "LEE", "AL", 30000, 0},
-        {"A", "SAME", "423456789", "DOE", "JO", 40000, 0},
+        {"A", "UP", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "DOWN", "223456789", "JONES", "BOB", 20000, 0, 0},
+        {"A", "GONE", "323456789", "LEE", "AL", 30000, 0, 0},
+        {"A", "SAME", "423456789", "DOE", "JO", 40000, 0, 0},
     };
     const struct rec changes[] = {
-        {"C", "UP", "123456789", "SMITH", "JANE", 15000, 0},
-        {"C", "DOWN", "223456789", "JONES", "BOB", 5000, 0},
+        {"C", "UP", "123456789", "SMITH", "JANE", 15000, 0, 0},
+        {"C", "DOWN", "223456789", "JONES", "BOB", 5000, 0, 0},
     };
     const struct rec zero[] = {
-        {"Z", "GONE", "323456789", "LEE", "AL", 0, 0},
+        {"Z", "GONE", "323456789", "LEE", "AL", 0, 0, 0},
     };
     struct cycle_result res;
     int64_t fee = profile_fee_added_to_debt(p->profile, true);
@@ -769,11 +769,11 @@ test_debt_added_and_zeroed_before_any_cycle_is_never_sent(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->cal;
     const struct rec adds[] = {
-        {"A", "BRIEF", "123456789", "SMITH", "JANE", 10000, 0},
-        {"A", "STAYS", "223456789", "JONES", "BOB", 20000, 0},
+        {"A", "BRIEF", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "STAYS", "223456789", "JONES", "BOB", 20000, 0, 0},
     };
     const struct rec zero[] = {
-        {"Z", "BRIEF", "123456789", "SMITH", "JANE", 0, 0},
+        {"Z", "BRIEF", "123456789", "SMITH", "JANE", 0, 0, 0},
     };
     struct cycle_result res;
     int64_t fee = profile_fee_added_to_debt(p->profile, true);
@@ -802,8 +802,8 @@ static void test_debt_no_longer_eligible_is_sent_as_a_zero(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->cal;
     const struct rec adds[] = {
-        {"A", "DIES", "123456789", "SMITH", "JANE", 10000, 0},
-        {"A", "LIVES", "223456789", "JONES", "BOB", 20000, 0},
+        {"A", "DIES", "123456789", "SMITH", "JANE", 10000, 0, 0},
+        {"A", "LIVES", "223456789", "JONES", "BOB", 20000, 0, 0},
     };
     struct cycle_result res;
 
@@ -834,13 +834,13 @@ static void test_change_undone_before_the_cycle_sends_nothing(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->top;
     const struct rec add[] = {
-        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0},
+        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
     };
     const struct rec up[] = {
-        {"C", "ACC-1", "123456789", "SMITH", "JANE", 12000, 0},
+        {"C", "ACC-1", "123456789", "SMITH", "JANE", 12000, 0, 0},
     };
     const struct rec back[] = {
-        {"C", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0},
+        {"C", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
     };
     struct cycle_result res;
 
@@ -876,9 +876,9 @@ test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it(
      * 30 days delinquent, so intake takes them */
     const struct rec recs[] = {
         {"A", "READY", "123456789", "SMITH", "JANE", 10000,
-         calendar_add_days(TODAY, -delay)},
+         calendar_add_days(TODAY, -delay), 0},
         {"A", "YOUNG", "223456789", "JONES", "BOB", 20000,
-         calendar_add_days(TODAY, -delay + 1)},
+         calendar_add_days(TODAY, -delay + 1), 0},
     };
     struct cycle_result res;
     int64_t fee = profile_fee_added_to_debt(p->profile, true);
@@ -1099,7 +1099,7 @@ static void test_cycle_to_an_agency_or_a_payer_is_refused(void **state)
     struct fixture *fx = *state;
     struct program *p = &fx->cal;
     const struct rec recs[] = {
-        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0},
+        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
     };
     struct store_partner city, payer;
     struct store_cycle last;
@@ -1145,10 +1145,10 @@ static void test_cycle_sends_only_the_debts_of_its_program(void **state)
 {
     struct fixture *fx = *state;
     const struct rec cal[] = {
-        {"A", "CAL-1", "123456789", "SMITH", "JANE", 10000, 0},
+        {"A", "CAL-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
     };
     const struct rec top[] = {
-        {"A", "TOP-1", "223456789", "JONES", "BOB", 20000, 0},
+        {"A", "TOP-1", "223456789", "JONES", "BOB", 20000, 0, 0},
     };
     struct cycle_result res;
 
