@@ -97,11 +97,13 @@ enum off_field {
     OF_AGENCY,
     OF_ACCOUNT,
     OF_AMOUNT,
+    OF_ACTION,
+    OF_TRACE,
     OF_COUNT_
 };
 static const char *const off_fields[OF_COUNT_] = {
-    "payment_id",      "tin",         "offset_amount", "fee_amount",
-    "released_amount", "agency_code", "account",       "payment_amount"};
+    "payment_id",  "tin",     "offset_amount",  "fee_amount", "released_amount",
+    "agency_code", "account", "payment_amount", "action",     "trace_id"};
 
 enum coll_field {
     CF_ACCOUNT,
@@ -148,7 +150,8 @@ struct payer {
     struct layout *ack_layout, *unp_layout;
     const struct layout_record *detail;
     int f[PF_COUNT_];
-    const char *offset_kind; /* agency-collection's code meaning offset */
+    const char *offset_kind;   /* agency-collection's code meaning offset */
+    const char *offset_action; /* payer-offset's (NULL: no action field) */
     const struct layout_record *off_detail, *coll_detail;
     int of[OF_COUNT_], cf[CF_COUNT_];
     char name[STORE_TEXT_MAX];
@@ -260,6 +263,13 @@ static int load_config(struct payer *py)
                     layout_source(py->off_layout));
     for (int i = 0; i < OF_COUNT_; i++)
         py->of[i] = layout_field_index(py->off_detail, off_fields[i]);
+    if (py->of[OF_ACTION] >= 0 &&
+        (py->offset_action = layout_code_for(
+             &py->off_detail->fields[py->of[OF_ACTION]], "offset")) == NULL)
+        return fail(py, -EINVAL,
+                    "layout %s: detail field 'action' has no code meaning "
+                    "offset",
+                    layout_source(py->off_layout));
     for (int i = 0; i < CF_COUNT_; i++)
         py->cf[i] = layout_field_index(cd, coll_fields[i]);
     int k = py->cf[CF_KIND];
@@ -947,10 +957,12 @@ static void trace_of(const char *payment_id, int k, char out[24])
     out[n + 3] = '\0';
 }
 
-/* One line of the payer's offset file. */
+/* One line of the payer's offset file (TRACE "" on a payment released
+ * whole). */
 static int offset_line(struct payer *py, const struct item *it, const char *tin,
                        int64_t offset, int64_t fee, int64_t released,
-                       const char *agency_code, const char *account)
+                       const char *agency_code, const char *account,
+                       const char *trace)
 {
     struct writer *w = py->off_w;
     int rc;
@@ -967,7 +979,9 @@ static int offset_line(struct payer *py, const struct item *it, const char *tin,
         put_num(w, r, f[OF_RELEASED], released) < 0 ||
         put_text(w, r, f[OF_AGENCY], agency_code) < 0 ||
         put_text(w, r, f[OF_ACCOUNT], account) < 0 ||
-        put_num(w, r, f[OF_AMOUNT], it->amount) < 0 || writer_end(w) < 0)
+        put_num(w, r, f[OF_AMOUNT], it->amount) < 0 ||
+        put_text(w, r, f[OF_ACTION], py->offset_action) < 0 ||
+        put_text(w, r, f[OF_TRACE], trace) < 0 || writer_end(w) < 0)
         return fail(py, -EINVAL, "offset file, payment %s: %s", it->payment_id,
                     writer_error(w));
     return 0;
@@ -997,6 +1011,7 @@ static int record_offset(struct payer *py, const struct item *it,
                              .payment_source = it->source,
                              .allocated = true,
                              .final_on = py->res->final_on,
+                             .deducted_cents = l->fee_cents,
                              .debt = &c->debt};
     if ((rc = ledger_apply_entry(py->s, py->rq->partner->id, &ev, &src, &why,
                                  &entry_id)) < 0)
@@ -1029,7 +1044,7 @@ static int record_offset(struct payer *py, const struct item *it,
         return fail(py, -EINVAL, "collection file of %s: %s", o->agency.name,
                     writer_error(o->w));
     return offset_line(py, it, sd->tin, l->offset_cents, l->fee_cents, released,
-                       o->agency.agency_code, c->debt.account);
+                       o->agency.agency_code, c->debt.account, trace);
 }
 
 /* A payment worth a look.  0 (matched or not, or refused: noted),
@@ -1090,7 +1105,7 @@ static int payment(struct payer *py, const struct item *it)
                     it->payment_id, n_offsets, 36 * 36 - 1);
     if (n_offsets == 0)
         return offset_line(py, it, a->n > 0 ? a->tin : b->tin, 0, 0, released,
-                           "", "");
+                           "", "", "");
     for (int s = 0; s < 2; s++) {
         const struct side *sd = &py->sides[s];
         for (size_t i = 0; i < sd->n; i++) {
