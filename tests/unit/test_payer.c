@@ -5,8 +5,10 @@
  * payroll cap, an exempt source, the Kansas withheld fee, the Utah
  * deducted fee, a payment for nobody, a name that fails the rule under
  * each rule, refused records, a duplicate file, a file failing whole, a
- * payment id sent twice, appeals), and a randomised property test of the
- * money invariants over a generated registry ($OG_TEST_SEED).
+ * payment id sent twice, appeals and their decisions, remittances after
+ * them), and a randomised property test of the money invariants over a
+ * generated registry ($OG_TEST_SEED), ending with random appeal decisions
+ * and a remittance that must pay exactly what is final.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1479,6 +1481,76 @@ static void p_payment(struct pworld *w, bool kansas, int file, int i,
     }
 }
 
+/* After the files: appeals of random payments, a third upheld, a third
+ * denied, a third left held; then one remittance on a day every offset is
+ * final.  It pays exactly the offsets taken less those reversed and
+ * those held, a second run nothing, and every payment appealed still
+ * adds up. */
+static void p_decide_and_remit(struct pworld *w,
+                               const struct store_partner *payer,
+                               const int64_t *taken)
+{
+    struct fixture *fx = w->fx;
+    int64_t offsets = 0, reversed = 0, held = 0;
+    char ids[40][24];
+    int n = 0;
+    for (size_t d = 0; d < w->n_debts; d++)
+        offsets += taken[d];
+    for (int tries = 0; tries < 400 && n < 40; tries++) {
+        struct store_payment sp;
+        struct store_payment_money m;
+        snprintf(ids[n], 24, "F%dP%05d", (int)tu_rng_below(&w->rng, P_FILES),
+                 (int)tu_rng_below(&w->rng, P_PAYMENTS));
+        bool again = false;
+        for (int k = 0; k < n; k++)
+            again = again || strcmp(ids[k], ids[n]) == 0;
+        if (again || store_payment_find(fx->s, payer->id, ids[n], &sp) != 0 ||
+            sp.offset_cents == 0 || appeal(fx, payer, ids[n], NULL, TODAY) != 0)
+            continue; /* nobody's, nothing taken, or appealed already */
+        assert_int_equal(store_payment_money(fx->s, payer->id, ids[n], &m), 0);
+        uint64_t what = tu_rng_below(&w->rng, 3);
+        struct payer_decide_result dr;
+        if (what == 2) {
+            held += m.offset_cents;
+        } else {
+            PCHECK(w,
+                   decide(fx, payer, ids[n], NULL,
+                          what ? APPEAL_UPHELD : APPEAL_DENIED, TODAY + 1, &dr,
+                          NULL) == 0,
+                   "deciding %s", ids[n]);
+            PCHECK(w, !what || dr.reversed_cents == m.offset_cents,
+                   "%s: reversed %lld of %lld", ids[n],
+                   (long long)dr.reversed_cents, (long long)m.offset_cents);
+            reversed += dr.reversed_cents;
+        }
+        n++;
+    }
+    setenv("OFFSETGW_TODAY", "2026-12-31", 1);
+    char err[256];
+    struct remit_result rr;
+    struct remit_request rq = {.home = &fx->h,
+                               .store = fx->s,
+                               .programs_dir = fx->programs,
+                               .payer = payer,
+                               .day = 20261231};
+    PCHECK(w, remit_run(&rq, &rr, NULL, NULL, err, sizeof err) == 0, "%s", err);
+    PCHECK(w, rr.amount_cents == offsets - reversed - held,
+           "remitted %lld: taken %lld, reversed %lld, held %lld",
+           (long long)rr.amount_cents, (long long)offsets, (long long)reversed,
+           (long long)held);
+    PCHECK(w, rr.net_cents == rr.amount_cents - rr.fee_cents,
+           "net is not amount - fee");
+    PCHECK(w,
+           remit_run(&rq, &rr, NULL, NULL, err, sizeof err) == 0 &&
+               rr.offsets == 0,
+           "a second remittance paid %lld offsets", (long long)rr.offsets);
+    for (int i = 0; i < n; i++)
+        assert_payment_conserved(fx, payer, ids[i]);
+    setenv("OFFSETGW_TODAY", "2026-11-20", 1);
+    print_message("%s: %d payments appealed, %lld reversed, %lld held\n",
+                  payer->name, n, (long long)reversed, (long long)held);
+}
+
 /* One program: the registry, P_FILES files of P_PAYMENTS payments, and
  * after each file every invariant. */
 static void p_run(struct pworld *w, const char *program)
@@ -1625,6 +1697,7 @@ static void p_run(struct pworld *w, const char *program)
                    (long long)w->debts[d].initial, (long long)taken[d]);
         }
     }
+    p_decide_and_remit(w, payer, taken);
     for (size_t d = 0; d < w->n_debts; d++)
         w->closed += balance(fx, w->debts[d].id) == 0;
     print_message("%s: %lld payments, %lld matched, %lld offsets, %lld "
