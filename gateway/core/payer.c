@@ -1080,6 +1080,7 @@ static int payment(struct payer *py, const struct item *it)
                                 .final_on = res->final_on};
     store_text_copy(row.payment_id, sizeof(row.payment_id), it->payment_id);
     store_text_copy(row.source, sizeof(row.source), it->source);
+    store_text_copy(row.payer_code, sizeof(row.payer_code), py->payer_code);
     if ((rc = store_payment_add(py->s, &row, NULL)) == -EEXIST) {
         res->accepted--;
         res->amount_cents -= it->amount;
@@ -1570,12 +1571,18 @@ static int ddb_fail(struct decide *dc, int code)
     return dfail(dc, code, "registry: %s", store_error(dc->s));
 }
 
-/* The code of the payer's files: its partner code, else its name in
- * upper-case letters and digits (a payer added without a code names
- * itself in its files' headers; the gateway does not keep those). */
-static void payer_code_of(const struct store_partner *p, char *buf, size_t size)
+/* The code of the payer's files: the one its payment file's header gave,
+ * else its partner code, else its name in upper-case letters and digits
+ * (a payment recorded before the registry kept the header's code). */
+static void payer_code_of(const struct store_partner *p,
+                          const struct store_payment *pay, char *buf,
+                          size_t size)
 {
     size_t n = 0;
+    if (pay->payer_code[0] != '\0') {
+        store_text_copy(buf, size, pay->payer_code);
+        return;
+    }
     if (p->agency_code[0] != '\0') {
         store_text_copy(buf, size, p->agency_code);
         return;
@@ -1640,7 +1647,6 @@ static int decide_config(struct decide *dc)
                      "(payer-offset's action, agency-collection's kind)",
                      layout_source(dc->off_layout),
                      layout_source(dc->coll_layout));
-    payer_code_of(p, dc->payer_code, sizeof(dc->payer_code));
     return 0;
 }
 
@@ -1865,6 +1871,8 @@ static int decide_run(struct decide *dc, const struct offsets *o,
                                  &dc->payment)) < 0)
         return ddb_fail(dc, rc);
     dc->made_from = dc->payment.file_id;
+    payer_code_of(dc->rq->payer, &dc->payment, dc->payer_code,
+                  sizeof(dc->payer_code));
     /* the files' names carry a number no other file of the registry has */
     if ((rc = store_count(s, "files", &seq)) < 0)
         return ddb_fail(dc, rc);

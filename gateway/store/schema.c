@@ -220,7 +220,8 @@ static const char *const migrations[] = {
     /* 7: the end of the setoff model's money.  deducted_cents: the fee a
      * payer's offset took from the payment itself (Utah's per-agency
      * fee), so that an upheld appeal can give it back; on a reversal,
-     * what it gave back.  An appeal is decided once (a row of its own:
+     * what it gave back.  payer_code: the header's of the payment's
+     * file.  An appeal is decided once (a row of its own:
      * the appeal stays as filed): denied, the offset is final on the
      * decision's final_on; upheld, it is reversed (reversal_id) and
      * released_cents go back to the payee.  A remittance pays one agency
@@ -228,6 +229,9 @@ static const char *const migrations[] = {
      * once (remitted_offsets' key).  All append-only. */
     "ALTER TABLE ledger ADD COLUMN deducted_cents INTEGER NOT NULL DEFAULT 0"
     "  CHECK (deducted_cents >= 0);"
+    /* the code the payer's file named itself by, for the files that
+     * answer it later (a release) */
+    "ALTER TABLE payments ADD COLUMN payer_code TEXT NOT NULL DEFAULT '';"
     "CREATE TABLE appeal_decisions ("
     "  id INTEGER PRIMARY KEY,"
     "  entry_id INTEGER NOT NULL UNIQUE REFERENCES appeals(entry_id),"

@@ -309,11 +309,13 @@ static const char *const sql[S_COUNT_] = {
     [S_DEBTOR_TINS] = "SELECT tin_type, tin FROM debtors",
     [S_PAYMENT_ADD] = "INSERT INTO payments (partner_id, payment_id, file_id,"
                       " line, source, payment_date, amount_cents,"
-                      " offset_cents, fee_cents, released_cents, final_on)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      " offset_cents, fee_cents, released_cents, final_on,"
+                      " payer_code)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_PAYMENT_FIND] = "SELECT id, partner_id, payment_id, file_id, line,"
                        " source, payment_date, amount_cents, offset_cents,"
-                       " fee_cents, released_cents, final_on FROM payments"
+                       " fee_cents, released_cents, final_on, payer_code"
+                       " FROM payments"
                        " WHERE partner_id = ? AND payment_id = ?",
     [S_PAYMENT_TOTALS] = "SELECT count(*), coalesce(sum(amount_cents), 0),"
                          " coalesce(sum(offset_cents), 0),"
@@ -1637,6 +1639,7 @@ int store_payment_add(struct store *s, const struct store_payment *p,
     sqlite3_bind_int64(st, 9, p->fee_cents);
     sqlite3_bind_int64(st, 10, p->released_cents);
     sqlite3_bind_int(st, 11, p->final_on);
+    bind_text(st, 12, p->payer_code);
     int rc = run(s, st, "add payment");
     if (rc == -EEXIST)
         return fail(s, rc, "payment '%s' was taken before", p->payment_id);
@@ -1661,6 +1664,7 @@ static void read_payment(sqlite3_stmt *st, void *out)
     p->fee_cents = sqlite3_column_int64(st, 9);
     p->released_cents = sqlite3_column_int64(st, 10);
     p->final_on = sqlite3_column_int(st, 11);
+    copy_text(p->payer_code, sizeof(p->payer_code), st, 12);
 }
 
 int store_payment_find(struct store *s, int64_t partner_id,

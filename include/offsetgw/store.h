@@ -376,7 +376,8 @@ struct store_payment {
     char source[8];
     int32_t payment_date;
     int64_t amount_cents, offset_cents, fee_cents, released_cents;
-    int32_t final_on; /* its offsets are final on this day */
+    int32_t final_on;                /* its offsets are final on this day */
+    char payer_code[STORE_NAME_MAX]; /* its file's header named the payer */
 };
 
 /* Record P; -EEXIST when the payer sent that payment id before,

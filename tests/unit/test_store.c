@@ -180,7 +180,7 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
                              "DROP TABLE remitted_offsets;"
                              " DROP TABLE remittances;"
                              " DROP TABLE appeal_decisions;"
-                             " DROP TABLE ledger;"
+                             " DROP TABLE ledger; DROP TABLE payments;"
                              " DROP TABLE sent_debts; DROP TABLE outputs;"
                              " ALTER TABLE debts DROP COLUMN attributes;"
                              " ALTER TABLE files DROP COLUMN made_from;"
