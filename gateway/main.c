@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
     {"parse", cli_parse_run, "run a batch file through a layout"},
     {"partner", cli_partner_run, "add, list, disable and enable partners"},
     {"reconcile", cli_reconcile_run, "write agencies' reconciliation files"},
+    {"remit", cli_remit_run, "pay agencies a payer's final offsets"},
     {"report", cli_report_run, "print an agency's CRT collections metrics"},
     {"synth", cli_synth_run, "write synthetic agency, partner or payer files"},
     {NULL, NULL, NULL},

@@ -64,6 +64,8 @@ int cli_cycle_run(int argc, char **argv);
 int cli_ingest_run(int argc, char **argv);
 /* offsetgw appeal ... (cli_ingest.c) */
 int cli_appeal_run(int argc, char **argv);
+/* offsetgw remit ... (cli_remit.c) */
+int cli_remit_run(int argc, char **argv);
 /* Where layouts and program profiles are: $OFFSETGW_FORMATS, else the
  * checkout's formats/ when built there, else the installed copy. */
 const char *cli_formats_dir(void);

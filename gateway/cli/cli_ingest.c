@@ -6,7 +6,7 @@
  * recovery), and reporting the outcome.  The work is intake.c's (agency
  * files), responses.c's (a tax board's or treasury's) and payer.c's (a
  * payer's payments).  Also "offsetgw appeal", the debtor's appeal of the
- * offsets a payer's file made (payer.c).
+ * offsets a payer's file made, and its decision (payer.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -239,6 +239,7 @@ static void appeal_usage(FILE *out)
 {
     fputs("usage: offsetgw appeal --home DIR [--partner PAYER] --payment ID\n"
           "       offsetgw appeal --home DIR [--partner PAYER] --trace TRACE\n"
+          "       offsetgw appeal ... --decide upheld|denied\n"
           "\n"
           "Record the debtor's appeal of the offsets a payer's payment file\n"
           "made from payment ID (or of the one offset TRACE, "
@@ -248,8 +249,16 @@ static void appeal_usage(FILE *out)
           "become final; one final already is refused.  PAYER is needed\n"
           "only when several payers have a payment of that id.\n"
           "\n"
-          "exit status: 0 the offsets are held; 1 every one is final, or\n"
-          "there is no such offset; 2 usage or system error\n",
+          "With --decide, decide the appeal of those offsets instead (each\n"
+          "held one, once): denied, the hold lifts and the offset is final\n"
+          "on the later of its final day and today; upheld, the offset is\n"
+          "reversed (the debt's balance back, the fee refunded), the payer\n"
+          "gets a release file to pay it to the payee and each agency the\n"
+          "reversal.  Today is $OFFSETGW_TODAY when set.\n"
+          "\n"
+          "exit status: 0 the offsets are held (or decided); 1 none can be\n"
+          "(final, never appealed, decided before), or there is no such\n"
+          "offset; 2 usage or system error\n",
           out);
 }
 
@@ -259,6 +268,64 @@ struct appeal_find {
     struct store_partner found;
     int n;
 };
+
+static void print_decision(const struct payer_decide_line *l, void *ctx)
+{
+    char amount[32], day[16], day2[16];
+    const struct store_decision *d = &l->decision;
+    (void)ctx;
+    cli_fmt_money(amount, sizeof(amount), l->entry.amount_cents);
+    printf("  %-24s %-20s %12s  ", l->entry.trace_id, l->account, amount);
+    calendar_format(d->decided_on, day);
+    if (l->outcome == PAYER_NOT_HELD) {
+        printf("refused: never appealed\n");
+    } else if (l->outcome == PAYER_DECIDED_BEFORE) {
+        printf("refused: %s on %s already\n", appeal_decision_name(d->decision),
+               day);
+    } else if (d->decision == APPEAL_DENIED) {
+        calendar_format(d->final_on, day2);
+        printf("denied: final on %s\n", day2);
+    } else {
+        cli_fmt_money(amount, sizeof(amount), d->released_cents);
+        printf("upheld: reversed, %s released to the payee\n", amount);
+    }
+}
+
+/* --decide: the appeal's decision. */
+static int decide(const struct home *h, struct store *s,
+                  const struct store_partner *payer, const char *payment,
+                  const char *trace, enum appeal_decision decision)
+{
+    char err[512], programs[HOME_PATH_MAX], money[32];
+    struct payer_decide_result res;
+    snprintf(programs, sizeof(programs), "%s/programs", cli_formats_dir());
+    struct payer_decide_request rq = {.home = h,
+                                      .store = s,
+                                      .programs_dir = programs,
+                                      .payer = payer,
+                                      .payment_id = payment,
+                                      .trace_id = trace,
+                                      .decision = decision,
+                                      .today = calendar_today(NULL),
+                                      .fn = print_decision};
+    int rc = payer_decide(&rq, &res, err, sizeof(err));
+    if (rc == -ENOENT || rc == -EPERM || rc == -EINVAL) {
+        cli_error("appeal", "%s", err);
+        return CLI_EXIT_INPUT;
+    }
+    if (rc < 0) {
+        cli_error("appeal", "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    printf("  %lld decided %s, %lld refused\n", (long long)res.decided,
+           appeal_decision_name(decision), (long long)res.refused);
+    if (res.release_path[0] != '\0') {
+        cli_fmt_money(money, sizeof(money), res.released_cents);
+        printf("  %s released; %lld agency files\n  release file: %s\n", money,
+               (long long)res.agency_files, res.release_path);
+    }
+    return CLI_EXIT_OK;
+}
 
 static int find_payer(const struct store_partner *p, void *ctx)
 {
@@ -283,6 +350,12 @@ static void print_appeal(const struct payer_appeal_line *l, void *ctx)
     calendar_format(l->outcome == PAYER_APPEAL_FINAL ? l->entry.final_on
                                                      : l->filed_on,
                     day);
+    if (l->outcome == PAYER_APPEAL_DECIDED) {
+        printf("  %-24s %-20s %12s  not held: its appeal of %s was "
+               "decided\n",
+               l->entry.trace_id, l->account, amount, day);
+        return;
+    }
     printf("  %-24s %-20s %12s  %s %s\n", l->entry.trace_id, l->account, amount,
            what[l->outcome], day);
 }
@@ -295,11 +368,12 @@ int cli_appeal_run(int argc, char **argv)
         {"partner", required_argument, NULL, 'p'},
         {"payment", required_argument, NULL, 'P'},
         {"trace", required_argument, NULL, 't'},
+        {"decide", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *partner_name = NULL, *payment = NULL,
-               *trace = NULL;
+               *trace = NULL, *decision = NULL;
     struct home h;
     struct store *s = NULL;
     struct store_partner partner;
@@ -308,7 +382,7 @@ int cli_appeal_run(int argc, char **argv)
 
     opterr = 0;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":H:p:P:t:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":H:p:P:t:d:h", options, NULL)) != -1) {
         switch (c) {
         case 'H':
             dir = optarg;
@@ -322,6 +396,9 @@ int cli_appeal_run(int argc, char **argv)
         case 't':
             trace = optarg;
             break;
+        case 'd':
+            decision = optarg;
+            break;
         case 'h':
             appeal_usage(stdout);
             return cli_close_stdout(CLI_EXIT_OK);
@@ -331,6 +408,9 @@ int cli_appeal_run(int argc, char **argv)
     }
     if ((payment == NULL) == (trace == NULL) || optind != argc)
         return cli_usage_error(cmd, "give --payment ID or --trace TRACE");
+    if (decision != NULL && strcmp(decision, "upheld") != 0 &&
+        strcmp(decision, "denied") != 0)
+        return cli_usage_error(cmd, "--decide takes upheld or denied");
     if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
         return status;
     status = CLI_EXIT_ERROR;
@@ -362,6 +442,11 @@ int cli_appeal_run(int argc, char **argv)
     }
     printf("%s: %s %s\n", partner.name, payment ? "payment" : "offset",
            payment ? payment : trace);
+    if (decision != NULL) {
+        status = decide(&h, s, &partner, payment, trace,
+                        decision[0] == 'u' ? APPEAL_UPHELD : APPEAL_DENIED);
+        goto out;
+    }
     int rc = payer_appeal(s, &partner, payment, trace, calendar_today(NULL),
                           print_appeal, NULL, err, sizeof(err));
     if (rc == -ENOENT || rc == -EPERM || rc == -EINVAL) {

@@ -26,14 +26,16 @@ int ledger_apply_entry(struct store *s, int64_t partner_id,
                        int64_t *entry_id)
 {
     struct store_debt debt;
-    struct store_entry e = {.debt_id = ev->debt_id,
-                            .partner_id = partner_id,
-                            .kind = ev->kind,
-                            .amount_cents = ev->amount_cents,
-                            .fee_cents = ev->fee_cents > 0 ? ev->fee_cents : 0,
-                            .payment_date = ev->payment_date,
-                            .src = *src,
-                            .final_on = ev->final_on};
+    struct store_entry e = {
+        .debt_id = ev->debt_id,
+        .partner_id = partner_id,
+        .kind = ev->kind,
+        .amount_cents = ev->amount_cents,
+        .fee_cents = ev->fee_cents > 0 ? ev->fee_cents : 0,
+        .payment_date = ev->payment_date,
+        .src = *src,
+        .final_on = ev->final_on,
+        .deducted_cents = ev->deducted_cents > 0 ? ev->deducted_cents : 0};
     char a[24], b[24];
     int64_t sent;
     int rc;

@@ -97,11 +97,13 @@ enum off_field {
     OF_AGENCY,
     OF_ACCOUNT,
     OF_AMOUNT,
+    OF_ACTION,
+    OF_TRACE,
     OF_COUNT_
 };
 static const char *const off_fields[OF_COUNT_] = {
-    "payment_id",      "tin",         "offset_amount", "fee_amount",
-    "released_amount", "agency_code", "account",       "payment_amount"};
+    "payment_id",  "tin",     "offset_amount",  "fee_amount", "released_amount",
+    "agency_code", "account", "payment_amount", "action",     "trace_id"};
 
 enum coll_field {
     CF_ACCOUNT,
@@ -148,7 +150,8 @@ struct payer {
     struct layout *ack_layout, *unp_layout;
     const struct layout_record *detail;
     int f[PF_COUNT_];
-    const char *offset_kind; /* agency-collection's code meaning offset */
+    const char *offset_kind;   /* agency-collection's code meaning offset */
+    const char *offset_action; /* payer-offset's (NULL: no action field) */
     const struct layout_record *off_detail, *coll_detail;
     int of[OF_COUNT_], cf[CF_COUNT_];
     char name[STORE_TEXT_MAX];
@@ -260,6 +263,13 @@ static int load_config(struct payer *py)
                     layout_source(py->off_layout));
     for (int i = 0; i < OF_COUNT_; i++)
         py->of[i] = layout_field_index(py->off_detail, off_fields[i]);
+    if (py->of[OF_ACTION] >= 0 &&
+        (py->offset_action = layout_code_for(
+             &py->off_detail->fields[py->of[OF_ACTION]], "offset")) == NULL)
+        return fail(py, -EINVAL,
+                    "layout %s: detail field 'action' has no code meaning "
+                    "offset",
+                    layout_source(py->off_layout));
     for (int i = 0; i < CF_COUNT_; i++)
         py->cf[i] = layout_field_index(cd, coll_fields[i]);
     int k = py->cf[CF_KIND];
@@ -947,10 +957,12 @@ static void trace_of(const char *payment_id, int k, char out[24])
     out[n + 3] = '\0';
 }
 
-/* One line of the payer's offset file. */
+/* One line of the payer's offset file (TRACE "" on a payment released
+ * whole). */
 static int offset_line(struct payer *py, const struct item *it, const char *tin,
                        int64_t offset, int64_t fee, int64_t released,
-                       const char *agency_code, const char *account)
+                       const char *agency_code, const char *account,
+                       const char *trace)
 {
     struct writer *w = py->off_w;
     int rc;
@@ -967,7 +979,9 @@ static int offset_line(struct payer *py, const struct item *it, const char *tin,
         put_num(w, r, f[OF_RELEASED], released) < 0 ||
         put_text(w, r, f[OF_AGENCY], agency_code) < 0 ||
         put_text(w, r, f[OF_ACCOUNT], account) < 0 ||
-        put_num(w, r, f[OF_AMOUNT], it->amount) < 0 || writer_end(w) < 0)
+        put_num(w, r, f[OF_AMOUNT], it->amount) < 0 ||
+        put_text(w, r, f[OF_ACTION], py->offset_action) < 0 ||
+        put_text(w, r, f[OF_TRACE], trace) < 0 || writer_end(w) < 0)
         return fail(py, -EINVAL, "offset file, payment %s: %s", it->payment_id,
                     writer_error(w));
     return 0;
@@ -997,6 +1011,7 @@ static int record_offset(struct payer *py, const struct item *it,
                              .payment_source = it->source,
                              .allocated = true,
                              .final_on = py->res->final_on,
+                             .deducted_cents = l->fee_cents,
                              .debt = &c->debt};
     if ((rc = ledger_apply_entry(py->s, py->rq->partner->id, &ev, &src, &why,
                                  &entry_id)) < 0)
@@ -1029,7 +1044,7 @@ static int record_offset(struct payer *py, const struct item *it,
         return fail(py, -EINVAL, "collection file of %s: %s", o->agency.name,
                     writer_error(o->w));
     return offset_line(py, it, sd->tin, l->offset_cents, l->fee_cents, released,
-                       o->agency.agency_code, c->debt.account);
+                       o->agency.agency_code, c->debt.account, trace);
 }
 
 /* A payment worth a look.  0 (matched or not, or refused: noted),
@@ -1065,6 +1080,7 @@ static int payment(struct payer *py, const struct item *it)
                                 .final_on = res->final_on};
     store_text_copy(row.payment_id, sizeof(row.payment_id), it->payment_id);
     store_text_copy(row.source, sizeof(row.source), it->source);
+    store_text_copy(row.payer_code, sizeof(row.payer_code), py->payer_code);
     if ((rc = store_payment_add(py->s, &row, NULL)) == -EEXIST) {
         res->accepted--;
         res->amount_cents -= it->amount;
@@ -1090,7 +1106,7 @@ static int payment(struct payer *py, const struct item *it)
                     it->payment_id, n_offsets, 36 * 36 - 1);
     if (n_offsets == 0)
         return offset_line(py, it, a->n > 0 ? a->tin : b->tin, 0, 0, released,
-                           "", "");
+                           "", "", "");
     for (int s = 0; s < 2; s++) {
         const struct side *sd = &py->sides[s];
         for (size_t i = 0; i < sd->n; i++) {
@@ -1398,50 +1414,66 @@ static int collect_offset(const struct store_entry *e, void *ctx)
     return 0;
 }
 
-int payer_appeal(struct store *s, const struct store_partner *payer,
-                 const char *payment_id, const char *trace_id, int32_t today,
-                 void (*fn)(const struct payer_appeal_line *l, void *ctx),
-                 void *ctx, char *err, size_t err_size)
+/* The offsets of payment *PAYMENT_ID (or, with TRACE_ID, of that offset
+ * only: *PAYMENT_ID may be NULL then and becomes its payment, in PID) of
+ * PAYER into O.  0, or negative with ERR (-ENOENT: none). */
+static int find_offsets(struct store *s, const struct store_partner *payer,
+                        const char **payment_id, const char *trace_id,
+                        char pid[32], struct offsets *o, char *err,
+                        size_t err_size)
 {
-    struct offsets o = {.trace = trace_id};
-    char prefix[32], pid[32];
-    size_t held = 0;
+    char prefix[32];
     int rc;
-
-    err[0] = '\0';
-    if (payment_id == NULL && trace_id != NULL) {
+    o->trace = trace_id;
+    if (*payment_id == NULL && trace_id != NULL) {
         /* "<payment id>.<nn>" */
         size_t n = strlen(trace_id);
-        if (n < 4 || n - 3 >= sizeof(pid) || trace_id[n - 3] != '.') {
+        if (n < 4 || n - 3 >= 32 || trace_id[n - 3] != '.') {
             snprintf(err, err_size, "'%s' is no trace id of a payer's offset",
                      trace_id);
             return -ENOENT;
         }
         memcpy(pid, trace_id, n - 3);
         pid[n - 3] = '\0';
-        payment_id = pid;
+        *payment_id = pid;
     }
-    if (payment_id == NULL || payment_id[0] == '\0' ||
-        strlen(payment_id) > PAYMENT_ID_MAX) {
+    const char *id = *payment_id;
+    if (id == NULL || id[0] == '\0' || strlen(id) > PAYMENT_ID_MAX) {
         snprintf(err, err_size, "a payment id of 1 to %d characters",
                  PAYMENT_ID_MAX);
         return -EINVAL;
     }
-    o.id_len = strlen(payment_id);
-    snprintf(prefix, sizeof(prefix), "%s.", payment_id);
+    o->id_len = strlen(id);
+    snprintf(prefix, sizeof(prefix), "%s.", id);
     if ((rc = store_offsets_by_prefix(s, payer->id, prefix, collect_offset,
-                                      &o)) < 0) {
+                                      o)) < 0) {
         snprintf(err, err_size, "%s",
                  rc == -ENOMEM ? "out of memory" : store_error(s));
-        goto out;
+        return rc;
     }
-    if (o.n == 0) {
+    if (o->n == 0) {
         snprintf(err, err_size, "%s took no offset %s%s from payment '%s'",
                  payer->name, trace_id ? trace_id : "",
-                 trace_id ? "" : "at all", payment_id);
-        rc = -ENOENT;
-        goto out;
+                 trace_id ? "" : "at all", id);
+        return -ENOENT;
     }
+    return 0;
+}
+
+int payer_appeal(struct store *s, const struct store_partner *payer,
+                 const char *payment_id, const char *trace_id, int32_t today,
+                 void (*fn)(const struct payer_appeal_line *l, void *ctx),
+                 void *ctx, char *err, size_t err_size)
+{
+    struct offsets o = {0};
+    char pid[32];
+    size_t held = 0;
+    int rc;
+
+    err[0] = '\0';
+    if ((rc = find_offsets(s, payer, &payment_id, trace_id, pid, &o, err,
+                           err_size)) < 0)
+        goto out;
     if ((rc = store_begin(s)) < 0) {
         snprintf(err, err_size, "registry: %s", store_error(s));
         goto out;
@@ -1449,13 +1481,21 @@ int payer_appeal(struct store *s, const struct store_partner *payer,
     for (size_t i = 0; i < o.n; i++) {
         struct payer_appeal_line l = {.entry = o.e[i]};
         struct store_debt debt;
+        struct store_decision d;
         if ((rc = store_debt_get_id(s, o.e[i].debt_id, &debt)) < 0)
             break;
         store_text_copy(l.account, sizeof(l.account), debt.account);
         rc = store_appeal_get(s, o.e[i].id, &l.filed_on);
         if (rc == 0) {
-            l.outcome = PAYER_APPEAL_BEFORE;
-            held++;
+            /* decided: no longer held, and no second appeal */
+            if ((rc = store_decision_get(s, o.e[i].id, &d)) == 0) {
+                l.outcome = PAYER_APPEAL_DECIDED;
+            } else if (rc == -ENOENT) {
+                l.outcome = PAYER_APPEAL_BEFORE;
+                held++;
+            } else {
+                break;
+            }
         } else if (rc != -ENOENT) {
             break;
         } else if (o.e[i].final_on != 0 && today < o.e[i].final_on) {
@@ -1478,12 +1518,460 @@ int payer_appeal(struct store *s, const struct store_partner *payer,
     }
     if (held == 0) {
         snprintf(err, err_size,
-                 "every offset of payment '%s' is final: the appeal window "
-                 "has closed",
+                 "no offset of payment '%s' can be held: each is final or "
+                 "its appeal was decided",
                  payment_id);
         rc = -EPERM;
     }
 out:
     free(o.e);
+    return rc;
+}
+
+/* --- deciding appeals --------------------------------------------------- */
+
+struct decide_out {
+    struct store_partner to;
+    struct outbox_file f;
+    struct writer *w;
+    bool open;
+};
+
+struct decide {
+    const struct payer_decide_request *rq;
+    struct payer_decide_result *res;
+    struct store *s;
+    struct profile *profile;
+    struct layout *off_layout, *coll_layout;
+    const char *release_action; /* payer-offset's code meaning reversal */
+    const char *reversal_kind;  /* agency-collection's */
+    char payer_code[STORE_NAME_MAX];
+    char file_tail[STORE_TEXT_MAX + 32]; /* "<payment>.<n>.txt" */
+    int64_t made_from;                   /* the payment's file */
+    struct store_payment payment;
+    struct decide_out payer_out;
+    struct decide_out *out; /* one per agency */
+    size_t n_out, cap_out;
+    char *err;
+    size_t err_size;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+dfail(struct decide *dc, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dc->err, dc->err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int ddb_fail(struct decide *dc, int code)
+{
+    return dfail(dc, code, "registry: %s", store_error(dc->s));
+}
+
+/* The code of the payer's files: the one its payment file's header gave,
+ * else its partner code, else its name in upper-case letters and digits
+ * (a payment recorded before the registry kept the header's code). */
+static void payer_code_of(const struct store_partner *p,
+                          const struct store_payment *pay, char *buf,
+                          size_t size)
+{
+    size_t n = 0;
+    if (pay->payer_code[0] != '\0') {
+        store_text_copy(buf, size, pay->payer_code);
+        return;
+    }
+    if (p->agency_code[0] != '\0') {
+        store_text_copy(buf, size, p->agency_code);
+        return;
+    }
+    for (const char *c = p->name; *c != '\0' && n + 1 < size && n < 8; c++) {
+        if (*c >= 'a' && *c <= 'z')
+            buf[n++] = (char)(*c - 'a' + 'A');
+        else if ((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
+            buf[n++] = *c;
+    }
+    buf[n] = '\0';
+}
+
+static struct layout *decide_layout(struct decide *dc, const char *exchange)
+{
+    char path[HOME_PATH_MAX];
+    struct layout_problems probs = {0};
+    struct layout *l = NULL;
+    if (profile_exchange_path(dc->profile, exchange, NULL, path, sizeof(path)) <
+        0) {
+        dfail(dc, -EINVAL, "program %s has no layout for %s", dc->profile->name,
+              exchange);
+        return NULL;
+    }
+    if ((l = layout_load(path, &probs)) == NULL)
+        dfail(dc, -EINVAL, "%s:%ld: %s", path,
+              probs.n ? probs.items[0].line : 0L,
+              probs.n ? probs.items[0].message : "cannot load");
+    layout_problems_release(&probs);
+    return l;
+}
+
+/* The code field NAME of LAYOUT's detail, its code meaning MEANS. */
+static const char *detail_code(const struct layout *layout, const char *name,
+                               const char *means)
+{
+    const struct layout_record *r = layout_record_by_name(layout, "detail");
+    int i = r ? layout_field_index(r, name) : -1;
+    return i < 0 ? NULL : layout_code_for(&r->fields[i], means);
+}
+
+static int decide_config(struct decide *dc)
+{
+    struct layout_problems probs = {0};
+    const struct store_partner *p = dc->rq->payer;
+    dc->profile =
+        profile_load_program(dc->rq->programs_dir, p->program, &probs);
+    if (dc->profile == NULL) {
+        dfail(dc, -EINVAL, "program '%s': %s", p->program,
+              probs.n ? probs.items[0].message : "cannot load");
+        layout_problems_release(&probs);
+        return -EINVAL;
+    }
+    if ((dc->off_layout = decide_layout(dc, "payer-offset")) == NULL ||
+        (dc->coll_layout = decide_layout(dc, "agency-collection")) == NULL)
+        return -EINVAL;
+    dc->release_action = detail_code(dc->off_layout, "action", "reversal");
+    dc->reversal_kind = detail_code(dc->coll_layout, "kind", "reversal");
+    if (dc->release_action == NULL || dc->reversal_kind == NULL)
+        return dfail(dc, -EINVAL,
+                     "layout %s or %s: no detail code meaning reversal "
+                     "(payer-offset's action, agency-collection's kind)",
+                     layout_source(dc->off_layout),
+                     layout_source(dc->coll_layout));
+    return 0;
+}
+
+/* Open file PREFIX.<tail> for O->to with LAYOUT and write its header. */
+static int decide_open(struct decide *dc, struct decide_out *o,
+                       const char *prefix, const struct layout *layout,
+                       const char *code)
+{
+    char name[STORE_TEXT_MAX + 64];
+    int rc;
+    snprintf(name, sizeof(name), "%s.%s", prefix, dc->file_tail);
+    if ((rc = outbox_open(dc->rq->home, o->to.name, name, &o->f, dc->err,
+                          dc->err_size)) < 0)
+        return rc;
+    o->open = true;
+    if ((o->w = writer_new(layout, o->f.fp)) == NULL)
+        return dfail(dc, -ENOMEM, "out of memory");
+    if (writer_begin(o->w, "header") < 0 ||
+        writer_put_text(o->w, "agency_code", code) < 0 ||
+        writer_put_text(o->w, "payer_code", code) < 0 ||
+        writer_put_num(o->w, "file_date", dc->rq->today) < 0 ||
+        writer_end(o->w) < 0)
+        return dfail(dc, -EINVAL, "%s header: %s", layout_name(layout),
+                     writer_error(o->w));
+    return 0;
+}
+
+static struct decide_out *decide_agency(struct decide *dc, int64_t agency_id)
+{
+    for (size_t i = 0; i < dc->n_out; i++)
+        if (dc->out[i].to.id == agency_id)
+            return &dc->out[i];
+    if (dc->n_out == dc->cap_out) {
+        size_t cap = dc->cap_out ? dc->cap_out * 2 : 4;
+        struct decide_out *grown = realloc(dc->out, cap * sizeof(*grown));
+        if (grown == NULL) {
+            dfail(dc, -ENOMEM, "out of memory");
+            return NULL;
+        }
+        dc->out = grown;
+        dc->cap_out = cap;
+    }
+    struct decide_out *o = &dc->out[dc->n_out];
+    memset(o, 0, sizeof(*o));
+    if (store_partner_get_id(dc->s, agency_id, &o->to) < 0) {
+        ddb_fail(dc, -EIO);
+        return NULL;
+    }
+    dc->n_out++;
+    if (decide_open(dc, o, "reversals", dc->coll_layout, o->to.agency_code) < 0)
+        return NULL;
+    return o;
+}
+
+/* The lines of an upheld appeal's reversal: the payer's release (R) and
+ * the agency's reversal. */
+static int decide_lines(struct decide *dc, const struct store_entry *e,
+                        const struct store_debt *debt, int64_t reversal_id)
+{
+    char tin_type, tin[IDENTITY_TIN_SIZE], id[24], of[24];
+    struct decide_out *o = &dc->payer_out;
+    struct writer *w;
+    int rc;
+    if ((rc = store_debtor_get(dc->s, debt->debtor_id, &tin_type, tin)) < 0)
+        return ddb_fail(dc, rc);
+    struct decide_out *a = decide_agency(dc, debt->partner_id);
+    if (a == NULL)
+        return dc->err[0] ? -EIO : dfail(dc, -ENOMEM, "out of memory");
+    if (!o->open && (rc = decide_open(dc, o, "releases", dc->off_layout,
+                                      dc->payer_code)) < 0)
+        return rc;
+    w = o->w;
+    if (writer_begin(w, "detail") < 0 ||
+        writer_put_text(w, "payment_id", dc->payment.payment_id) < 0 ||
+        writer_put_text(w, "tin", tin) < 0 ||
+        writer_put_num(w, "offset_amount", e->amount_cents) < 0 ||
+        writer_put_num(w, "fee_amount", e->deducted_cents) < 0 ||
+        writer_put_num(w, "released_amount",
+                       e->amount_cents + e->deducted_cents) < 0 ||
+        writer_put_text(w, "agency_code", a->to.agency_code) < 0 ||
+        writer_put_text(w, "account", debt->account) < 0 ||
+        writer_put_num(w, "payment_amount", dc->payment.amount_cents) < 0 ||
+        writer_put_text(w, "action", dc->release_action) < 0 ||
+        writer_put_text(w, "trace_id", e->trace_id) < 0 || writer_end(w) < 0)
+        return dfail(dc, -EINVAL, "release file, offset %s: %s", e->trace_id,
+                     writer_error(w));
+    /* as responses.c writes a partner's reversal: signed, minus */
+    snprintf(id, sizeof(id), "%lld", (long long)reversal_id);
+    snprintf(of, sizeof(of), "%lld", (long long)e->id);
+    w = a->w;
+    if (writer_begin(w, "detail") < 0 ||
+        writer_put_text(w, "account", debt->account) < 0 ||
+        writer_put_text(w, "kind", dc->reversal_kind) < 0 ||
+        writer_put_text(w, "trace_id", id) < 0 ||
+        writer_put_text(w, "reversal_of", of) < 0 ||
+        writer_put_num(w, "amount", -e->amount_cents) < 0 ||
+        writer_put_num(w, "fee", -e->fee_cents) < 0 ||
+        writer_put_num(w, "net", -(e->amount_cents - e->fee_cents)) < 0 ||
+        writer_put_num(w, "payment_date", e->payment_date) < 0 ||
+        writer_put_text(w, "payment_source", e->payment_source) < 0 ||
+        writer_put_text(w, "tin_last4", tin + 5) < 0 || writer_end(w) < 0)
+        return dfail(dc, -EINVAL, "reversal file of %s: %s", a->to.name,
+                     writer_error(w));
+    return 0;
+}
+
+/* Finish, seal and register file O of EXCHANGE (open transaction). */
+static int decide_finish(struct decide *dc, struct decide_out *o,
+                         const char *exchange, const struct layout *layout)
+{
+    int rc;
+    if (!o->open || o->w == NULL)
+        return 0;
+    if (writer_begin(o->w, "trailer") < 0 || writer_end(o->w) < 0 ||
+        writer_finish(o->w) < 0)
+        return dfail(dc, -EINVAL, "%s of %s: %s", exchange, o->to.name,
+                     writer_error(o->w));
+    writer_free(o->w);
+    o->w = NULL;
+    if ((rc = outbox_seal(&o->f, dc->err, dc->err_size)) < 0)
+        return rc;
+    if ((rc = reply_register(dc->s, &o->to, &o->f, exchange, layout,
+                             dc->made_from)) < 0)
+        return ddb_fail(dc, rc);
+    return 0;
+}
+
+static void decide_drop(struct decide_out *o, bool discard)
+{
+    writer_free(o->w);
+    o->w = NULL;
+    if (o->open && discard)
+        outbox_discard(&o->f);
+    o->open = false;
+}
+
+/* Decide offset E (its line L), in the open transaction.  0 (decided or
+ * refused: L says), negative on an error. */
+static int decide_one(struct decide *dc, const struct store_entry *e,
+                      struct payer_decide_line *l)
+{
+    const struct payer_decide_request *rq = dc->rq;
+    struct store_debt debt;
+    struct check_result why = {.code = CHECK_OK};
+    int rc;
+    if ((rc = store_debt_get_id(dc->s, e->debt_id, &debt)) < 0)
+        return ddb_fail(dc, rc);
+    store_text_copy(l->account, sizeof(l->account), debt.account);
+    if ((rc = store_appeal_get(dc->s, e->id, &l->filed_on)) == -ENOENT) {
+        l->outcome = PAYER_NOT_HELD;
+        return 0;
+    }
+    if (rc < 0)
+        return ddb_fail(dc, rc);
+    if ((rc = store_decision_get(dc->s, e->id, &l->decision)) == 0) {
+        l->outcome = PAYER_DECIDED_BEFORE;
+        return 0;
+    }
+    if (rc != -ENOENT)
+        return ddb_fail(dc, rc);
+    if (rq->today < l->filed_on) {
+        char day[16];
+        calendar_format(l->filed_on, day);
+        return dfail(dc, -EINVAL,
+                     "offset %s was appealed on %s, after the "
+                     "day of the decision",
+                     e->trace_id, day);
+    }
+    struct store_decision *d = &l->decision;
+    memset(d, 0, sizeof(*d));
+    d->entry_id = e->id;
+    d->decision = rq->decision;
+    d->decided_on = rq->today;
+    if (rq->decision == APPEAL_DENIED) {
+        d->final_on = e->final_on > rq->today ? e->final_on : rq->today;
+    } else {
+        /* the reversal, as a partner's would be: the balance back, the
+         * withheld fee refunded, a closed debt reopened; no file is its
+         * source */
+        struct store_source src = {0};
+        struct money_event ev = {.kind = ENTRY_REVERSAL,
+                                 .debt_id = e->debt_id,
+                                 .amount_cents = e->amount_cents,
+                                 .fee_cents = e->fee_cents,
+                                 .trace_id = e->trace_id,
+                                 .reverses = e->trace_id,
+                                 .payment_date = e->payment_date,
+                                 .payment_source = e->payment_source,
+                                 .allocated = true,
+                                 .deducted_cents = e->deducted_cents,
+                                 .debt = &debt};
+        if ((rc = ledger_apply_entry(dc->s, rq->payer->id, &ev, &src, &why,
+                                     &d->reversal_id)) < 0)
+            return ddb_fail(dc, rc);
+        if (why.code != CHECK_OK)
+            /* held and undecided: nothing else reverses a payer's
+             * offset */
+            return dfail(dc, -ENOTRECOVERABLE, "offset %s: %s: %s (a bug)",
+                         e->trace_id, check_code_name(why.code), why.message);
+        d->released_cents = e->amount_cents + e->deducted_cents;
+        if ((rc = decide_lines(dc, e, &debt, d->reversal_id)) < 0)
+            return rc;
+        dc->res->reversed_cents += e->amount_cents;
+        dc->res->released_cents += d->released_cents;
+    }
+    if ((rc = store_decision_add(dc->s, d, &d->id)) < 0)
+        return ddb_fail(dc, rc);
+    l->outcome = PAYER_DECIDED;
+    return 0;
+}
+
+static int decide_run(struct decide *dc, const struct offsets *o,
+                      struct payer_decide_line *lines)
+{
+    struct payer_decide_result *res = dc->res;
+    struct store *s = dc->s;
+    int64_t seq = 0;
+    char safe[STORE_TEXT_MAX];
+    int rc;
+
+    if ((rc = store_payment_find(s, dc->rq->payer->id, dc->rq->payment_id,
+                                 &dc->payment)) < 0)
+        return ddb_fail(dc, rc);
+    dc->made_from = dc->payment.file_id;
+    payer_code_of(dc->rq->payer, &dc->payment, dc->payer_code,
+                  sizeof(dc->payer_code));
+    /* the files' names carry a number no other file of the registry has */
+    if ((rc = store_count(s, "files", &seq)) < 0)
+        return ddb_fail(dc, rc);
+    reply_safe_name(dc->payment.payment_id, safe, sizeof(safe));
+    snprintf(dc->file_tail, sizeof(dc->file_tail), "%s.%lld.txt", safe,
+             (long long)seq + 1);
+    dc->payer_out.to = *dc->rq->payer;
+    if ((rc = store_begin(s)) < 0)
+        return ddb_fail(dc, rc);
+    for (size_t i = 0; i < o->n; i++) {
+        lines[i].entry = o->e[i];
+        if ((rc = decide_one(dc, &o->e[i], &lines[i])) < 0)
+            goto undo;
+        if (lines[i].outcome == PAYER_DECIDED)
+            res->decided++;
+        else
+            res->refused++;
+    }
+    if (res->decided == 0) {
+        rc = dfail(dc, -EPERM,
+                   "no offset of payment '%s' is held by an undecided appeal",
+                   dc->payment.payment_id);
+        goto undo;
+    }
+    if ((rc = decide_finish(dc, &dc->payer_out, "payer-offset",
+                            dc->off_layout)) < 0)
+        goto undo;
+    for (size_t i = 0; i < dc->n_out; i++)
+        if ((rc = decide_finish(dc, &dc->out[i], "agency-collection",
+                                dc->coll_layout)) < 0)
+            goto undo;
+    if ((rc = store_commit(s)) < 0) {
+        ddb_fail(dc, rc);
+        goto undo;
+    }
+    if (dc->payer_out.open)
+        store_text_copy(res->release_path, sizeof(res->release_path),
+                        dc->payer_out.f.final_path);
+    res->agency_files = (int64_t)dc->n_out;
+    decide_drop(&dc->payer_out, false);
+    for (size_t i = 0; i < dc->n_out; i++)
+        decide_drop(&dc->out[i], false);
+    return outbox_deliver_pending(s, dc->err, dc->err_size);
+undo:
+    store_rollback(s);
+    res->reversed_cents = res->released_cents = 0;
+    return rc;
+}
+
+int payer_decide(const struct payer_decide_request *rq,
+                 struct payer_decide_result *res, char *err, size_t err_size)
+{
+    struct decide dc = {
+        .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
+    struct payer_decide_request local = *rq;
+    struct offsets o = {0};
+    struct payer_decide_line *lines = NULL;
+    char pid[32];
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    err[0] = '\0';
+    if (rq->payer->kind != PARTNER_PAYER) {
+        rc = dfail(&dc, -EINVAL,
+                   "%s is a %s: only a payer's offsets are "
+                   "appealed",
+                   rq->payer->name, partner_kind_name(rq->payer->kind));
+        goto out;
+    }
+    if ((rq->decision != APPEAL_DENIED && rq->decision != APPEAL_UPHELD) ||
+        !calendar_valid(rq->today)) {
+        rc = dfail(&dc, -EINVAL, "a decision, upheld or denied, on a day");
+        goto out;
+    }
+    if ((rc = find_offsets(rq->store, rq->payer, &local.payment_id,
+                           rq->trace_id, pid, &o, err, err_size)) < 0)
+        goto out;
+    dc.rq = &local;
+    if ((rc = decide_config(&dc)) < 0)
+        goto out;
+    if ((lines = calloc(o.n, sizeof(*lines))) == NULL) {
+        rc = dfail(&dc, -ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = decide_run(&dc, &o, lines);
+    /* what became of each offset: after the commit, or after a refusal
+     * that changed nothing */
+    if (rq->fn != NULL && (rc >= 0 || rc == -EPERM))
+        for (size_t i = 0; i < o.n; i++)
+            rq->fn(&lines[i], rq->ctx);
+out:
+    decide_drop(&dc.payer_out, true);
+    for (size_t i = 0; i < dc.n_out; i++)
+        decide_drop(&dc.out[i], true);
+    free(dc.out);
+    free(lines);
+    free(o.e);
+    layout_free(dc.off_layout);
+    layout_free(dc.coll_layout);
+    profile_free(dc.profile);
     return rc;
 }

@@ -71,8 +71,12 @@ static int each_debt(const struct store_recon *r, void *arg)
 {
     struct recon *c = arg;
     struct reconcile_result *res = c->res;
+    /* net remitted: what partners reported, when it happened; what the
+     * gateway offset from a payer's payments, when it was remitted (an
+     * offset of last month remitted now moves this month's money) */
+    int64_t net = r->reported_net + r->remitted_net;
     bool moved = r->additions || r->collections || r->reversals ||
-                 r->adjustments || r->fees;
+                 r->adjustments || r->fees || net;
     if (!r->existed || (!moved && r->opening == 0 && r->closing == 0))
         return 0; /* nothing to account for */
     int64_t expect = r->opening + r->additions - r->collections + r->reversals -
@@ -96,7 +100,6 @@ static int each_debt(const struct store_recon *r, void *arg)
                     (long long)r->additions, (long long)r->collections,
                     (long long)r->reversals, (long long)r->adjustments,
                     (long long)expect, (long long)r->closing);
-    int64_t net = r->collections - r->reversals - r->fees;
     struct writer *w = c->fixed.w;
     if (writer_begin(w, "detail") < 0 || put_amounts(w, r, net) < 0 ||
         writer_end(w) < 0)

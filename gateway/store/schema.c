@@ -217,6 +217,68 @@ static const char *const migrations[] = {
      * asked since the debt entered P).  A cycle id, not a REFERENCES
      * column, so that test_store can take a registry back a version. */
     "ALTER TABLE debts ADD COLUMN requested_cycle INTEGER;",
+    /* 7: the end of the setoff model's money.  deducted_cents: the fee a
+     * payer's offset took from the payment itself (Utah's per-agency
+     * fee), so that an upheld appeal can give it back; on a reversal,
+     * what it gave back.  payer_code: the header's of the payment's
+     * file.  An appeal is decided once (a row of its own:
+     * the appeal stays as filed): denied, the offset is final on the
+     * decision's final_on; upheld, it is reversed (reversal_id) and
+     * released_cents go back to the payee.  A remittance pays one agency
+     * the final offsets of one payer on one day; each offset is remitted
+     * once (remitted_offsets' key).  All append-only. */
+    "ALTER TABLE ledger ADD COLUMN deducted_cents INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (deducted_cents >= 0);"
+    /* the code the payer's file named itself by, for the files that
+     * answer it later (a release) */
+    "ALTER TABLE payments ADD COLUMN payer_code TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE appeal_decisions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  entry_id INTEGER NOT NULL UNIQUE REFERENCES appeals(entry_id),"
+    "  decision TEXT NOT NULL CHECK (decision = 'denied' OR"
+    "    decision = 'upheld'),"
+    "  decided_on INTEGER NOT NULL,"
+    "  final_on INTEGER NOT NULL,"
+    "  reversal_id INTEGER REFERENCES ledger(id),"
+    "  released_cents INTEGER NOT NULL DEFAULT 0"
+    "    CHECK (released_cents >= 0),"
+    "  at TEXT NOT NULL,"
+    "  CHECK ((decision = 'upheld') = (reversal_id IS NOT NULL)),"
+    "  CHECK (decision = 'upheld' OR released_cents = 0)"
+    ");"
+    "CREATE TABLE remittances ("
+    "  id INTEGER PRIMARY KEY,"
+    "  payer_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  agency_id INTEGER NOT NULL REFERENCES partners(id),"
+    "  remitted_on INTEGER NOT NULL,"
+    "  offsets INTEGER NOT NULL CHECK (offsets > 0),"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+    "  fee_cents INTEGER NOT NULL CHECK (fee_cents >= 0),"
+    "  net_cents INTEGER NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  CHECK (net_cents = amount_cents - fee_cents)"
+    ");"
+    "CREATE INDEX remittances_at ON remittances(at);"
+    "CREATE TABLE remitted_offsets ("
+    "  entry_id INTEGER PRIMARY KEY REFERENCES ledger(id),"
+    "  remittance_id INTEGER NOT NULL REFERENCES remittances(id),"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),"
+    "  fee_cents INTEGER NOT NULL CHECK (fee_cents >= 0),"
+    "  net_cents INTEGER NOT NULL,"
+    "  CHECK (net_cents = amount_cents - fee_cents)"
+    ");"
+    "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON appeal_decisions"
+    " BEGIN SELECT RAISE(ABORT, 'appeal decisions are append-only'); END;"
+    "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON appeal_decisions"
+    " BEGIN SELECT RAISE(ABORT, 'appeal decisions are append-only'); END;"
+    "CREATE TRIGGER remittances_no_update BEFORE UPDATE ON remittances"
+    " BEGIN SELECT RAISE(ABORT, 'remittances are append-only'); END;"
+    "CREATE TRIGGER remittances_no_delete BEFORE DELETE ON remittances"
+    " BEGIN SELECT RAISE(ABORT, 'remittances are append-only'); END;"
+    "CREATE TRIGGER remitted_no_update BEFORE UPDATE ON remitted_offsets"
+    " BEGIN SELECT RAISE(ABORT, 'remitted offsets are append-only'); END;"
+    "CREATE TRIGGER remitted_no_delete BEFORE DELETE ON remitted_offsets"
+    " BEGIN SELECT RAISE(ABORT, 'remitted offsets are append-only'); END;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

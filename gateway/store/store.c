@@ -80,6 +80,13 @@ enum stmt_id {
     S_OFFSETS_BY_PREFIX,
     S_APPEAL_ADD,
     S_APPEAL_GET,
+    S_DECISION_ADD,
+    S_DECISION_GET,
+    S_PAYMENT_MONEY,
+    S_REMITTABLE,
+    S_REMITTANCE_ADD,
+    S_REMITTED_ADD,
+    S_REMITTED_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -93,7 +100,12 @@ enum stmt_id {
 #define ENTRY_COLUMNS                                                          \
     "id, debt_id, partner_id, kind, amount_cents, fee_cents, trace_id, "       \
     "coalesce(reverses, 0), payment_date, payment_source, "                    \
-    "coalesce(file_id, 0), line, final_on"
+    "coalesce(file_id, 0), line, final_on, deducted_cents"
+/* the same, of the ledger row called l */
+#define L_ENTRY_COLUMNS                                                        \
+    "l.id, l.debt_id, l.partner_id, l.kind, l.amount_cents, l.fee_cents, "     \
+    "l.trace_id, coalesce(l.reverses, 0), l.payment_date, l.payment_source, "  \
+    "coalesce(l.file_id, 0), l.line, l.final_on, l.deducted_cents"
 #define FILE_COLUMNS                                                           \
     "id, partner_id, sha256, name, outbound, exchange, layout, status, "       \
     "records, accepted, rejected, amount_cents, error, "                       \
@@ -219,7 +231,20 @@ static const char *const sql[S_COUNT_] = {
         "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2),"
         " (SELECT coalesce(sum(CASE l.kind WHEN 'reversal' THEN l.amount_cents"
         "  ELSE 0 END), 0) FROM ledger l"
-        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2)"
+        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2),"
+        /* net of what partners reported: a reversal of a payer's offset
+         * is the payer's (its offset's final_on), never remitted */
+        " (SELECT coalesce(sum(CASE l.kind WHEN 'reversal'"
+        "  THEN l.fee_cents - l.amount_cents"
+        "  ELSE l.amount_cents - l.fee_cents END), 0) FROM ledger l"
+        "  WHERE l.debt_id = d.id AND l.at >= ?1 AND l.at < ?2"
+        "  AND coalesce((SELECT o.final_on FROM ledger o"
+        "   WHERE o.id = l.reverses), l.final_on) = 0),"
+        /* net of the payer's offsets remitted in the period */
+        " (SELECT coalesce(sum(m.net_cents), 0) FROM ledger l"
+        "  JOIN remitted_offsets m ON m.entry_id = l.id"
+        "  JOIN remittances r ON r.id = m.remittance_id"
+        "  WHERE l.debt_id = d.id AND r.at >= ?1 AND r.at < ?2)"
         " FROM debts d LEFT JOIN debt_history h"
         "  ON h.debt_id = d.id AND h.at >= ?1 AND h.at < ?2"
         " WHERE d.partner_id = ?3 GROUP BY d.id ORDER BY d.account",
@@ -256,9 +281,9 @@ static const char *const sql[S_COUNT_] = {
     [S_ENTRY_ADD] = "INSERT INTO ledger (debt_id, partner_id, kind,"
                     " amount_cents, fee_cents, trace_id, reverses,"
                     " payment_date, payment_source, file_id, line, at,"
-                    " final_on)"
+                    " final_on, deducted_cents)"
                     " VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?,"
-                    " nullif(?, 0), ?, ?, ?)",
+                    " nullif(?, 0), ?, ?, ?, ?)",
     [S_OFFSET_FIND] = "SELECT " ENTRY_COLUMNS " FROM ledger"
                       " WHERE partner_id = ? AND trace_id = ?"
                       " AND kind = 'offset'",
@@ -284,11 +309,13 @@ static const char *const sql[S_COUNT_] = {
     [S_DEBTOR_TINS] = "SELECT tin_type, tin FROM debtors",
     [S_PAYMENT_ADD] = "INSERT INTO payments (partner_id, payment_id, file_id,"
                       " line, source, payment_date, amount_cents,"
-                      " offset_cents, fee_cents, released_cents, final_on)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      " offset_cents, fee_cents, released_cents, final_on,"
+                      " payer_code)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_PAYMENT_FIND] = "SELECT id, partner_id, payment_id, file_id, line,"
                        " source, payment_date, amount_cents, offset_cents,"
-                       " fee_cents, released_cents, final_on FROM payments"
+                       " fee_cents, released_cents, final_on, payer_code"
+                       " FROM payments"
                        " WHERE partner_id = ? AND payment_id = ?",
     [S_PAYMENT_TOTALS] = "SELECT count(*), coalesce(sum(amount_cents), 0),"
                          " coalesce(sum(offset_cents), 0),"
@@ -307,6 +334,47 @@ static const char *const sql[S_COUNT_] = {
     [S_APPEAL_ADD] = "INSERT INTO appeals (entry_id, filed_on, at)"
                      " VALUES (?, ?, ?)",
     [S_APPEAL_GET] = "SELECT filed_on FROM appeals WHERE entry_id = ?",
+    [S_DECISION_ADD] = "INSERT INTO appeal_decisions (entry_id, decision,"
+                       " decided_on, final_on, reversal_id, released_cents,"
+                       " at) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?)",
+    [S_DECISION_GET] = "SELECT id, entry_id, decision, decided_on, final_on,"
+                       " coalesce(reversal_id, 0), released_cents"
+                       " FROM appeal_decisions WHERE entry_id = ?",
+    /* ?2 "<payment id>.", ?3 the same one higher (the trace index's
+     * range); a trace is the prefix and two digits */
+    [S_PAYMENT_MONEY] = "SELECT coalesce(sum(o.amount_cents), 0),"
+                        " coalesce(sum(o.deducted_cents), 0),"
+                        " coalesce(sum(r.amount_cents), 0),"
+                        " coalesce(sum(r.deducted_cents), 0),"
+                        " coalesce(sum(x.released_cents), 0)"
+                        " FROM ledger o LEFT JOIN ledger r ON r.reverses = o.id"
+                        " LEFT JOIN appeal_decisions x ON x.entry_id = o.id"
+                        " WHERE o.partner_id = ?1 AND o.kind = 'offset'"
+                        " AND o.trace_id >= ?2 AND o.trace_id < ?3"
+                        " AND length(o.trace_id) = length(?2) + 2",
+    /* held: appealed and not decided; a denial's final_on replaces the
+     * offset's */
+    [S_REMITTABLE] =
+        "SELECT " L_ENTRY_COLUMNS ", d.partner_id, d.account,"
+        " coalesce(x.final_on, l.final_on)"
+        " FROM ledger l JOIN debts d ON d.id = l.debt_id"
+        " LEFT JOIN appeals a ON a.entry_id = l.id"
+        " LEFT JOIN appeal_decisions x ON x.entry_id = l.id"
+        " WHERE l.partner_id = ?1 AND l.kind = 'offset' AND l.final_on > 0"
+        " AND coalesce(x.final_on, l.final_on) <= ?2"
+        " AND (a.id IS NULL OR x.decision = 'denied')"
+        " AND NOT EXISTS (SELECT 1 FROM ledger v WHERE v.reverses = l.id)"
+        " AND NOT EXISTS (SELECT 1 FROM remitted_offsets m"
+        "  WHERE m.entry_id = l.id)"
+        " ORDER BY d.partner_id, l.id",
+    [S_REMITTANCE_ADD] = "INSERT INTO remittances (payer_id, agency_id,"
+                         " remitted_on, offsets, amount_cents, fee_cents,"
+                         " net_cents, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [S_REMITTED_ADD] = "INSERT INTO remitted_offsets (entry_id,"
+                       " remittance_id, amount_cents, fee_cents, net_cents)"
+                       " VALUES (?, ?, ?, ?, ?)",
+    [S_REMITTED_GET] = "SELECT remittance_id FROM remitted_offsets"
+                       " WHERE entry_id = ?",
     [S_OFFSET_REVERSED] = "SELECT count(*) FROM ledger WHERE reverses = ?",
     [S_SENT_GET] = "SELECT amount_cents FROM sent_debts"
                    " WHERE partner_id = ? AND debt_id = ?",
@@ -1366,7 +1434,7 @@ const char *entry_kind_name(enum entry_kind kind)
 
 int store_entry_add(struct store *s, const struct store_entry *e, int64_t *id)
 {
-    if (e->amount_cents <= 0 || e->fee_cents < 0)
+    if (e->amount_cents <= 0 || e->fee_cents < 0 || e->deducted_cents < 0)
         return fail(s, -EINVAL, "a ledger entry moves a positive amount");
     sqlite3_stmt *st = stmt(s, S_ENTRY_ADD);
     if (st == NULL)
@@ -1384,6 +1452,7 @@ int store_entry_add(struct store *s, const struct store_entry *e, int64_t *id)
     sqlite3_bind_int64(st, 11, e->src.line);
     bind_text(st, 12, now(s));
     sqlite3_bind_int(st, 13, e->final_on);
+    sqlite3_bind_int64(st, 14, e->deducted_cents);
     int rc = run(s, st, "add ledger entry");
     if (rc == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -1395,6 +1464,7 @@ static void read_entry(sqlite3_stmt *st, void *out)
     struct store_entry *e = out;
     char kind[16];
     memset(e, 0, sizeof(*e));
+    e->deducted_cents = sqlite3_column_int64(st, 13);
     e->id = sqlite3_column_int64(st, 0);
     e->debt_id = sqlite3_column_int64(st, 1);
     e->partner_id = sqlite3_column_int64(st, 2);
@@ -1569,6 +1639,7 @@ int store_payment_add(struct store *s, const struct store_payment *p,
     sqlite3_bind_int64(st, 9, p->fee_cents);
     sqlite3_bind_int64(st, 10, p->released_cents);
     sqlite3_bind_int(st, 11, p->final_on);
+    bind_text(st, 12, p->payer_code);
     int rc = run(s, st, "add payment");
     if (rc == -EEXIST)
         return fail(s, rc, "payment '%s' was taken before", p->payment_id);
@@ -1593,6 +1664,7 @@ static void read_payment(sqlite3_stmt *st, void *out)
     p->fee_cents = sqlite3_column_int64(st, 9);
     p->released_cents = sqlite3_column_int64(st, 10);
     p->final_on = sqlite3_column_int(st, 11);
+    copy_text(p->payer_code, sizeof(p->payer_code), st, 12);
 }
 
 int store_payment_find(struct store *s, int64_t partner_id,
@@ -1705,6 +1777,171 @@ int store_appeal_get(struct store *s, int64_t entry_id, int32_t *filed_on)
     return one_row(s, st, filed_on, read_int32, "appeal");
 }
 
+static const char *const decision_names[] = {"denied", "upheld"};
+
+const char *appeal_decision_name(enum appeal_decision decision)
+{
+    return (unsigned)decision < 2 ? decision_names[decision] : "unknown";
+}
+
+int store_decision_add(struct store *s, const struct store_decision *d,
+                       int64_t *id)
+{
+    bool upheld = d->decision == APPEAL_UPHELD;
+    if ((unsigned)d->decision > APPEAL_UPHELD ||
+        upheld != (d->reversal_id > 0) || d->released_cents < 0)
+        return fail(s, -EINVAL,
+                    "an upheld appeal has its reversal, a "
+                    "denied one none");
+    sqlite3_stmt *st = stmt(s, S_DECISION_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, d->entry_id);
+    bind_text(st, 2, appeal_decision_name(d->decision));
+    sqlite3_bind_int(st, 3, d->decided_on);
+    sqlite3_bind_int(st, 4, d->final_on);
+    sqlite3_bind_int64(st, 5, d->reversal_id);
+    sqlite3_bind_int64(st, 6, d->released_cents);
+    bind_text(st, 7, now(s));
+    int rc = run(s, st, "add appeal decision");
+    if (rc == -EEXIST)
+        return fail(s, rc, "the appeal of offset %lld was decided before",
+                    (long long)d->entry_id);
+    if (rc == -EINVAL)
+        return fail(s, rc, "offset %lld was never appealed",
+                    (long long)d->entry_id);
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static void read_decision(sqlite3_stmt *st, void *out)
+{
+    struct store_decision *d = out;
+    char decision[16];
+    memset(d, 0, sizeof(*d));
+    d->id = sqlite3_column_int64(st, 0);
+    d->entry_id = sqlite3_column_int64(st, 1);
+    copy_text(decision, sizeof(decision), st, 2);
+    d->decision = decision[0] == 'u' ? APPEAL_UPHELD : APPEAL_DENIED;
+    d->decided_on = sqlite3_column_int(st, 3);
+    d->final_on = sqlite3_column_int(st, 4);
+    d->reversal_id = sqlite3_column_int64(st, 5);
+    d->released_cents = sqlite3_column_int64(st, 6);
+}
+
+int store_decision_get(struct store *s, int64_t entry_id,
+                       struct store_decision *out)
+{
+    sqlite3_stmt *st = stmt(s, S_DECISION_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, entry_id);
+    return one_row(s, st, out, read_decision, "appeal decision");
+}
+
+int store_payment_money(struct store *s, int64_t partner_id,
+                        const char *payment_id, struct store_payment_money *out)
+{
+    char prefix[40], end[40];
+    size_t n = payment_id ? strlen(payment_id) : 0;
+    memset(out, 0, sizeof(*out));
+    if (n == 0 || n + 2 > sizeof(prefix))
+        return fail(s, -EINVAL, "a payment id of 1 to %zu bytes",
+                    sizeof(prefix) - 2);
+    memcpy(prefix, payment_id, n);
+    prefix[n] = '.';
+    prefix[n + 1] = '\0';
+    memcpy(end, prefix, n + 2);
+    end[n] = '.' + 1;
+    struct sums x = {{&out->offset_cents, &out->deducted_cents,
+                      &out->reversed_cents, &out->refunded_cents,
+                      &out->released_later_cents}};
+    sqlite3_stmt *st = stmt(s, S_PAYMENT_MONEY);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, partner_id);
+    bind_text(st, 2, prefix);
+    bind_text(st, 3, end);
+    return one_row(s, st, &x, read_sums, "payment money");
+}
+
+/* --- remittances -------------------------------------------------------- */
+
+int store_remittable_each(struct store *s, int64_t payer_id, int32_t day,
+                          int (*fn)(const struct store_remittable *r,
+                                    void *ctx),
+                          void *ctx)
+{
+    sqlite3_stmt *st = stmt(s, S_REMITTABLE);
+    int rc, stop = 0;
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int(st, 2, day);
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_remittable r;
+        memset(&r, 0, sizeof(r));
+        read_entry(st, &r.entry);
+        r.agency_id = sqlite3_column_int64(st, 14);
+        copy_text(r.account, sizeof(r.account), st, 15);
+        r.final_on = sqlite3_column_int(st, 16);
+        stop = fn(&r, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : db_fail(s, rc, "remittable offsets");
+    sqlite3_reset(st);
+    return code;
+}
+
+int store_remittance_add(struct store *s, const struct store_remittance *r,
+                         int64_t *id)
+{
+    sqlite3_stmt *st = stmt(s, S_REMITTANCE_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, r->payer_id);
+    sqlite3_bind_int64(st, 2, r->agency_id);
+    sqlite3_bind_int(st, 3, r->remitted_on);
+    sqlite3_bind_int64(st, 4, r->offsets);
+    sqlite3_bind_int64(st, 5, r->amount_cents);
+    sqlite3_bind_int64(st, 6, r->fee_cents);
+    sqlite3_bind_int64(st, 7, r->net_cents);
+    bind_text(st, 8, now(s));
+    int rc = run(s, st, "add remittance");
+    if (rc == 0 && id != NULL)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_remitted_add(struct store *s, int64_t remittance_id,
+                       const struct store_entry *e)
+{
+    sqlite3_stmt *st = stmt(s, S_REMITTED_ADD);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, e->id);
+    sqlite3_bind_int64(st, 2, remittance_id);
+    sqlite3_bind_int64(st, 3, e->amount_cents);
+    sqlite3_bind_int64(st, 4, e->fee_cents);
+    sqlite3_bind_int64(st, 5, e->amount_cents - e->fee_cents);
+    int rc = run(s, st, "add remitted offset");
+    if (rc == -EEXIST)
+        return fail(s, rc, "offset %lld was remitted before", (long long)e->id);
+    return rc;
+}
+
+int store_remitted_get(struct store *s, int64_t entry_id,
+                       int64_t *remittance_id)
+{
+    sqlite3_stmt *st = stmt(s, S_REMITTED_GET);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, entry_id);
+    return one_row(s, st, remittance_id, read_id, "remitted offset");
+}
+
 /* --- outputs ------------------------------------------------------------ */
 
 int store_output_add(struct store *s, const struct store_output *o, int64_t *id)
@@ -1807,6 +2044,8 @@ int store_reconcile_each(struct store *s, int64_t agency_id,
         r.fees = sqlite3_column_int64(st, 8);
         r.ledger_collections = sqlite3_column_int64(st, 9);
         r.ledger_reversals = sqlite3_column_int64(st, 10);
+        r.reported_net = sqlite3_column_int64(st, 11);
+        r.remitted_net = sqlite3_column_int64(st, 12);
         stop = fn(&r, ctx);
     }
     int code = stop != 0           ? stop

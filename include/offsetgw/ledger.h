@@ -35,6 +35,9 @@ struct money_event {
      * the debt need not have been sent to the partner */
     bool allocated;
     int32_t final_on; /* yyyymmdd the offset becomes final; 0: at once */
+    /* allocated offsets: the fee deducted from the payment for it; a
+     * reversal of one: the same, given back to the payee */
+    int64_t deducted_cents;
     /* the debt as the caller read it in this transaction (and changed
      * since only through the ledger), or NULL: the ledger reads it */
     const struct store_debt *debt;

@@ -10,7 +10,7 @@
  * gets its offset instructions (payer-offset), each agency a collection
  * file (agency-collection), the payer an acknowledgement and, when records
  * were refused, an unprocessable file.  It also records appeals of the
- * offsets made.
+ * offsets made, and their decisions (payer_decide).
  *
  * THE RULES
  *
@@ -125,7 +125,8 @@ struct payer_appeal_line {
     enum {
         PAYER_APPEAL_RECORDED, /* recorded now: the offset is held */
         PAYER_APPEAL_BEFORE,   /* appealed before: held already */
-        PAYER_APPEAL_FINAL     /* final already: refused */
+        PAYER_APPEAL_FINAL,    /* final already: refused */
+        PAYER_APPEAL_DECIDED   /* its appeal was decided: refused */
     } outcome;
 };
 
@@ -133,13 +134,74 @@ struct payer_appeal_line {
  * payer PAYER (or, with TRACE_ID, of that offset only; PAYMENT_ID may
  * then be NULL) on day TODAY (yyyymmdd), in one transaction: an offset
  * not yet final (TODAY before its final_on) is held; one appealed before
- * stays held; a final one is refused.  FN (may be NULL) gets each offset
- * and what became of it.  0 when at least one offset is held (now or
- * before), -EPERM when every one is final already, -ENOENT when the payer
- * took no such offset; other negatives, all with ERR. */
+ * stays held; a final one, or one whose appeal was decided, is refused.  FN
+ * (may be NULL) gets each offset and what became of it.  0 when at least one
+ * offset is held (now or before), -EPERM when every one is final already,
+ * -ENOENT when the payer took no such offset; other negatives, all with ERR. */
 int payer_appeal(struct store *store, const struct store_partner *payer,
                  const char *payment_id, const char *trace_id, int32_t today,
                  void (*fn)(const struct payer_appeal_line *l, void *ctx),
                  void *ctx, char *err, size_t err_size);
+
+/* --- deciding appeals --------------------------------------------------- */
+
+/* What became of one offset a decision names. */
+struct payer_decide_line {
+    struct store_entry entry; /* the offset */
+    char account[STORE_NAME_MAX];
+    int32_t filed_on;               /* its appeal's day; 0: none */
+    struct store_decision decision; /* made now, or before */
+    enum {
+        PAYER_DECIDED,        /* decided now */
+        PAYER_DECIDED_BEFORE, /* its appeal was decided before: refused */
+        PAYER_NOT_HELD        /* never appealed: refused */
+    } outcome;
+};
+
+struct payer_decide_request {
+    const struct home *home;
+    struct store *store;
+    const char *programs_dir;          /* formats/programs */
+    const struct store_partner *payer; /* whose offsets */
+    const char *payment_id, *trace_id; /* as payer_appeal() */
+    enum appeal_decision decision;
+    int32_t today; /* the decision's day, yyyymmdd */
+    /* each offset and what became of it, once the work committed (or was
+     * refused whole); may be NULL */
+    void (*fn)(const struct payer_decide_line *l, void *ctx);
+    void *ctx;
+};
+
+struct payer_decide_result {
+    int64_t decided, refused; /* offsets */
+    int64_t reversed_cents;   /* upheld: the offsets reversed */
+    int64_t released_cents;   /* upheld: those and their deducted fees */
+    char release_path[HOME_PATH_MAX]; /* the payer's release file, or "" */
+    int64_t agency_files;             /* reversal files to agencies */
+};
+
+/* Decide the appeal of every offset of payment PAYMENT_ID (or of offset
+ * TRACE_ID only), in one transaction.  Only an offset held by an appeal
+ * and not decided before is decided; the others are refused (noted).
+ *
+ * Denied: the hold lifts; the offset is final on the later of its
+ * final_on and TODAY (remit.h pays it from then on).
+ *
+ * Upheld: the offset is reversed in the ledger (ledger.h: the balance
+ * comes back with a history row "reversal", the fee withheld from the
+ * agency is refunded, a closed debt reopens), and the offset and the fee
+ * the payment paid for it (Utah's deducted fee; 0 in Kansas) go back to
+ * the payee: the payer gets a release file (payer-offset, action R lines,
+ * releases.<payment>.<n>.txt), each agency a collection file with the
+ * reversal (reversals.<payment>.<n>.txt).  The payments row stays as
+ * written: the reversal entries and the decisions' released_cents account
+ * for the money (store_payment_money()).
+ *
+ * 0 when at least one offset was decided; -EPERM when none could be
+ * (nothing changed), -ENOENT when the payer took no such offset, -EINVAL
+ * for a bad request or an appeal filed after TODAY; other negatives on
+ * system errors.  All with ERR; nothing is applied unless 0. */
+int payer_decide(const struct payer_decide_request *rq,
+                 struct payer_decide_result *res, char *err, size_t err_size);
 
 #endif

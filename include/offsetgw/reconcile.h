@@ -5,7 +5,13 @@
  * the opening balance, additions, collections, reversals, adjustments,
  * fees, net remitted and closing balance, in the program's fixed-width
  * layout and its CSV twin (for a spreadsheet or a financial system),
- * written to the agency's outbox.  Every line is checked before it is
+ * written to the agency's outbox.  Net remitted is what the agency was
+ * paid in the period: amount - fee of each collection, offset and
+ * reversal a partner reported (the tax board, the treasury: final_on 0),
+ * counted when it happened; and of each offset the gateway computed from
+ * a payer's payment, counted when it was remitted (remit.h), never when
+ * taken (an offset reversed by an upheld appeal never is).  Every other
+ * column counts money when it moved.  Every line is checked before it is
  * written: opening + additions - collections + reversals - adjustments
  * must be the closing balance the history holds, to the cent, and the
  * collections and reversals the history shows must be the ledger's; a

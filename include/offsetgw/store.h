@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -311,6 +311,9 @@ struct store_entry {
     char payment_source[8];
     struct store_source src;
     int32_t final_on; /* yyyymmdd the offset is final; 0: at once */
+    /* a payer's offset: the fee deducted from the payment for it (the
+     * payee paid it, not the agency); its reversal: the same, given back */
+    int64_t deducted_cents;
 };
 
 const char *entry_kind_name(enum entry_kind kind);
@@ -373,7 +376,8 @@ struct store_payment {
     char source[8];
     int32_t payment_date;
     int64_t amount_cents, offset_cents, fee_cents, released_cents;
-    int32_t final_on; /* its offsets are final on this day */
+    int32_t final_on;                /* its offsets are final on this day */
+    char payer_code[STORE_NAME_MAX]; /* its file's header named the payer */
 };
 
 /* Record P; -EEXIST when the payer sent that payment id before,
@@ -407,6 +411,85 @@ int store_appeal_add(struct store *store, int64_t entry_id, int32_t filed_on,
 /* The day offset ENTRY_ID was appealed, in *FILED_ON; -ENOENT when it
  * was not. */
 int store_appeal_get(struct store *store, int64_t entry_id, int32_t *filed_on);
+
+enum appeal_decision { APPEAL_DENIED, APPEAL_UPHELD };
+
+/* The decision of an appeal, once: denied, the offset is final on
+ * FINAL_ON; upheld, it was reversed by entry REVERSAL_ID and
+ * RELEASED_CENTS (its amount and the fee deducted for it) went back to
+ * the payee. */
+struct store_decision {
+    int64_t id;
+    int64_t entry_id; /* the offset appealed */
+    enum appeal_decision decision;
+    int32_t decided_on;
+    int32_t final_on;    /* denied; 0 when upheld */
+    int64_t reversal_id; /* upheld; 0 when denied */
+    int64_t released_cents;
+};
+
+const char *appeal_decision_name(enum appeal_decision decision);
+
+/* Record D; -EEXIST when the appeal was decided before, -EINVAL when the
+ * offset was never appealed (or D does not hold together). */
+int store_decision_add(struct store *store, const struct store_decision *d,
+                       int64_t *id);
+/* The decision of offset ENTRY_ID's appeal; -ENOENT when undecided. */
+int store_decision_get(struct store *store, int64_t entry_id,
+                       struct store_decision *out);
+
+/* The money of one payment of payer PARTNER_ID as the ledger has it now:
+ * its offsets (the entries "<PAYMENT_ID>.<nn>") and the fees deducted for
+ * them, the part of both reversed by upheld appeals, and what those
+ * released to the payee.  With the payments row (never changed): offsets
+ * - reversed + fees - refunded + released + released_later == amount. */
+struct store_payment_money {
+    int64_t offset_cents, deducted_cents;
+    int64_t reversed_cents, refunded_cents;
+    int64_t released_later_cents;
+};
+int store_payment_money(struct store *store, int64_t partner_id,
+                        const char *payment_id,
+                        struct store_payment_money *out);
+
+/* --- remittances ------------------------------------------------------- */
+
+/* An offset of a payer that may be remitted to its agency. */
+struct store_remittable {
+    struct store_entry entry;
+    int64_t agency_id;
+    char account[STORE_NAME_MAX];
+    int32_t final_on; /* when it became final (a denial may move it) */
+};
+
+/* Every offset payer PAYER_ID computed (final_on > 0) that is final on
+ * DAY (yyyymmdd): its final day (the decision's, when an appeal was
+ * denied) is DAY or earlier, it is not held by an undecided appeal, not
+ * reversed, not remitted before; by agency, then entry id.  FN returns
+ * non-zero to stop (that is returned). */
+int store_remittable_each(struct store *store, int64_t payer_id, int32_t day,
+                          int (*fn)(const struct store_remittable *r,
+                                    void *ctx),
+                          void *ctx);
+
+/* One agency's remittance of one payer's final offsets on one day. */
+struct store_remittance {
+    int64_t id;
+    int64_t payer_id, agency_id;
+    int32_t remitted_on;
+    int64_t offsets, amount_cents, fee_cents, net_cents;
+};
+
+/* Record R (its totals as given: net = amount - fee). */
+int store_remittance_add(struct store *store, const struct store_remittance *r,
+                         int64_t *id);
+/* Record offset E as paid by remittance REMITTANCE_ID: its amount, the
+ * fee withheld, the net; -EEXIST when it was remitted before. */
+int store_remitted_add(struct store *store, int64_t remittance_id,
+                       const struct store_entry *e);
+/* The remittance that paid offset ENTRY_ID; -ENOENT when none. */
+int store_remitted_get(struct store *store, int64_t entry_id,
+                       int64_t *remittance_id);
 
 /* --- outputs ------------------------------------------------------------ */
 
@@ -447,6 +530,11 @@ struct store_recon {
         closing;
     /* the same money as the ledger has it, to check the history by */
     int64_t ledger_collections, ledger_reversals;
+    /* net remitted: events partners reported (final_on 0) count when
+     * they happened, amount - fee, a reversal negative; offsets the
+     * gateway computed from a payer's payments count when they were
+     * remitted (their reversals never were: nothing) */
+    int64_t reported_net, remitted_net;
 };
 
 /* Every debt of agency AGENCY_ID by account, over the instants FROM_AT

@@ -2,8 +2,10 @@
 # tests/cli/payer.sh - the setoff-program model through the real binary:
 # a Kansas agency's debts in, a payer's payment file that fits them
 # (offsetgw synth payments) matched, the offsets tied out across the
-# payer's file and the agency's, the same file again a duplicate, and the
-# debtor's appeal holding a payment's offsets; every file the gateway
+# payer's file and the agency's, the same file again a duplicate, the
+# debtor's appeal holding a payment's offsets, the appeals decided (one
+# upheld, one denied), the final offsets remitted, and the months
+# reconciled with the net remitted where it was paid; every file the gateway
 # wrote compared byte for byte with tests/data/payer/expected/.
 set -u
 OG=${OG:-./offsetgw}
@@ -82,6 +84,66 @@ check "an appeal of no payment is refused (exit 1)" \
     status_is 1 $OG appeal --home "$home" --payment NOSUCH
 check "appeal needs a payment or a trace (2)" \
     status_is 2 $OG appeal --home "$home"
+
+# deciding the appeals: the first payment's upheld (reversed, released to
+# the payee, the agency told), the later one's denied after its window
+third=$(echo "$paid" | sed -n 3p)
+check "upheld: the offsets are reversed" bash -c \
+    "$OG appeal --home '$home' --payment '$payment' --decide upheld \
+    >'$dir/upheld'"
+check "  and released to the payee" grep -q "upheld: reversed" "$dir/upheld"
+check "  the payer has its release file" \
+    test -s "$(ls "$spool"/demo-payer/outbox/releases.* 2>/dev/null)"
+check "  with R lines only" awk '/^D/ && substr($0, 103, 1) != "R" {
+    bad++ } END { exit bad > 0 }' "$spool"/demo-payer/outbox/releases.*
+check "  the agency has the reversals" \
+    test -s "$(ls "$spool"/ks-agency/outbox/reversals.* 2>/dev/null)"
+check "deciding it again is refused (exit 1)" status_is 1 $OG appeal \
+    --home "$home" --payment "$payment" --decide denied
+check "deciding what was never appealed is refused (exit 1)" status_is 1 \
+    $OG appeal --home "$home" --payment "$third" --decide denied
+check "--decide takes upheld or denied (2)" status_is 2 $OG appeal \
+    --home "$home" --payment "$later" --decide maybe
+check "denied on 2026-12-08: final then" bash -c \
+    "OFFSETGW_TODAY=2026-12-08 $OG appeal --home '$home' --payment '$later' \
+    --decide denied | grep -q 'denied: final on 2026-12-08'"
+
+# remittances: nothing before the window closes, then what is final
+check "a remittance of a day to come is refused (exit 1)" status_is 1 \
+    $OG remit --home "$home" --partner demo-payer --date 2026-12-05
+check "remit needs a payer (2)" status_is 2 $OG remit --home "$home"
+check "on 2026-12-05 the final offsets are remitted" bash -c \
+    "OFFSETGW_TODAY=2026-12-05 $OG remit --home '$home' --partner demo-payer \
+    >'$dir/remit1'"
+check "  to the agency" grep -q "ks-agency: remittance" "$dir/remit1"
+check "the same day again remits nothing" bash -c \
+    "OFFSETGW_TODAY=2026-12-05 $OG remit --home '$home' --partner demo-payer |
+    grep -q '0 offsets remitted to 0 agencies'"
+check "on 2026-12-08 the denied appeal's offsets follow" bash -c \
+    "OFFSETGW_TODAY=2026-12-10 $OG remit --home '$home' --partner demo-payer \
+    --date 2026-12-08 >'$dir/remit2'"
+check "  only those" grep -q "ks-agency: remittance" "$dir/remit2"
+# offsets taken - reversed - held == remitted, over the two remittances
+taken=$(grep '^T' "$coll" | cut -c11-25 | sed 's/^+//;s/^0*//')
+reversed=$(grep '^T' "$spool"/ks-agency/outbox/reversals.* | cut -c11-25 |
+    sed 's/^-//;s/^0*//')
+remitted=$(cat "$spool"/ks-agency/outbox/remittance.* | grep '^T' |
+    cut -c11-25 | sed 's/^0*//' | awk '{ s += $1 } END { print s }')
+check "remitted = taken - reversed ($remitted)" \
+    test "$remitted" -eq $((taken - reversed))
+# net remitted moved to December: November's is 0 for the payer's offsets
+check "November is reconciled" env OFFSETGW_TODAY=2027-01-02 $OG reconcile \
+    --home "$home" --period 2026-11 --agency ks-agency
+check "December is reconciled" env OFFSETGW_TODAY=2027-01-02 $OG reconcile \
+    --home "$home" --period 2026-12 --agency ks-agency
+nov=$(grep '^T' "$spool"/ks-agency/outbox/reconciliation.2026-11.*.txt |
+    cut -c101-115)
+dec_net=$(grep '^T' "$spool"/ks-agency/outbox/reconciliation.2026-12.*.txt |
+    cut -c101-115 | sed 's/^+//;s/^0*//')
+net=$(cat "$spool"/ks-agency/outbox/remittance.* | grep '^T' | cut -c41-55 |
+    sed 's/^0*//' | awk '{ s += $1 } END { print s }')
+check "  November's net remitted is 0" test "$nov" = "+00000000000000"
+check "  December's is the remittances' ($net)" test "${dec_net:-0}" = "$net"
 
 # every file the gateway wrote, byte for byte (OG_LOOP_UPDATE=1 rewrites
 # tests/data/payer/expected; read the diff before committing it)

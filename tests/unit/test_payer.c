@@ -5,8 +5,10 @@
  * payroll cap, an exempt source, the Kansas withheld fee, the Utah
  * deducted fee, a payment for nobody, a name that fails the rule under
  * each rule, refused records, a duplicate file, a file failing whole, a
- * payment id sent twice, appeals), and a randomised property test of the
- * money invariants over a generated registry ($OG_TEST_SEED).
+ * payment id sent twice, appeals and their decisions, remittances after
+ * them), and a randomised property test of the money invariants over a
+ * generated registry ($OG_TEST_SEED), ending with random appeal decisions
+ * and a remittance that must pay exactly what is final.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include "offsetgw/payer.h"
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
+#include "offsetgw/remit.h"
 #include "offsetgw/writer.h"
 
 #define TODAY 20261120
@@ -280,12 +283,15 @@ struct off_line {
     int64_t offset, fee, released, amount;
     char agency[12];
     char account[24];
+    char action;
+    char trace[24];
 };
 
 struct coll_line {
     char account[24];
     char kind;
     char trace[16];
+    char reversal_of[16];
     int64_t amount, fee, net;
     char source[4];
 };
@@ -350,6 +356,10 @@ static void off_detail(const struct record *rec, void *out, int i)
     l->fee = num_of(rec, "fee_amount");
     l->released = num_of(rec, "released_amount");
     l->amount = num_of(rec, "payment_amount");
+    char action[4];
+    text_of(rec, "action", action, sizeof action);
+    l->action = action[0];
+    text_of(rec, "trace_id", l->trace, sizeof l->trace);
 }
 
 static void coll_detail(const struct record *rec, void *out, int i)
@@ -359,6 +369,7 @@ static void coll_detail(const struct record *rec, void *out, int i)
     text_of(rec, "account", l->account, sizeof l->account);
     text_of(rec, "kind", kind, sizeof kind);
     text_of(rec, "trace_id", l->trace, sizeof l->trace);
+    text_of(rec, "reversal_of", l->reversal_of, sizeof l->reversal_of);
     text_of(rec, "payment_source", l->source, sizeof l->source);
     l->kind = kind[0];
     l->amount = num_of(rec, "amount");
@@ -991,6 +1002,369 @@ static void test_appeal_holds_pending_offsets(void **state)
                      -ENOENT);
 }
 
+/* --- deciding appeals ---------------------------------------------------- */
+
+struct decided {
+    int n;
+    struct payer_decide_line l[8];
+};
+
+static void note_decision(const struct payer_decide_line *l, void *ctx)
+{
+    struct decided *d = ctx;
+    if (d->n < 8)
+        d->l[d->n++] = *l;
+}
+
+static int decide(struct fixture *fx, const struct store_partner *payer,
+                  const char *payment, const char *trace,
+                  enum appeal_decision decision, int32_t day,
+                  struct payer_decide_result *res, struct decided *seen_lines)
+{
+    char err[512];
+    struct payer_decide_request rq = {.home = &fx->h,
+                                      .store = fx->s,
+                                      .programs_dir = fx->programs,
+                                      .payer = payer,
+                                      .payment_id = payment,
+                                      .trace_id = trace,
+                                      .decision = decision,
+                                      .today = day,
+                                      .fn = note_decision,
+                                      .ctx = seen_lines};
+    if (seen_lines != NULL)
+        seen_lines->n = 0;
+    else
+        rq.fn = NULL;
+    return payer_decide(&rq, res, err, sizeof err);
+}
+
+static int appeal(struct fixture *fx, const struct store_partner *payer,
+                  const char *payment, const char *trace, int32_t day)
+{
+    char err[256];
+    return payer_appeal(fx->s, payer, payment, trace, day, NULL, NULL, err,
+                        sizeof err);
+}
+
+/* The payment's money as the registry has it now adds up: offsets kept +
+ * fees kept + released (as first written) + released by upheld appeals
+ * == the payment; the ledger's offsets and deducted fees are the
+ * payments row's. */
+static void assert_payment_conserved(struct fixture *fx,
+                                     const struct store_partner *payer,
+                                     const char *payment)
+{
+    struct store_payment sp;
+    struct store_payment_money m;
+    assert_int_equal(store_payment_find(fx->s, payer->id, payment, &sp), 0);
+    assert_int_equal(store_payment_money(fx->s, payer->id, payment, &m), 0);
+    assert_int_equal(m.offset_cents, sp.offset_cents);
+    assert_int_equal(m.deducted_cents, sp.fee_cents);
+    assert_int_equal(m.released_later_cents,
+                     m.reversed_cents + m.refunded_cents);
+    assert_int_equal((m.offset_cents - m.reversed_cents) +
+                         (m.deducted_cents - m.refunded_cents) +
+                         sp.released_cents + m.released_later_cents,
+                     sp.amount_cents);
+}
+
+static int last_change(const struct store_change *c, void *ctx)
+{
+    *(struct store_change *)ctx = *c;
+    return 0;
+}
+
+/* Denied: the hold lifts, final on the later of its day and the
+ * decision's; deciding again, deciding an offset never appealed, and
+ * appealing a decided one are refused and change nothing. */
+static void test_denied_appeal_lifts_the_hold(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_debt(fx, &fx->ks_a, "A-20", "313456789", "HALL", "29",
+                         10000, 20200101);
+    add_debt(fx, &fx->ks_b, "B-20", "313456789", "HALL", "29", 10000, 20210101);
+    struct pay p[] = {{.id = "K30",
+                       .tin = "313456789",
+                       .last = "HALL",
+                       .source = "TAX",
+                       .amount = 15000}};
+    struct payer_result res;
+    struct payer_decide_result dr;
+    struct decided seen_lines;
+    char path[256];
+    write_payments(fx, fx->ks_pay, "KDOR", p, 1, 0, path, sizeof path);
+    assert_int_equal(ingest(fx, &fx->ks_payer, NULL, path, &res), 0);
+    assert_int_equal(res.offsets, 2);
+
+    /* nothing appealed yet: nothing to decide */
+    assert_int_equal(decide(fx, &fx->ks_payer, "K30", NULL, APPEAL_DENIED,
+                            TODAY, &dr, &seen_lines),
+                     -EPERM);
+    assert_int_equal(seen_lines.n, 2);
+    assert_int_equal(seen_lines.l[0].outcome, PAYER_NOT_HELD);
+    assert_int_equal(dr.decided, 0);
+
+    /* K30.01 appealed; deciding the payment decides it and refuses .02 */
+    assert_int_equal(appeal(fx, &fx->ks_payer, NULL, "K30.01", TODAY + 1), 0);
+    int64_t files = count(fx, "files");
+    assert_int_equal(decide(fx, &fx->ks_payer, "K30", NULL, APPEAL_DENIED,
+                            TODAY + 3, &dr, &seen_lines),
+                     0);
+    assert_int_equal(dr.decided, 1);
+    assert_int_equal(dr.refused, 1);
+    assert_int_equal(seen_lines.l[0].outcome, PAYER_DECIDED);
+    assert_int_equal(seen_lines.l[0].decision.final_on, KANSAS_FINAL);
+    assert_int_equal(seen_lines.l[1].outcome, PAYER_NOT_HELD);
+    assert_int_equal(dr.release_path[0], '\0');
+    assert_int_equal(count(fx, "files"), files); /* a denial sends nothing */
+    assert_int_equal(balance(fx, a), 0);         /* the offset stands */
+
+    /* decided once only; and an appeal of it now is refused */
+    assert_int_equal(decide(fx, &fx->ks_payer, NULL, "K30.01", APPEAL_UPHELD,
+                            TODAY + 4, &dr, &seen_lines),
+                     -EPERM);
+    assert_int_equal(seen_lines.l[0].outcome, PAYER_DECIDED_BEFORE);
+    assert_int_equal(seen_lines.l[0].decision.decision, APPEAL_DENIED);
+    assert_int_equal(balance(fx, a), 0);
+    assert_int_equal(appeal(fx, &fx->ks_payer, NULL, "K30.01", TODAY + 4),
+                     -EPERM);
+
+    /* K30.02 appealed late in its window and denied after it: final on
+     * the decision's day */
+    assert_int_equal(
+        appeal(fx, &fx->ks_payer, NULL, "K30.02", KANSAS_FINAL - 1), 0);
+    assert_int_equal(decide(fx, &fx->ks_payer, NULL, "K30.02", APPEAL_DENIED,
+                            KANSAS_FINAL + 6, &dr, &seen_lines),
+                     0);
+    assert_int_equal(seen_lines.l[0].decision.final_on, KANSAS_FINAL + 6);
+    struct store_entry e;
+    struct store_decision d;
+    assert_int_equal(store_offset_find(fx->s, fx->ks_payer.id, "K30.02", &e),
+                     0);
+    assert_int_equal(store_decision_get(fx->s, e.id, &d), 0);
+    assert_int_equal(d.decision, APPEAL_DENIED);
+    assert_int_equal(d.decided_on, KANSAS_FINAL + 6);
+    assert_int_equal(d.reversal_id, 0);
+
+    /* no such offset, a decision before its appeal */
+    assert_int_equal(decide(fx, &fx->ks_payer, NULL, "K30.09", APPEAL_DENIED,
+                            TODAY, &dr, NULL),
+                     -ENOENT);
+    assert_payment_conserved(fx, &fx->ks_payer, "K30");
+}
+
+/* Upheld (Kansas): the offset reversed, the balance back with a history
+ * row, a paid-off debt reopened, the withheld fee refunded; the payer told
+ * to release it, the agency given the reversal; the payment's money still
+ * adds up. */
+static void test_upheld_appeal_reverses_and_releases(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_debt(fx, &fx->ks_a, "A-21", "323456789", "KING", "29",
+                         10000, 20200101);
+    int64_t b = add_debt(fx, &fx->ks_b, "B-21", "323456789", "KING", "29",
+                         10000, 20210101);
+    struct pay p[] = {{.id = "K31",
+                       .tin = "323456789",
+                       .last = "KING",
+                       .source = "TAX",
+                       .amount = 15000}};
+    struct payer_result res;
+    struct payer_decide_result dr;
+    struct decided seen_lines;
+    char path[256];
+    write_payments(fx, fx->ks_pay, "KDOR", p, 1, 0, path, sizeof path);
+    assert_int_equal(ingest(fx, &fx->ks_payer, NULL, path, &res), 0);
+    struct store_debt d;
+    assert_int_equal(store_debt_get_id(fx->s, a, &d), 0);
+    assert_int_equal(d.status, DEBT_X); /* paid off by K31.01 */
+    assert_int_equal(balance(fx, b), 5000);
+
+    assert_int_equal(appeal(fx, &fx->ks_payer, "K31", NULL, TODAY + 2), 0);
+    assert_int_equal(decide(fx, &fx->ks_payer, "K31", NULL, APPEAL_UPHELD,
+                            TODAY + 5, &dr, &seen_lines),
+                     0);
+    assert_int_equal(dr.decided, 2);
+    assert_int_equal(dr.reversed_cents, 15000);
+    assert_int_equal(dr.released_cents, 15000); /* no fee from the payment */
+    assert_int_equal(dr.agency_files, 2);
+    assert_int_equal(balance(fx, a), 10000);
+    assert_int_equal(balance(fx, b), 10000);
+    assert_int_equal(store_debt_get_id(fx->s, a, &d), 0);
+    assert_int_equal(d.status, DEBT_P); /* reopened */
+
+    /* the ledger: a reversal of each, the withheld fee with it */
+    struct store_entry off;
+    bool reversed = false;
+    assert_int_equal(store_offset_find(fx->s, fx->ks_payer.id, "K31.01", &off),
+                     0);
+    assert_int_equal(store_offset_reversed(fx->s, off.id, &reversed), 0);
+    assert_true(reversed);
+    const struct store_decision *dec = &seen_lines.l[0].decision;
+    assert_int_equal(dec->decision, APPEAL_UPHELD);
+    assert_int_equal(dec->released_cents, 10000);
+    assert_true(dec->reversal_id > off.id);
+
+    /* the payer's release file: R lines naming the offsets */
+    struct off_line o[4];
+    assert_non_null(strstr(dr.release_path, "/ks-payer/outbox/releases.K31."));
+    assert_int_equal(
+        read_details(fx->ks_off, dr.release_path, off_detail, o, 4), 2);
+    assert_int_equal(o[0].action, 'R');
+    assert_string_equal(o[0].trace, "K31.01");
+    assert_string_equal(o[0].account, "A-21");
+    assert_int_equal(o[0].offset, 10000);
+    assert_int_equal(o[0].released, 10000);
+    assert_int_equal(o[0].amount, 15000);
+    assert_string_equal(o[1].trace, "K31.02");
+    assert_int_equal(o[1].released, 5000);
+
+    /* each agency's reversal, signed, its fee refunded */
+    char dir[1024], rpath[1200];
+    const char *name = strrchr(dr.release_path, '/') + strlen("/releases.");
+    struct coll_line c[4];
+    assert_int_equal(home_box_path(&fx->h, "ks-a", "outbox", dir, sizeof dir),
+                     0);
+    snprintf(rpath, sizeof rpath, "%s/reversals.%s", dir, name);
+    assert_int_equal(read_details(fx->coll, rpath, coll_detail, c, 4), 1);
+    assert_int_equal(c[0].kind, 'R');
+    assert_int_equal(c[0].amount, -10000);
+    assert_int_equal(c[0].fee, -1840);
+    assert_int_equal(c[0].net, -8160);
+    assert_int_equal(strtoll(c[0].reversal_of, NULL, 10), off.id);
+    assert_int_equal(strtoll(c[0].trace, NULL, 10), dec->reversal_id);
+
+    /* the history has the balance coming back */
+    struct store_change last = {0};
+    assert_int_equal(store_debt_history(fx->s, a, last_change, &last), 0);
+    assert_string_equal(last.change, "reversal");
+    assert_int_equal(last.old_balance, 0);
+    assert_int_equal(last.new_balance, 10000);
+    assert_int_equal(last.new_status, 'P');
+    assert_payment_conserved(fx, &fx->ks_payer, "K31");
+    /* and nothing of it is ever remitted */
+    struct remit_result rr;
+    char err[256];
+    struct remit_request rq = {.home = &fx->h,
+                               .store = fx->s,
+                               .programs_dir = fx->programs,
+                               .payer = &fx->ks_payer,
+                               .day = TODAY};
+    setenv("OFFSETGW_TODAY", "2026-12-31", 1);
+    rq.day = 20261231;
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 0);
+}
+
+/* Utah: an upheld appeal gives back the offset and the $15 Finder fee the
+ * payment paid for it. */
+static void test_upheld_utah_appeal_releases_the_deducted_fee(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t ors = add_debt(fx, &fx->ut_ors, "U-1", "333456789", "MOORE", "ORS",
+                           10000, 20200101);
+    struct pay p[] = {{.id = "U30",
+                       .tin = "333456789",
+                       .last = "MOORE",
+                       .source = "TAX",
+                       .amount = 18000}};
+    struct payer_result res;
+    struct payer_decide_result dr;
+    char path[256];
+    write_payments(fx, fx->ut_pay, "USTC", p, 1, 0, path, sizeof path);
+    assert_int_equal(ingest(fx, &fx->ut_payer, NULL, path, &res), 0);
+    assert_int_equal(res.fee_cents, 1500);
+    assert_int_equal(res.released_cents, 18000 - 10000 - 1500);
+    assert_int_equal(appeal(fx, &fx->ut_payer, NULL, "U30.01", TODAY), 0);
+    assert_int_equal(decide(fx, &fx->ut_payer, NULL, "U30.01", APPEAL_UPHELD,
+                            TODAY + 1, &dr, NULL),
+                     0);
+    assert_int_equal(dr.released_cents, 11500);
+    assert_int_equal(balance(fx, ors), 10000);
+    struct off_line o[2];
+    assert_int_equal(
+        read_details(fx->ut_off, dr.release_path, off_detail, o, 2), 1);
+    assert_int_equal(o[0].offset, 10000);
+    assert_int_equal(o[0].fee, 1500);
+    assert_int_equal(o[0].released, 11500);
+    struct store_payment_money m;
+    assert_int_equal(store_payment_money(fx->s, fx->ut_payer.id, "U30", &m), 0);
+    assert_int_equal(m.refunded_cents, 1500);
+    assert_payment_conserved(fx, &fx->ut_payer, "U30");
+}
+
+/* The whole setoff cycle: two payments, one's appeal upheld, the other's
+ * denied after its window; remitted on the day the offsets are final,
+ * what is held waits for its decision, nothing is remitted twice. */
+static void test_remit_after_decisions(void **state)
+{
+    struct fixture *fx = *state;
+    add_debt(fx, &fx->ks_a, "A-22", "343456789", "WEST", "29", 10000, 20200101);
+    add_debt(fx, &fx->ks_a, "A-23", "353456789", "EAST", "29", 10000, 20200101);
+    add_debt(fx, &fx->ks_b, "B-23", "363456789", "NORTH", "29", 10000,
+             20200101);
+    struct pay p[] = {
+        {.id = "K40",
+         .tin = "343456789",
+         .last = "WEST",
+         .source = "TAX",
+         .amount = 4000},
+        {.id = "K41",
+         .tin = "353456789",
+         .last = "EAST",
+         .source = "TAX",
+         .amount = 5000},
+        {.id = "K42",
+         .tin = "363456789",
+         .last = "NORTH",
+         .source = "TAX",
+         .amount = 6000},
+    };
+    struct payer_result res;
+    struct payer_decide_result dr;
+    struct remit_result rr;
+    char path[256], err[256];
+    write_payments(fx, fx->ks_pay, "KDOR", p, 3, 0, path, sizeof path);
+    assert_int_equal(ingest(fx, &fx->ks_payer, NULL, path, &res), 0);
+    assert_int_equal(appeal(fx, &fx->ks_payer, "K40", NULL, TODAY), 0);
+    assert_int_equal(appeal(fx, &fx->ks_payer, "K41", NULL, TODAY), 0);
+    assert_int_equal(decide(fx, &fx->ks_payer, "K40", NULL, APPEAL_UPHELD,
+                            TODAY + 1, &dr, NULL),
+                     0);
+    setenv("OFFSETGW_TODAY", "2026-12-31", 1);
+    struct remit_request rq = {.home = &fx->h,
+                               .store = fx->s,
+                               .programs_dir = fx->programs,
+                               .payer = &fx->ks_payer,
+                               .day = KANSAS_FINAL - 1};
+    /* the day before: nothing final */
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 0);
+    /* final: K42 only (K40 reversed, K41 held) */
+    rq.day = KANSAS_FINAL;
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 1);
+    assert_int_equal(rr.amount_cents, 6000);
+    assert_int_equal(rr.fee_cents, 1104); /* 18.40% */
+    assert_int_equal(rr.net_cents, 4896);
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 0);
+    /* K41 denied on the 10th: remitted from then */
+    assert_int_equal(decide(fx, &fx->ks_payer, "K41", NULL, APPEAL_DENIED,
+                            KANSAS_FINAL + 5, &dr, NULL),
+                     0);
+    rq.day = KANSAS_FINAL + 4;
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 0);
+    rq.day = KANSAS_FINAL + 5;
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 1);
+    assert_int_equal(rr.amount_cents, 5000);
+    for (int i = 0; i < 3; i++)
+        assert_payment_conserved(fx, &fx->ks_payer, p[i].id);
+}
+
 /* --- the property test -------------------------------------------------- */
 
 #define P_DEBTORS 600
@@ -1105,6 +1479,76 @@ static void p_payment(struct pworld *w, bool kansas, int file, int i,
         p->spouse_tin = spouse;
         p->share = (int32_t)tu_rng_below(r, 10001);
     }
+}
+
+/* After the files: appeals of random payments, a third upheld, a third
+ * denied, a third left held; then one remittance on a day every offset is
+ * final.  It pays exactly the offsets taken less those reversed and
+ * those held, a second run nothing, and every payment appealed still
+ * adds up. */
+static void p_decide_and_remit(struct pworld *w,
+                               const struct store_partner *payer,
+                               const int64_t *taken)
+{
+    struct fixture *fx = w->fx;
+    int64_t offsets = 0, reversed = 0, held = 0;
+    char ids[40][24];
+    int n = 0;
+    for (size_t d = 0; d < w->n_debts; d++)
+        offsets += taken[d];
+    for (int tries = 0; tries < 400 && n < 40; tries++) {
+        struct store_payment sp;
+        struct store_payment_money m;
+        snprintf(ids[n], 24, "F%dP%05d", (int)tu_rng_below(&w->rng, P_FILES),
+                 (int)tu_rng_below(&w->rng, P_PAYMENTS));
+        bool again = false;
+        for (int k = 0; k < n; k++)
+            again = again || strcmp(ids[k], ids[n]) == 0;
+        if (again || store_payment_find(fx->s, payer->id, ids[n], &sp) != 0 ||
+            sp.offset_cents == 0 || appeal(fx, payer, ids[n], NULL, TODAY) != 0)
+            continue; /* nobody's, nothing taken, or appealed already */
+        assert_int_equal(store_payment_money(fx->s, payer->id, ids[n], &m), 0);
+        uint64_t what = tu_rng_below(&w->rng, 3);
+        struct payer_decide_result dr;
+        if (what == 2) {
+            held += m.offset_cents;
+        } else {
+            PCHECK(w,
+                   decide(fx, payer, ids[n], NULL,
+                          what ? APPEAL_UPHELD : APPEAL_DENIED, TODAY + 1, &dr,
+                          NULL) == 0,
+                   "deciding %s", ids[n]);
+            PCHECK(w, !what || dr.reversed_cents == m.offset_cents,
+                   "%s: reversed %lld of %lld", ids[n],
+                   (long long)dr.reversed_cents, (long long)m.offset_cents);
+            reversed += dr.reversed_cents;
+        }
+        n++;
+    }
+    setenv("OFFSETGW_TODAY", "2026-12-31", 1);
+    char err[256];
+    struct remit_result rr;
+    struct remit_request rq = {.home = &fx->h,
+                               .store = fx->s,
+                               .programs_dir = fx->programs,
+                               .payer = payer,
+                               .day = 20261231};
+    PCHECK(w, remit_run(&rq, &rr, NULL, NULL, err, sizeof err) == 0, "%s", err);
+    PCHECK(w, rr.amount_cents == offsets - reversed - held,
+           "remitted %lld: taken %lld, reversed %lld, held %lld",
+           (long long)rr.amount_cents, (long long)offsets, (long long)reversed,
+           (long long)held);
+    PCHECK(w, rr.net_cents == rr.amount_cents - rr.fee_cents,
+           "net is not amount - fee");
+    PCHECK(w,
+           remit_run(&rq, &rr, NULL, NULL, err, sizeof err) == 0 &&
+               rr.offsets == 0,
+           "a second remittance paid %lld offsets", (long long)rr.offsets);
+    for (int i = 0; i < n; i++)
+        assert_payment_conserved(fx, payer, ids[i]);
+    setenv("OFFSETGW_TODAY", "2026-11-20", 1);
+    print_message("%s: %d payments appealed, %lld reversed, %lld held\n",
+                  payer->name, n, (long long)reversed, (long long)held);
 }
 
 /* One program: the registry, P_FILES files of P_PAYMENTS payments, and
@@ -1253,6 +1697,7 @@ static void p_run(struct pworld *w, const char *program)
                    (long long)w->debts[d].initial, (long long)taken[d]);
         }
     }
+    p_decide_and_remit(w, payer, taken);
     for (size_t d = 0; d < w->n_debts; d++)
         w->closed += balance(fx, w->debts[d].id) == 0;
     print_message("%s: %lld payments, %lld matched, %lld offsets, %lld "
@@ -1309,6 +1754,14 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_appeal_holds_pending_offsets,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_denied_appeal_lifts_the_hold,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_upheld_appeal_reverses_and_releases, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_upheld_utah_appeal_releases_the_deducted_fee, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remit_after_decisions, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_money_invariants_hold_for_random_payments, setup, teardown),
     };

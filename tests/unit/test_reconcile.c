@@ -19,6 +19,7 @@
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reconcile.h"
+#include "offsetgw/remit.h"
 
 struct fixture {
     char dir[64];
@@ -282,6 +283,134 @@ static void test_a_month_by_hand(void **state)
     assert_int_equal(got[1].v[1], 7000);
 }
 
+/* A Kansas agency paid through a payer (the setoff model): an offset
+ * taken in November and remitted on 5 December counts in December's net
+ * remitted, not November's; an offset reversed by an upheld appeal is
+ * never remitted and its reversal moves no net.  Every other column, and
+ * the balance identity (reconcile_agency checks it), as before. */
+static void
+test_setoff_net_remitted_moves_to_the_remittance_period(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_partner ks = {.kind = PARTNER_AGENCY, .enabled = true};
+    struct store_partner payer = {.kind = PARTNER_PAYER, .enabled = true};
+    char err[256];
+    store_text_copy(ks.name, sizeof ks.name, "ks");
+    store_text_copy(ks.program, sizeof ks.program, "kansas");
+    store_text_copy(ks.agency_code, sizeof ks.agency_code, "KSA");
+    store_text_copy(payer.name, sizeof payer.name, "kdor");
+    store_text_copy(payer.program, sizeof payer.program, "kansas");
+    store_text_copy(payer.agency_code, sizeof payer.agency_code, "KDOR");
+    assert_int_equal(store_partner_add(fx->s, &ks, &ks.id), 0);
+    assert_int_equal(store_partner_add(fx->s, &payer, &payer.id), 0);
+    assert_int_equal(home_create_partner(&fx->h, "ks", err, sizeof err), 0);
+    assert_int_equal(home_create_partner(&fx->h, "kdor", err, sizeof err), 0);
+
+    today("2026-10-15");
+    int64_t debt[2];
+    for (int i = 0; i < 2; i++) {
+        struct store_name n = {.last = "SMITH", .name_control = "SMIT"};
+        struct store_debt d = {.partner_id = ks.id,
+                               .original_cents = 100000 - 50000 * i,
+                               .balance_cents = 100000 - 50000 * i,
+                               .status = DEBT_P};
+        snprintf(d.account, sizeof d.account, "K-%d", i + 1);
+        store_text_copy(d.debt_type, sizeof d.debt_type, "29");
+        assert_int_equal(
+            store_debtor_upsert(fx->s, 'S', "523456789", &n, 0, &d.debtor_id),
+            0);
+        assert_int_equal(store_debt_add(fx->s, &d, NULL, &debt[i]), 0);
+    }
+    today("2026-11-20");
+    struct check_result why;
+    struct store_source src = {0};
+    static const char *const traces[2] = {"P1.01", "P2.01"};
+    static const int64_t amount[2] = {30000, 10000}, fee[2] = {5520, 1840};
+    for (int i = 0; i < 2; i++) {
+        struct money_event ev = {.kind = ENTRY_OFFSET,
+                                 .debt_id = debt[i],
+                                 .amount_cents = amount[i],
+                                 .fee_cents = fee[i],
+                                 .trace_id = traces[i],
+                                 .payment_date = 20261120,
+                                 .payment_source = "TAX",
+                                 .allocated = true,
+                                 .final_on = 20261205};
+        assert_int_equal(ledger_apply(fx->s, payer.id, &ev, &src, &why),
+                         CHECK_OK);
+    }
+    /* P2.01 appealed, the appeal upheld on 1 December */
+    struct store_entry e2;
+    assert_int_equal(store_offset_find(fx->s, payer.id, "P2.01", &e2), 0);
+    assert_int_equal(store_appeal_add(fx->s, e2.id, 20261122, NULL), 0);
+    today("2026-12-01");
+    struct money_event rev = {.kind = ENTRY_REVERSAL,
+                              .debt_id = debt[1],
+                              .amount_cents = 10000,
+                              .fee_cents = 1840,
+                              .trace_id = "P2.01",
+                              .reverses = "P2.01",
+                              .allocated = true};
+    struct store_decision d = {.entry_id = e2.id,
+                               .decision = APPEAL_UPHELD,
+                               .decided_on = 20261201,
+                               .released_cents = 10000};
+    assert_int_equal(
+        ledger_apply_entry(fx->s, payer.id, &rev, &src, &why, &d.reversal_id),
+        CHECK_OK);
+    assert_int_equal(store_decision_add(fx->s, &d, NULL), 0);
+    today("2026-12-05");
+    struct remit_result rr;
+    struct remit_request rq = {.home = &fx->h,
+                               .store = fx->s,
+                               .programs_dir = fx->programs,
+                               .payer = &payer,
+                               .day = 20261205};
+    assert_int_equal(remit_run(&rq, &rr, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(rr.offsets, 1);
+    assert_int_equal(rr.net_cents, 30000 - 5520);
+
+    today("2027-01-02");
+    static const struct line want[2][2] = {
+        /* November: taken, nothing remitted */
+        {{"K-1", {100000, 0, 30000, 0, 0, 5520, 0, 70000}},
+         {"K-2", {50000, 0, 10000, 0, 0, 1840, 0, 40000}}},
+        /* December: K-1 remitted; K-2 reversed, its fee refunded */
+        {{"K-1", {70000, 0, 0, 0, 0, 0, 24480, 70000}},
+         {"K-2", {40000, 0, 0, 10000, 0, -1840, 0, 50000}}},
+    };
+    for (int m = 0; m < 2; m++) {
+        struct reconcile_result res;
+        struct reconcile_request r = {.home = &fx->h,
+                                      .store = fx->s,
+                                      .programs_dir = fx->programs,
+                                      .agency = &ks,
+                                      .year = 2026,
+                                      .month = 11 + m};
+        assert_int_equal(reconcile_agency(&r, &res, err, sizeof err), 0);
+        assert_int_equal(res.net_remitted, m == 0 ? 0 : 24480);
+        struct line got[4], csv[4];
+        assert_int_equal(
+            read_back(fx, "agency-reconciliation", res.path, got, 4, NULL), 2);
+        assert_int_equal(read_back(fx, "agency-reconciliation-csv",
+                                   res.csv_path, csv, 4, NULL),
+                         2);
+        for (int i = 0; i < 2; i++) {
+            assert_string_equal(got[i].account, want[m][i].account);
+            for (int k = 0; k < 8; k++)
+                if (got[i].v[k] != want[m][i].v[k])
+                    fail_msg("month %d %s %s: %lld, expected %lld", 11 + m,
+                             want[m][i].account, columns[k],
+                             (long long)got[i].v[k],
+                             (long long)want[m][i].v[k]);
+            assert_memory_equal(csv[i].v, got[i].v, sizeof csv[i].v);
+            assert_int_equal(got[i].v[0] + got[i].v[1] - got[i].v[2] +
+                                 got[i].v[3] - got[i].v[4],
+                             got[i].v[7]);
+        }
+    }
+}
+
 struct chain {
     int64_t debts[20];
     int64_t closing[20]; /* by debt index, of the month before */
@@ -459,6 +588,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_month_by_hand, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_setoff_net_remitted_moves_to_the_remittance_period, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_random_months_chain, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
