@@ -21,7 +21,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"help", cmd_help, "show help for offsetgw or one of its commands"},
-    {"appeal", cli_appeal_run, "hold the offsets of a payment under appeal"},
+    {"appeal", cli_appeal_run,
+     "hold the offsets of a payment under appeal, or decide the appeal"},
     {"cycle", cli_cycle_run, "send a taxboard or treasury what changed"},
     {"ingest", cli_ingest_run, "take a partner's file into the registry"},
     {"init", cli_init_run, "create a gateway home (registry, spool)"},

@@ -173,6 +173,7 @@ static const char *const exchange_names[] = {"agency-debt",
                                              "partner-collection",
                                              "payer-payment",
                                              "payer-offset",
+                                             "agency-remittance",
                                              NULL};
 
 const char *profile_model_name(enum profile_model model)

@@ -22,7 +22,6 @@
 /* The layout when the profile names none: profiles cannot name the
  * exchange yet (profile.c does not know it). */
 #define REMIT_EXCHANGE "agency-remittance"
-#define REMIT_COMMON_LAYOUT "common/agency-remittance.xml"
 
 struct due {
     struct store_remittable *r;
@@ -85,10 +84,9 @@ static int load_layout(struct remit *m)
         goto out;
     }
     if (profile_exchange_path(p, REMIT_EXCHANGE, NULL, path, sizeof(path)) <
-            0 &&
-        snprintf(path, sizeof(path), "%s/%s", p->layouts_dir,
-                 REMIT_COMMON_LAYOUT) >= (int)sizeof(path)) {
-        rc = fail(m, -ENAMETOOLONG, "layouts path too long");
+        0) {
+        rc = fail(m, -ENOENT, "program %s has no layout for %s", p->name,
+                  REMIT_EXCHANGE);
         goto out;
     }
     if ((m->layout = layout_load(path, &probs)) == NULL)

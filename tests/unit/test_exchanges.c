@@ -495,31 +495,25 @@ struct exchange {
     unsigned programs;
     bool to_agency; /* gateway -> agency: no full TIN allowed */
     const struct want *want;
-    /* a profile cannot name it yet (profile.c does not know the
-     * exchange): the core takes common/<name>.xml, as resolve() does */
-    bool unlisted;
 };
 
 static const struct exchange exchanges[] = {
-    {"agency-debt", P_ALL, false, w_agency_debt, false},
-    {"agency-ack", P_ALL, true, w_agency_ack, false},
-    {"agency-unprocessable", P_ALL, true, w_agency_unprocessable, false},
-    {"taxboard-debt", P_CALTRECS, false, w_taxboard_debt, false},
-    {"treasury-referral", P_TOP, false, w_treasury_referral, false},
-    {"treasury-address-request", P_TOP, false, w_treasury_address_request,
-     false},
-    {"partner-match", P_PARTNERS, false, w_partner_match, false},
-    {"partner-unprocessable", P_PARTNERS, false, w_partner_unprocessable,
-     false},
-    {"partner-collection", P_PARTNERS, false, w_partner_collection, false},
-    {"payer-payment", P_SETOFF, false, w_payer_payment, false},
-    {"payer-offset", P_SETOFF, false, w_payer_offset, false},
-    {"agency-match", P_ALL, true, w_agency_match, false},
-    {"agency-collection", P_ALL, true, w_agency_collection, false},
-    {"agency-reconciliation", P_ALL, true, w_agency_reconciliation, false},
-    {"agency-reconciliation-csv", P_ALL, true, w_agency_reconciliation_csv,
-     false},
-    {"agency-remittance", P_SETOFF, true, w_agency_remittance, true},
+    {"agency-debt", P_ALL, false, w_agency_debt},
+    {"agency-ack", P_ALL, true, w_agency_ack},
+    {"agency-unprocessable", P_ALL, true, w_agency_unprocessable},
+    {"taxboard-debt", P_CALTRECS, false, w_taxboard_debt},
+    {"treasury-referral", P_TOP, false, w_treasury_referral},
+    {"treasury-address-request", P_TOP, false, w_treasury_address_request},
+    {"partner-match", P_PARTNERS, false, w_partner_match},
+    {"partner-unprocessable", P_PARTNERS, false, w_partner_unprocessable},
+    {"partner-collection", P_PARTNERS, false, w_partner_collection},
+    {"payer-payment", P_SETOFF, false, w_payer_payment},
+    {"payer-offset", P_SETOFF, false, w_payer_offset},
+    {"agency-match", P_ALL, true, w_agency_match},
+    {"agency-collection", P_ALL, true, w_agency_collection},
+    {"agency-reconciliation", P_ALL, true, w_agency_reconciliation},
+    {"agency-reconciliation-csv", P_ALL, true, w_agency_reconciliation_csv},
+    {"agency-remittance", P_SETOFF, true, w_agency_remittance},
 };
 #define N_EXCHANGES (sizeof exchanges / sizeof exchanges[0])
 
@@ -604,12 +598,8 @@ static char *resolve(const char *program, const char *exchange)
 
     if (profile != NULL) {
         char *rel = profile_layout(profile, exchange);
-        const struct exchange *x = exchange_by_name(exchange);
 
         free(profile);
-        if (rel == NULL && x != NULL && x->unlisted) {
-            rel = tu_asprintf("common/%s.xml", exchange);
-        }
         if (rel == NULL) {
             return NULL;
         }
@@ -874,7 +864,7 @@ static void test_profiles_name_these_layouts(void **state)
             char *common = tu_asprintf("common/%s.xml", ex->name);
             const char *want = is_file(own_path) ? own : common;
 
-            if (used && rel == NULL && !ex->unlisted) {
+            if (used && rel == NULL) {
                 tu_sb_addf(&problems, "%s profile: no layout for %s\n",
                            programs[p], ex->name);
             } else if (!used && rel != NULL) {

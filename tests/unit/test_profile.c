@@ -265,8 +265,9 @@ static void test_shipped_exchanges_follow_the_layout_path_rules(void **state)
         {"top",
          {"treasury-referral", "treasury-address-request", "partner-match",
           "partner-unprocessable", "partner-collection", NULL}},
-        {"kansas", {"payer-payment", "payer-offset", NULL}},
-        {"utah", {"payer-payment", "payer-offset", NULL}},
+        {"kansas",
+         {"payer-payment", "payer-offset", "agency-remittance", NULL}},
+        {"utah", {"payer-payment", "payer-offset", "agency-remittance", NULL}},
     };
 
     (void)state;
@@ -862,7 +863,7 @@ static void test_exchange_layout_lookup_returns_the_path_or_null(void **state)
     profile_free(p);
 }
 
-static void test_exchange_names_are_the_fifteen_known(void **state)
+static void test_exchange_names_are_the_sixteen_known(void **state)
 {
     static const char *const names[] = {"agency-debt",
                                         "agency-ack",
@@ -878,7 +879,8 @@ static void test_exchange_names_are_the_fifteen_known(void **state)
                                         "partner-unprocessable",
                                         "partner-collection",
                                         "payer-payment",
-                                        "payer-offset"};
+                                        "payer-offset",
+                                        "agency-remittance"};
 
     (void)state;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -1326,7 +1328,7 @@ int main(void)
         cmocka_unit_test(test_claims_order_by_class_then_largest_balance),
         cmocka_unit_test(test_claims_order_by_class_then_oldest),
         cmocka_unit_test(test_exchange_layout_lookup_returns_the_path_or_null),
-        cmocka_unit_test(test_exchange_names_are_the_fifteen_known),
+        cmocka_unit_test(test_exchange_names_are_the_sixteen_known),
         cmocka_unit_test(test_layouts_dir_is_derived_from_the_profile_path),
         cmocka_unit_test(test_load_program_refuses_a_profile_named_otherwise),
         cmocka_unit_test(test_free_of_null_is_a_no_op),
