@@ -477,6 +477,25 @@ static void bind_text(sqlite3_stmt *st, int i, const char *t)
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
 }
 
+sqlite3 *store_sqlite(struct store *s)
+{
+    return s->db;
+}
+
+int store_fail_code(struct store *s, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int store_fail_db(struct store *s, int rc, const char *what)
+{
+    return db_fail(s, rc, what);
+}
+
 /* --- open, close, transactions ----------------------------------------- */
 
 int store_open(const char *path, struct store **out, char *err, size_t err_size)
@@ -574,6 +593,13 @@ int store_schema_version(struct store *s)
 /* "2026-11-26T18:04:05Z": when rows written now happen.  The day is
  * $OFFSETGW_TODAY's when it is set (as calendar_today() has it), so that
  * tests and replays can write a registry's past. */
+static const char *now(struct store *s);
+
+const char *store_now(struct store *s)
+{
+    return now(s);
+}
+
 static const char *now(struct store *s)
 {
     if (!s->in_tx || s->now[0] == '\0') {

@@ -12,4 +12,13 @@
  * in its own transaction.  0, or -1 with ERR. */
 int schema_migrate(sqlite3 *db, char *err, size_t err_size);
 
+/* For the registry's other files (transfer.c): its connection, the time
+ * rows written now carry, and its error slot. */
+sqlite3 *store_sqlite(struct store *s);
+const char *store_now(struct store *s);
+int store_fail_code(struct store *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* sqlite's answer RC for WHAT as our negative errno, its message kept. */
+int store_fail_db(struct store *s, int rc, const char *what);
+
 #endif
