@@ -3,9 +3,10 @@
  *
  * Owns the command line of intake: finding the home, the partner and the
  * program profiles, finishing what an earlier crash left (outbox
- * recovery), and reporting the outcome.  The work is intake.c's (agency
- * files), responses.c's (a tax board's or treasury's) and payer.c's (a
- * payer's payments).  Also "offsetgw appeal", the debtor's appeal of the
+ * recovery), and reporting the outcome.  The work is pipeline_ingest()'s,
+ * the code the SFTP front end's queue runs too: intake.c for agency
+ * files, responses.c for a tax board's or treasury's, payer.c for a
+ * payer's payments.  Also "offsetgw appeal", the debtor's appeal of the
  * offsets a payer's file made, and its decision (payer.c).
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "offsetgw/intake.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/payer.h"
+#include "offsetgw/pipeline.h"
 #include "offsetgw/calendar.h"
 #include "offsetgw/responses.h"
 #include "offsetgw/store.h"
@@ -62,84 +64,74 @@ static void usage(FILE *out)
 }
 
 /* A tax board's or treasury's file. */
-static int ingest_response(const struct home *h, struct store *s,
-                           const char *programs,
-                           const struct store_partner *partner,
-                           const char *path)
+static int print_response(const char *path, const struct response_result *res)
 {
-    struct response_request rq = {.home = h,
-                                  .store = s,
-                                  .programs_dir = programs,
-                                  .partner = partner,
-                                  .path = path};
-    struct response_result res;
-    char err[512], money[32];
-    int rc = response_file(&rq, &res, err, sizeof(err));
-    if (rc < 0) {
-        cli_error("ingest", "%s: %s", path, err);
-        return CLI_EXIT_ERROR;
-    }
-    money[0] = '\0';
-    if (strcmp(res.exchange, "partner-collection") == 0) {
+    char money[32] = "";
+    if (strcmp(res->exchange, "partner-collection") == 0) {
         strcpy(money, ", ");
-        cli_fmt_money(money + 2, sizeof(money) - 6, res.amount_cents);
+        cli_fmt_money(money + 2, sizeof(money) - 6, res->amount_cents);
         strcat(money, " net");
     }
     printf("%s: %s file %lld %s: %lld records, %lld applied, %lld rejected"
            "%s; %lld agency files\n",
-           path, res.exchange, (long long)res.file_id,
-           file_status_name(res.status), (long long)res.records,
-           (long long)res.accepted, (long long)res.rejected, money,
-           (long long)res.agency_files);
-    if (res.reason_code[0] != '\0')
-        printf("  %s: %s\n", res.reason_code, res.reason);
-    printf("  acknowledgement: %s\n", res.ack_path);
-    if (res.unprocessable_path[0] != '\0')
-        printf("  unprocessable:   %s\n", res.unprocessable_path);
-    return res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+           path, res->exchange, (long long)res->file_id,
+           file_status_name(res->status), (long long)res->records,
+           (long long)res->accepted, (long long)res->rejected, money,
+           (long long)res->agency_files);
+    if (res->reason_code[0] != '\0')
+        printf("  %s: %s\n", res->reason_code, res->reason);
+    printf("  acknowledgement: %s\n", res->ack_path);
+    if (res->unprocessable_path[0] != '\0')
+        printf("  unprocessable:   %s\n", res->unprocessable_path);
+    return res->status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
 }
 
 /* A payer's payment file. */
-static int ingest_payments(const struct home *h, struct store *s,
-                           const char *programs,
-                           const struct store_partner *partner,
-                           const char *path)
+static int print_payments(const char *path, const struct payer_result *res)
 {
-    struct payer_request rq = {.home = h,
-                               .store = s,
-                               .programs_dir = programs,
-                               .partner = partner,
-                               .path = path};
-    struct payer_result res;
-    char err[512], amount[32], offsets[32], fees[32], released[32], day[16];
-    if (payer_file(&rq, &res, err, sizeof(err)) < 0) {
-        cli_error("ingest", "%s: %s", path, err);
-        return CLI_EXIT_ERROR;
-    }
-    cli_fmt_money(amount, sizeof(amount), res.amount_cents);
+    char amount[32], offsets[32], fees[32], released[32], day[16];
+    cli_fmt_money(amount, sizeof(amount), res->amount_cents);
     printf("%s: payer-payment file %lld %s: %lld records, %lld accepted, "
            "%lld rejected, %s accepted\n",
-           path, (long long)res.file_id, file_status_name(res.status),
-           (long long)res.records, (long long)res.accepted,
-           (long long)res.rejected, amount);
-    if (res.reason_code[0] != '\0')
-        printf("  %s: %s\n", res.reason_code, res.reason);
-    if (res.offset_path[0] != '\0') {
-        cli_fmt_money(offsets, sizeof(offsets), res.offset_cents);
-        cli_fmt_money(fees, sizeof(fees), res.fee_cents);
-        cli_fmt_money(released, sizeof(released), res.released_cents);
-        calendar_format(res.final_on, day);
+           path, (long long)res->file_id, file_status_name(res->status),
+           (long long)res->records, (long long)res->accepted,
+           (long long)res->rejected, amount);
+    if (res->reason_code[0] != '\0')
+        printf("  %s: %s\n", res->reason_code, res->reason);
+    if (res->offset_path[0] != '\0') {
+        cli_fmt_money(offsets, sizeof(offsets), res->offset_cents);
+        cli_fmt_money(fees, sizeof(fees), res->fee_cents);
+        cli_fmt_money(released, sizeof(released), res->released_cents);
+        calendar_format(res->final_on, day);
         printf("  %lld payments matched (%lld names did not), %lld offsets "
                "%s, fees %s, released %s; final on %s; %lld agency files\n",
-               (long long)res.matched, (long long)res.name_mismatches,
-               (long long)res.offsets, offsets, fees, released, day,
-               (long long)res.agency_files);
-        printf("  offset instructions: %s\n", res.offset_path);
+               (long long)res->matched, (long long)res->name_mismatches,
+               (long long)res->offsets, offsets, fees, released, day,
+               (long long)res->agency_files);
+        printf("  offset instructions: %s\n", res->offset_path);
     }
-    printf("  acknowledgement: %s\n", res.ack_path);
-    if (res.unprocessable_path[0] != '\0')
-        printf("  unprocessable:   %s\n", res.unprocessable_path);
-    return res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    printf("  acknowledgement: %s\n", res->ack_path);
+    if (res->unprocessable_path[0] != '\0')
+        printf("  unprocessable:   %s\n", res->unprocessable_path);
+    return res->status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+}
+
+/* An agency's debt file. */
+static int print_intake(const char *path, const struct intake_result *res)
+{
+    char money[32];
+    cli_fmt_money(money, sizeof(money), res->amount_cents);
+    printf("%s: file %lld %s: %lld records, %lld accepted, %lld rejected, "
+           "%s accepted\n",
+           path, (long long)res->file_id, file_status_name(res->status),
+           (long long)res->records, (long long)res->accepted,
+           (long long)res->rejected, money);
+    if (res->reason_code[0] != '\0')
+        printf("  %s: %s\n", res->reason_code, res->reason);
+    printf("  acknowledgement: %s\n", res->ack_path);
+    if (res->unprocessable_path[0] != '\0')
+        printf("  unprocessable:   %s\n", res->unprocessable_path);
+    return res->status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
 }
 
 int cli_ingest_run(int argc, char **argv)
@@ -155,7 +147,6 @@ int cli_ingest_run(int argc, char **argv)
     struct home h;
     struct store *s = NULL;
     struct store_partner partner;
-    struct intake_result res;
     char err[512], programs[HOME_PATH_MAX];
     int c, status;
 
@@ -198,36 +189,23 @@ int cli_ingest_run(int argc, char **argv)
         goto out;
     }
     snprintf(programs, sizeof(programs), "%s/programs", cli_formats_dir());
-    if (partner.kind == PARTNER_TAXBOARD || partner.kind == PARTNER_TREASURY) {
-        status = ingest_response(&h, s, programs, &partner, path);
+    struct pipeline_env env = {
+        .home = &h, .store = s, .programs_dir = programs};
+    struct ingest_outcome *o = malloc(sizeof(*o));
+    if (o == NULL) {
+        cli_error(cmd, "out of memory");
         goto out;
     }
-    if (partner.kind == PARTNER_PAYER) {
-        status = ingest_payments(&h, s, programs, &partner, path);
-        goto out;
-    }
-    struct intake_request rq = {.home = &h,
-                                .store = s,
-                                .programs_dir = programs,
-                                .partner = &partner,
-                                .path = path};
-    if (intake_file(&rq, &res, err, sizeof(err)) < 0) {
+    if (pipeline_ingest(&env, &partner, path, NULL, o, err, sizeof(err)) < 0) {
         cli_error(cmd, "%s: %s", path, err);
+        free(o);
         goto out;
     }
-    char money[32];
-    cli_fmt_money(money, sizeof(money), res.amount_cents);
-    printf("%s: file %lld %s: %lld records, %lld accepted, %lld rejected, "
-           "%s accepted\n",
-           path, (long long)res.file_id, file_status_name(res.status),
-           (long long)res.records, (long long)res.accepted,
-           (long long)res.rejected, money);
-    if (res.reason_code[0] != '\0')
-        printf("  %s: %s\n", res.reason_code, res.reason);
-    printf("  acknowledgement: %s\n", res.ack_path);
-    if (res.unprocessable_path[0] != '\0')
-        printf("  unprocessable:   %s\n", res.unprocessable_path);
-    status = res.status == FILE_ACCEPTED ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    status = partner.kind == PARTNER_AGENCY ? print_intake(path, &o->intake)
+             : partner.kind == PARTNER_PAYER
+                 ? print_payments(path, &o->payer)
+                 : print_response(path, &o->response);
+    free(o);
 out:
     store_close(s);
     return cli_close_stdout(status);

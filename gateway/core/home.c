@@ -89,7 +89,8 @@ int home_create_partner(const struct home *h, const char *partner, char *err,
                         size_t err_size)
 {
     char dir[HOME_PATH_MAX];
-    static const char *const boxes[] = {"inbox", "outbox", "outbox/.tmp"};
+    static const char *const boxes[] = {"inbox", "outbox", "outbox/.tmp",
+                                        "received"};
     int rc;
     if (!home_partner_name_ok(partner)) {
         snprintf(err, err_size,

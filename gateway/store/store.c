@@ -130,9 +130,9 @@ static const char *const sql[S_COUNT_] = {
                         " ORDER BY id LIMIT 1",
     [S_FILE_ADD] = "INSERT INTO files (partner_id, sha256, name, outbound,"
                    " exchange, layout, status, records, accepted, rejected,"
-                   " amount_cents, error, duplicate_of, made_from)"
+                   " amount_cents, error, duplicate_of, made_from, queue_id)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0),"
-                   " nullif(?, 0))",
+                   " nullif(?, 0), nullif(?, 0))",
     [S_FILE_FINISH] = "UPDATE files SET status = ?, records = ?, accepted = ?,"
                       " rejected = ?, amount_cents = ?, error = ?, sha256 = ?,"
                       " finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -387,6 +387,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_];
     bool in_tx;
+    int64_t job; /* the queued upload being run (store_set_job) */
     char now[24]; /* UTC time of the open transaction, for its rows */
     char err[256];
 };
@@ -475,6 +476,11 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 static void bind_text(sqlite3_stmt *st, int i, const char *t)
 {
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
+}
+
+void store_set_job(struct store *s, int64_t job_id)
+{
+    s->job = job_id;
 }
 
 sqlite3 *store_sqlite(struct store *s)
@@ -864,6 +870,7 @@ int store_file_add(struct store *s, const struct store_file *f, int64_t *id)
     bind_text(st, 12, f->error);
     sqlite3_bind_int64(st, 13, f->duplicate_of);
     sqlite3_bind_int64(st, 14, f->made_from);
+    sqlite3_bind_int64(st, 15, f->outbound ? 0 : s->job);
     int rc = run(s, st, "add file");
     if (rc == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);

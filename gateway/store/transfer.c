@@ -343,15 +343,47 @@ int transfer_queue_finish(struct store *s, int64_t id,
 int transfer_queue_recover(struct store *s, int64_t *n)
 {
     sqlite3_stmt *st;
+    /* a running job whose work committed (its file is marked) is done;
+     * any other is run again */
     int rc = prepare(s,
-                     "UPDATE queue SET state = 'queued' WHERE state ="
-                     " 'running'",
+                     "UPDATE queue SET state = 'done', finished_at = ?,"
+                     " result = 'done before a stop: ' || (SELECT status"
+                     " FROM files f WHERE f.queue_id = queue.id AND"
+                     " f.outbound = 0 LIMIT 1) WHERE state = 'running' AND"
+                     " id IN (SELECT queue_id FROM files WHERE outbound = 0"
+                     " AND queue_id IS NOT NULL)",
                      &st);
     if (rc < 0)
+        return rc;
+    text(st, 1, store_now(s));
+    if ((rc = done(s, st, "recover the queue")) < 0)
+        return rc;
+    if ((rc = prepare(s,
+                      "UPDATE queue SET state = 'queued' WHERE state ="
+                      " 'running'",
+                      &st)) < 0)
         return rc;
     if ((rc = done(s, st, "recover the queue")) == 0 && n != NULL)
         *n = sqlite3_changes(store_sqlite(s));
     return rc;
+}
+
+int transfer_queue_has_path(struct store *s, const char *path, bool *named)
+{
+    sqlite3_stmt *st;
+    *named = false;
+    int rc = prepare(s, "SELECT count(*) FROM queue WHERE path = ?", &st);
+    if (rc < 0)
+        return rc;
+    text(st, 1, path);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *named = sqlite3_column_int64(st, 0) > 0;
+        rc = SQLITE_DONE;
+    }
+    int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, "job by path");
+    sqlite3_finalize(st);
+    return code;
 }
 
 int transfer_queue_counts(struct store *s, int64_t counts[4])
@@ -376,7 +408,10 @@ int transfer_queue_file(struct store *s, int64_t job_id, int64_t *file_id)
 {
     sqlite3_stmt *st;
     *file_id = 0;
-    int rc = prepare(s, "SELECT id FROM files WHERE queue_id = ? LIMIT 1", &st);
+    int rc = prepare(s,
+                     "SELECT id FROM files WHERE queue_id = ? AND"
+                     " outbound = 0 LIMIT 1",
+                     &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, job_id);

@@ -6,6 +6,8 @@
  *   HOME/var/spool/PARTNER/inbox/        what a partner sends
  *   HOME/var/spool/PARTNER/outbox/       what the gateway leaves for it
  *   HOME/var/spool/PARTNER/outbox/.tmp/  outputs being written
+ *   HOME/var/spool/PARTNER/received/     finished uploads, out of the
+ *                                        partner's reach (pipeline.h)
  *   HOME/keys/                           host, partner and data keys
  * Every folder is created 0700.  Partner names become folder names, so
  * they are checked here: 1-32 of a-z, 0-9, '-' and '_', not starting
@@ -44,7 +46,7 @@ int home_open_store(const struct home *h, struct store **out, char *err,
 /* true for a name that may be a partner's (see above). */
 bool home_partner_name_ok(const char *name);
 
-/* BOX is "inbox", "outbox" or "outbox/.tmp": its path for PARTNER into
+/* BOX is "inbox", "outbox", "outbox/.tmp" or "received": its path for PARTNER into
  * BUF.  -EINVAL for a bad name, -ENAMETOOLONG when it does not fit. */
 int home_box_path(const struct home *h, const char *partner, const char *box,
                   char *buf, size_t size);

@@ -123,6 +123,10 @@ struct store_file {
     int64_t made_from;          /* outbound: the inbound file it answers */
 };
 
+/* While JOB_ID (a queued upload, transfer.h) is being run, every inbound
+ * file added is marked as its work, in the same transaction; 0 stops. */
+void store_set_job(struct store *store, int64_t job_id);
+
 /* The earliest inbound file from PARTNER with SHA256 that was processed
  * (accepted, partial or rejected); -ENOENT when none. */
 int store_file_find_sha(struct store *store, int64_t partner_id,

@@ -103,9 +103,12 @@ int transfer_queue_take(struct store *s, struct transfer_job *out);
 /* Job ID is done or failed, with RESULT. */
 int transfer_queue_finish(struct store *s, int64_t id,
                           enum transfer_job_state state, const char *result);
-/* At start: every job left running by a stop is queued again.  How many
- * into *N. */
+/* At start: a job left running by a stop is done if its work committed
+ * (its file is marked, store_set_job), else queued again; how many were
+ * queued again into *N. */
 int transfer_queue_recover(struct store *s, int64_t *n);
+/* Does a job name PATH (its file in received/)? */
+int transfer_queue_has_path(struct store *s, const char *path, bool *named);
 /* How many jobs are in each state. */
 int transfer_queue_counts(struct store *s, int64_t counts[4]);
 /* The file a job's work recorded (files.queue_id), if it committed:
