@@ -74,6 +74,13 @@ const char *cli_formats_dir(void);
 int cli_init_run(int argc, char **argv);
 int cli_partner_run(int argc, char **argv);
 
+/* offsetgw serve, keys, partner key, transfers, status (cli_serve.c) */
+int cli_serve_run(int argc, char **argv);
+int cli_keys_run(int argc, char **argv);
+int cli_partner_key_run(int argc, char **argv);
+int cli_transfers_run(int argc, char **argv);
+int cli_status_run(int argc, char **argv);
+
 struct home;
 struct store;
 /* The home directory: GIVEN (from --home), else $OFFSETGW_HOME, else

@@ -1,5 +1,6 @@
 /*
- * cli_home.c - "offsetgw init" and "offsetgw partner add|list|disable|enable".
+ * cli_home.c - "offsetgw init" and "offsetgw partner add|list|disable|enable"
+ * (the partners' keys are cli_serve.c's).
  *
  * Owns the command-line side of a gateway home: creating it (folders, the
  * registry, with --demo the demo partners) and managing partners.  Paths
@@ -10,10 +11,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "offsetgw/home.h"
+#include "offsetgw/keys.h"
+#include "offsetgw/transfer.h"
 #include "offsetgw/store.h"
 
 /* The demo partners of "init --demo": one of each kind. */
@@ -89,16 +93,61 @@ static void init_usage(FILE *out)
     fputs("usage: offsetgw init --home DIR [--demo]\n"
           "\n"
           "Create a gateway home in DIR: its folders, the registry\n"
-          "(DIR/var/offsetgw.db) and the spool.  Running it again on an\n"
-          "existing home changes nothing that is there.\n"
+          "(DIR/var/offsetgw.db), the spool and the SSH host key\n"
+          "(DIR/keys/ssh_host_ed25519_key, whose fingerprint is printed).\n"
+          "Running it again on an existing home changes nothing that is\n"
+          "there.\n"
           "\n"
           "options:\n"
           "  -H, --home DIR  the home (default: $OFFSETGW_HOME)\n"
           "  -d, --demo      also add the demo partners demo-agency\n"
           "                  (caltrecs), demo-taxboard (caltrecs),\n"
-          "                  demo-treasury (top), demo-payer (kansas)\n"
+          "                  demo-treasury (top), demo-payer (kansas),\n"
+          "                  each with a key pair in DIR/demo-keys/\n"
           "  -h, --help      show this help\n",
           out);
+}
+
+/* A demo partner's key pair at HOME/demo-keys/NAME, listed for it (once:
+ * a pair already there is listed as it is). */
+static int demo_key(const char *cmd, const struct home *h, struct store *s,
+                    const struct store_partner *p)
+{
+    char dir[HOME_PATH_MAX], path[HOME_PATH_MAX + 64], line[4096], err[256];
+    struct keys_public k;
+    struct store_partner got;
+    snprintf(dir, sizeof(dir), "%s/demo-keys", h->root);
+    snprintf(path, sizeof(path), "%s/%s.pub", dir, p->name);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        cli_error(cmd, "%s: %s", dir, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        int ok = fgets(line, sizeof(line), f) != NULL &&
+                 keys_parse_public(line, &k, err, sizeof(err)) == 0;
+        fclose(f);
+        if (!ok) {
+            cli_error(cmd, "%s: not a public key", path);
+            return CLI_EXIT_ERROR;
+        }
+    } else {
+        path[strlen(path) - 4] = '\0'; /* the private key's */
+        if (keys_make_pair(path, p->name, &k, err, sizeof(err)) < 0) {
+            cli_error(cmd, "%s", err);
+            return CLI_EXIT_ERROR;
+        }
+    }
+    if (store_partner_get(s, p->name, &got) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        return CLI_EXIT_ERROR;
+    }
+    int rc = transfer_key_add(s, got.id, &k);
+    if (rc < 0 && rc != -EEXIST) {
+        cli_error(cmd, "%s", store_error(s));
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
 }
 
 int cli_init_run(int argc, char **argv)
@@ -148,6 +197,14 @@ int cli_init_run(int argc, char **argv)
         cli_error(cmd, "%s", err);
         return CLI_EXIT_ERROR;
     }
+    char host_key[HOME_PATH_MAX], fp[KEYS_FP_MAX];
+    bool created;
+    if (keys_host_path(h.keys, host_key, sizeof(host_key)) < 0 ||
+        keys_host_ensure(host_key, &created, fp, err, sizeof(err)) < 0) {
+        cli_error(cmd, "host key: %s", err);
+        status = CLI_EXIT_ERROR;
+        goto out;
+    }
     for (size_t i = 0;
          demo && i < sizeof(demo_partners) / sizeof(*demo_partners); i++) {
         struct store_partner p = {.kind = demo_partners[i].kind,
@@ -156,14 +213,20 @@ int cli_init_run(int argc, char **argv)
         snprintf(p.program, sizeof(p.program), "%s", demo_partners[i].program);
         snprintf(p.agency_code, sizeof(p.agency_code), "%s",
                  demo_partners[i].agency_code);
-        if ((status = add_partner(cmd, &h, s, &p, true)) != CLI_EXIT_OK)
+        if ((status = add_partner(cmd, &h, s, &p, true)) != CLI_EXIT_OK ||
+            (status = demo_key(cmd, &h, s, &p)) != CLI_EXIT_OK)
             goto out;
     }
     printf("home:     %s\nregistry: %s (schema %d)\nspool:    %s\n", h.root,
            h.db, store_schema_version(s), h.spool);
+    printf("host key: %s%s\n          %s\n", fp, created ? " (new)" : "",
+           host_key);
     if (demo)
         printf("partners: demo-agency, demo-taxboard, demo-treasury, "
-               "demo-payer\n");
+               "demo-payer\n"
+               "keys:     %s/demo-keys/<partner> (sftp -i ... -P 2222 "
+               "<partner>@127.0.0.1)\n",
+               h.root);
     status = cli_close_stdout(CLI_EXIT_OK);
 out:
     store_close(s);
@@ -182,6 +245,7 @@ static const struct cli_command partner_commands[] = {
     {"list", cmd_list, "list the partners"},
     {"disable", cmd_disable, "stop a partner from logging in and sending"},
     {"enable", cmd_enable, "let a disabled partner in again"},
+    {"key", cli_partner_key_run, "add, remove and list a partner's SSH keys"},
     {NULL, NULL, NULL},
 };
 

@@ -90,7 +90,8 @@ struct conn {
     ssh_channel channel;
     struct ssh_channel_callbacks_struct ccb;
     char address[ADDR_MAX];
-    char user[64];
+    char user[64];  /* the partner, once authenticated */
+    char tried[64]; /* the user name the client last tried */
     bool authed, sftp;
     int tries;
     struct keys_public last_key;
@@ -113,6 +114,7 @@ static int on_pubkey(ssh_session s, const char *user,
     struct conn *c = arg;
     struct keys_public k;
     (void)s;
+    clean_user(user, c->tried, sizeof(c->tried));
     if (c->authed || keys_from_ssh(key, &k) < 0)
         return SSH_AUTH_DENIED;
     bool listed = c->ops->key_allowed(c->ctx, user, &k);
@@ -298,7 +300,7 @@ static int child_main(const struct server_config *cfg,
         if (ssh_event_dopoll(ev, 200) == SSH_ERROR)
             break;
     alarm(0);
-    ops->login(c.ctx, c.authed ? c.user : "", c.address,
+    ops->login(c.ctx, c.authed ? c.user : c.tried, c.address,
                c.offered ? &c.last_key : NULL, c.authed,
                c.authed               ? ""
                : c.tries >= MAX_TRIES ? "too many keys refused"
@@ -344,10 +346,34 @@ struct ban {
 
 struct parent {
     const struct server_config *cfg;
+    const struct server_ops *ops;
+    ssh_bind bind;
     struct live *live;
     unsigned n_live;
+    pid_t worker;        /* 0: none running */
+    time_t worker_start; /* when it was last started */
     struct ban bans[BAN_SLOTS];
 };
+
+static void start_worker(struct parent *p)
+{
+    if (p->ops->worker == NULL)
+        return;
+    p->worker_start = time(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_IGN); /* the parent stops it, in order */
+        signal(SIGCHLD, SIG_DFL);
+        signal(SIGHUP, SIG_IGN);
+        ssh_bind_free(p->bind);
+        _exit(p->ops->worker(p->ops->ctx));
+    }
+    if (pid < 0)
+        log_line("cannot start the pipeline worker: %s", strerror(errno));
+    else
+        p->worker = pid;
+}
 
 static struct ban *ban_of(struct parent *p, const char *address, bool make)
 {
@@ -384,7 +410,17 @@ static void reap(struct parent *p)
 {
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == p->worker) {
+            p->worker = 0;
+            if (!got_stop)
+                log_line("the pipeline worker ended (%s %d): starting it "
+                         "again",
+                         WIFEXITED(status) ? "status" : "signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status)
+                                           : WTERMSIG(status));
+            continue;
+        }
         for (unsigned i = 0; i < p->n_live; i++)
             if (p->live[i].pid == pid) {
                 if (WIFEXITED(status) &&
@@ -393,6 +429,7 @@ static void reap(struct parent *p)
                 p->live[i] = p->live[--p->n_live];
                 break;
             }
+    }
 }
 
 /* Why ADDRESS may not have another session now; NULL when it may. */
@@ -488,16 +525,28 @@ static void drain(struct parent *p)
         }
         usleep(50 * 1000);
     }
+    if (p->worker > 0) { /* the queue last: sessions may have queued more */
+        kill(p->worker, SIGTERM);
+        time_t until = time(NULL) + p->cfg->stop_grace_s;
+        while (p->worker > 0 && time(NULL) < until) {
+            reap(p);
+            usleep(50 * 1000);
+        }
+        if (p->worker > 0) {
+            kill(p->worker, SIGKILL);
+            waitpid(p->worker, NULL, 0);
+        }
+    }
 }
 
 int server_run(const struct server_config *cfg, const struct server_ops *ops,
                char *err, size_t err_size)
 {
-    struct parent p = {.cfg = cfg};
+    struct parent p = {.cfg = cfg, .ops = ops};
     int port = (int)cfg->port, rc = 0;
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
-    ssh_bind b = ssh_bind_new();
+    ssh_bind b = p.bind = ssh_bind_new();
     p.live = calloc(cfg->max_sessions ? cfg->max_sessions : 1, sizeof(*p.live));
     if (b == NULL || p.live == NULL) {
         rc = fail(err, err_size, "out of memory");
@@ -527,6 +576,7 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
     int fd = ssh_bind_get_fd(b);
     unsigned bound = bound_port(fd);
     log_line("listening on %s:%u", cfg->address, bound);
+    start_worker(&p);
     if (ops->ready != NULL)
         ops->ready(ops->ctx, bound);
     while (!got_stop) {
@@ -536,6 +586,10 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
             got_child = 0;
             reap(&p);
         }
+        /* a worker that died is started again, not faster than once a
+         * second */
+        if (p.worker == 0 && ops->worker != NULL && time(NULL) > p.worker_start)
+            start_worker(&p);
         if (got_reload) {
             got_reload = 0;
             log_line("SIGHUP: partners and keys are read at each login; "
@@ -547,7 +601,7 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
     log_line("stopping: %u sessions get %d s to finish", p.n_live,
              cfg->stop_grace_s);
     ssh_bind_free(b);
-    b = NULL;
+    b = p.bind = NULL;
     drain(&p);
 out:
     if (b != NULL)

@@ -63,6 +63,10 @@ struct server_ops {
                   const struct keys_public *key, bool ok, const char *why);
     /* The session's SFTP hooks (their ctx is replaced by CONN). */
     struct sftp_hooks hooks;
+    /* The pipeline worker: run in a process of its own, started once
+     * listening, started again if it dies, stopped (SIGTERM) after the
+     * sessions at a stop.  Its return is its exit status.  May be NULL. */
+    int (*worker)(void *ctx);
     /* Once listening: the port bound (useful with port 0).  May be NULL. */
     void (*ready)(void *ctx, unsigned port);
     void *ctx;

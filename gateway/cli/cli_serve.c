@@ -1,0 +1,817 @@
+/*
+ * cli_serve.c - "offsetgw serve", "offsetgw keys show", "offsetgw partner
+ * key add|remove|list", "offsetgw transfers" and "offsetgw status".
+ *
+ * Owns the command-line side of the SFTP front end, and the glue that
+ * server.c calls in each connection's process: partners and their keys
+ * from the registry (transfer.h), their folders (home.h), finished
+ * uploads into the queue (pipeline.h), logins and transfers into the
+ * logs, one key=value line each on stderr.  The pipeline worker is here
+ * too: a loop over pipeline_run_one() until SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "offsetgw/home.h"
+#include "offsetgw/keys.h"
+#include "offsetgw/pipeline.h"
+#include "offsetgw/server.h"
+#include "offsetgw/store.h"
+#include "offsetgw/transfer.h"
+
+/* --- serve ---------------------------------------------------------------- */
+
+struct serve {
+    struct home h;
+    char programs[HOME_PATH_MAX];
+    const char *port_file;
+};
+
+/* One connection's process. */
+struct conn {
+    struct serve *sv;
+    struct store *s;
+    struct store_partner partner; /* once a key of it was checked */
+    int64_t last_job;             /* the upload just queued */
+};
+
+/* A log line: "offsetgw event=... key=value ...", values of our own
+ * making or cleaned (no spaces or control characters from a client). */
+__attribute__((format(printf, 1, 2))) static void log_kv(const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "offsetgw %s\n", line);
+}
+
+/* TEXT made fit for a key=value log line. */
+static const char *clean(const char *text, char *buf, size_t size)
+{
+    size_t i = 0;
+    for (; text != NULL && text[i] != '\0' && i + 1 < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+        buf[i] = c <= 0x20 || c == 0x7f || c == '"' ? '_' : (char)c;
+    }
+    buf[i] = '\0';
+    return i ? buf : "-";
+}
+
+static void *conn_open(void *ctx)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    char err[256];
+    if (c == NULL)
+        return NULL;
+    c->sv = ctx;
+    if (home_open_store(&c->sv->h, &c->s, err, sizeof(err)) < 0) {
+        log_kv("event=error what=registry reason=\"%s\"", err);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void conn_close(void *arg)
+{
+    struct conn *c = arg;
+    store_close(c->s);
+    free(c);
+}
+
+static bool key_allowed(void *arg, const char *user,
+                        const struct keys_public *key)
+{
+    struct conn *c = arg;
+    bool ok = false;
+    int64_t id = 0;
+    if (!home_partner_name_ok(user) ||
+        transfer_key_allowed(c->s, user, key, &ok, &id) < 0 || !ok)
+        return false;
+    return store_partner_get_id(c->s, id, &c->partner) == 0;
+}
+
+static int folders(void *arg, const char *user, char *inbox, char *outbox,
+                   size_t size)
+{
+    struct conn *c = arg;
+    if (strcmp(user, c->partner.name) != 0)
+        return -EPERM;
+    if (home_box_path(&c->sv->h, user, "inbox", inbox, size) < 0 ||
+        home_box_path(&c->sv->h, user, "outbox", outbox, size) < 0)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static void on_login(void *arg, const char *user, const char *address,
+                     const struct keys_public *key, bool ok, const char *why)
+{
+    struct conn *c = arg;
+    char u[64];
+    const char *fp = key ? key->fingerprint : "";
+    transfer_login_add(c->s, user, address, fp, ok, why);
+    log_kv("event=login user=%s address=%s key=%s ok=%d reason=\"%s\"",
+           clean(user, u, sizeof(u)), address, fp[0] ? fp : "-", ok ? 1 : 0,
+           why);
+}
+
+static int upload_done(void *arg, const char *name, int64_t bytes,
+                       const char *sha256)
+{
+    struct conn *c = arg;
+    struct pipeline_env env = {&c->sv->h, c->s, c->sv->programs};
+    char err[512];
+    c->last_job = 0;
+    int rc = pipeline_enqueue(&env, &c->partner, name, sha256, bytes,
+                              &c->last_job, err, sizeof(err));
+    if (rc < 0)
+        log_kv("event=error what=queue partner=%s reason=\"%s\"",
+               c->partner.name, err);
+    return rc;
+}
+
+static void on_event(void *arg, const struct sftp_event *e)
+{
+    static const char *const kinds[] = {"upload", "download", "remove",
+                                        "rename"};
+    struct conn *c = arg;
+    struct transfer_row t = {.partner_id = c->partner.id,
+                             .bytes = e->bytes,
+                             .duration_ms = e->duration_ms,
+                             .status = (int)e->status,
+                             .complete = e->complete};
+    char p1[300], p2[300];
+    store_text_copy(t.kind, sizeof(t.kind), kinds[e->kind]);
+    store_text_copy(t.path, sizeof(t.path), e->path);
+    store_text_copy(t.to_path, sizeof(t.to_path), e->to ? e->to : "");
+    store_text_copy(t.sha256, sizeof(t.sha256), e->sha256);
+    store_text_copy(t.message, sizeof(t.message), e->message ? e->message : "");
+    if (e->kind == SFTP_EV_UPLOAD && e->complete)
+        t.queue_id = c->last_job;
+    transfer_add(c->s, &t);
+    log_kv("event=%s partner=%s path=%s%s%s bytes=%lld ms=%lld sha256=%s "
+           "status=%d complete=%d job=%lld",
+           kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
+           e->to ? " to=" : "", e->to ? clean(e->to, p2, sizeof(p2)) : "",
+           (long long)e->bytes, (long long)e->duration_ms,
+           e->sha256[0] ? e->sha256 : "-", (int)e->status, e->complete,
+           (long long)t.queue_id);
+}
+
+static void on_ready(void *ctx, unsigned port)
+{
+    struct serve *sv = ctx;
+    if (sv->port_file != NULL) {
+        char tmp[HOME_PATH_MAX + 8];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", sv->port_file);
+        FILE *f = fopen(tmp, "w");
+        if (f != NULL) {
+            fprintf(f, "%u\n", port);
+            if (fclose(f) == 0)
+                rename(tmp, sv->port_file);
+        }
+    }
+}
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_worker_signal(int sig)
+{
+    (void)sig;
+    worker_stop = 1;
+}
+
+/* The pipeline worker's process: recover, then run the queue. */
+static int worker(void *ctx)
+{
+    struct serve *sv = ctx;
+    struct store *s = NULL;
+    char err[512];
+    int64_t again = 0;
+    struct sigaction sa = {.sa_handler = on_worker_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    if (home_open_store(&sv->h, &s, err, sizeof(err)) < 0) {
+        log_kv("event=error what=worker reason=\"%s\"", err);
+        return 1;
+    }
+    struct pipeline_env env = {&sv->h, s, sv->programs};
+    if (pipeline_recover(&env, &again, err, sizeof(err)) < 0) {
+        log_kv("event=error what=recover reason=\"%s\"", err);
+        store_close(s);
+        return 1;
+    }
+    if (again > 0)
+        log_kv("event=recover jobs=%lld", (long long)again);
+    while (!worker_stop) {
+        int rc = pipeline_run_one(&env, err, sizeof(err));
+        if (rc < 0) {
+            log_kv("event=error what=job reason=\"%s\"", err);
+            sleep(1);
+        } else if (rc == 0) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    store_close(s);
+    return 0;
+}
+
+static void serve_usage(FILE *out)
+{
+    fputs("usage: offsetgw serve --home DIR [--listen ADDR:PORT]\n"
+          "                      [--max-sessions N] [--max-per-address N]\n"
+          "                      [--idle-timeout S] [--login-grace S]\n"
+          "                      [--max-file-size BYTES]\n"
+          "                      [--ban-after N] [--ban-window S] "
+          "[--ban-time S]\n"
+          "                      [--stop-grace S] [--port-file FILE]\n"
+          "\n"
+          "Serve the partners over SFTP: each logs in with a key listed for\n"
+          "it ('offsetgw partner key add') and sees /inbox and /outbox of\n"
+          "its own spool, nothing else.  A finished upload leaves /inbox and\n"
+          "is queued; a worker process takes each queued file in exactly as\n"
+          "'offsetgw ingest' does, and the results land in /outbox.  One\n"
+          "process per connection.  SIGTERM or SIGINT stops accepting, gives\n"
+          "running sessions --stop-grace seconds, then stops the worker.\n"
+          "Logs go to stderr, one key=value line per event.\n"
+          "\n"
+          "options (defaults):\n"
+          "  -H, --home DIR          the home (default: $OFFSETGW_HOME)\n"
+          "  -l, --listen ADDR:PORT  127.0.0.1:2222; port 0 takes a free "
+          "one\n"
+          "      --max-sessions N    64 at once\n"
+          "      --max-per-address N 8 at once from one address\n"
+          "      --idle-timeout S    900 between requests\n"
+          "      --login-grace S     30 to log in and open sftp\n"
+          "      --max-file-size B   4294967296 per upload\n"
+          "      --ban-after N       5 failed logins from an address...\n"
+          "      --ban-window S      ...within 60 seconds...\n"
+          "      --ban-time S        ...refuse it for 600 seconds\n"
+          "      --stop-grace S      30\n"
+          "      --port-file FILE    write the port listened on to FILE\n"
+          "  -h, --help              show this help\n",
+          out);
+}
+
+/* A whole number option in [MIN, MAX]; false when it is not one. */
+static bool number(const char *text, long long min, long long max,
+                   long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_serve_run(int argc, char **argv)
+{
+    static const char cmd[] = "serve";
+    enum {
+        O_SESSIONS = 256,
+        O_PER_ADDRESS,
+        O_IDLE,
+        O_GRACE,
+        O_FILE_SIZE,
+        O_BAN_AFTER,
+        O_BAN_WINDOW,
+        O_BAN_TIME,
+        O_STOP_GRACE,
+        O_PORT_FILE
+    };
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"listen", required_argument, NULL, 'l'},
+        {"max-sessions", required_argument, NULL, O_SESSIONS},
+        {"max-per-address", required_argument, NULL, O_PER_ADDRESS},
+        {"idle-timeout", required_argument, NULL, O_IDLE},
+        {"login-grace", required_argument, NULL, O_GRACE},
+        {"max-file-size", required_argument, NULL, O_FILE_SIZE},
+        {"ban-after", required_argument, NULL, O_BAN_AFTER},
+        {"ban-window", required_argument, NULL, O_BAN_WINDOW},
+        {"ban-time", required_argument, NULL, O_BAN_TIME},
+        {"stop-grace", required_argument, NULL, O_STOP_GRACE},
+        {"port-file", required_argument, NULL, O_PORT_FILE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct serve sv; /* the children's too */
+    struct server_config cfg;
+    const char *dir = NULL;
+    char address[64], host_key[HOME_PATH_MAX], fp[KEYS_FP_MAX], err[512];
+    struct store *s = NULL;
+    long long v;
+    int c;
+
+    server_config_defaults(&cfg);
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:l:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'l': {
+            const char *colon = strrchr(optarg, ':');
+            if (colon == NULL || colon == optarg ||
+                (size_t)(colon - optarg) >= sizeof(address) ||
+                !number(colon + 1, 0, 65535, &v))
+                return cli_usage_error(cmd, "--listen takes ADDR:PORT");
+            snprintf(address, sizeof(address), "%.*s", (int)(colon - optarg),
+                     optarg);
+            cfg.address = address;
+            cfg.port = (unsigned)v;
+            break;
+        }
+        case O_SESSIONS:
+        case O_PER_ADDRESS:
+        case O_IDLE:
+        case O_GRACE:
+        case O_BAN_AFTER:
+        case O_BAN_WINDOW:
+        case O_BAN_TIME:
+        case O_STOP_GRACE:
+            if (!number(optarg, 1, 1000000, &v))
+                return cli_usage_error(cmd, "%s takes a number from 1",
+                                       argv[optind - 1]);
+            if (c == O_SESSIONS)
+                cfg.max_sessions = (unsigned)v;
+            else if (c == O_PER_ADDRESS)
+                cfg.max_per_address = (unsigned)v;
+            else if (c == O_IDLE)
+                cfg.idle_timeout_s = (int)v;
+            else if (c == O_GRACE)
+                cfg.login_grace_s = (int)v;
+            else if (c == O_BAN_AFTER)
+                cfg.ban_after = (unsigned)v;
+            else if (c == O_BAN_WINDOW)
+                cfg.ban_window_s = (int)v;
+            else if (c == O_BAN_TIME)
+                cfg.ban_s = (int)v;
+            else
+                cfg.stop_grace_s = (int)v;
+            break;
+        case O_FILE_SIZE:
+            if (!number(optarg, 1, INT64_MAX / 2, &v))
+                return cli_usage_error(cmd, "--max-file-size takes bytes");
+            cfg.max_file_bytes = v;
+            break;
+        case O_PORT_FILE:
+            sv.port_file = optarg;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    int status = cli_home_open(cmd, cli_home_dir(dir), &sv.h, &s);
+    if (status != 0)
+        return status;
+    store_close(s); /* each process opens its own */
+    if (keys_host_path(sv.h.keys, host_key, sizeof(host_key)) < 0 ||
+        keys_file_fingerprint(host_key, fp, err, sizeof(err)) < 0) {
+        cli_error(cmd, "no host key (run 'offsetgw init --home %s'): %s",
+                  sv.h.root, err);
+        return CLI_EXIT_ERROR;
+    }
+    snprintf(sv.programs, sizeof(sv.programs), "%s/programs",
+             cli_formats_dir());
+    cfg.host_key = host_key;
+    log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
+    struct server_ops ops = {
+        .open = conn_open,
+        .close = conn_close,
+        .key_allowed = key_allowed,
+        .folders = folders,
+        .login = on_login,
+        .hooks = {.upload_done = upload_done, .event = on_event},
+        .worker = worker,
+        .ready = on_ready,
+        .ctx = &sv};
+    fflush(stdout);
+    if (server_run(&cfg, &ops, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    log_kv("event=stop");
+    return CLI_EXIT_OK;
+}
+
+/* --- keys show ------------------------------------------------------------ */
+
+static int cmd_keys_show(int argc, char **argv)
+{
+    static const char cmd[] = "keys show";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    char path[HOME_PATH_MAX], fp[KEYS_FP_MAX], err[512];
+    struct home h;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
+        if (c == 'H')
+            dir = optarg;
+        else if (c == 'h') {
+            puts("usage: offsetgw keys show --home DIR\n\n"
+                 "Print the SFTP host key's fingerprint, for partners to "
+                 "check\nwhen they first connect.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        } else
+            return cli_option_error(cmd, c, argv);
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((dir = cli_home_dir(dir)) == NULL)
+        return cli_usage_error(cmd, "--home DIR is required (or set "
+                                    "OFFSETGW_HOME)");
+    if (home_init(&h, dir) < 0 ||
+        keys_host_path(h.keys, path, sizeof(path)) < 0) {
+        cli_error(cmd, "home path too long: %s", dir);
+        return CLI_EXIT_ERROR;
+    }
+    if (keys_file_fingerprint(path, fp, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s (run 'offsetgw init')", err);
+        return CLI_EXIT_ERROR;
+    }
+    printf("%s ED25519 %s\n", fp, path);
+    return cli_close_stdout(CLI_EXIT_OK);
+}
+
+static const struct cli_command keys_commands[] = {
+    {"show", cmd_keys_show, "print the host key's fingerprint"},
+    {NULL, NULL, NULL},
+};
+
+int cli_keys_run(int argc, char **argv)
+{
+    return cli_group_run("keys", keys_commands, argc, argv);
+}
+
+/* --- partner key add|remove|list ------------------------------------------ */
+
+/* "--home DIR NAME [ARG]": the home opened, the partner found. */
+static int partner_args(const char *cmd, int argc, char **argv, bool want_arg,
+                        const char *usage, struct home *h, struct store **s,
+                        struct store_partner *p, const char **arg)
+{
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
+        if (c == 'H')
+            dir = optarg;
+        else if (c == 'h') {
+            fputs(usage, stdout);
+            return -1;
+        } else
+            return cli_option_error(cmd, c, argv);
+    }
+    if (optind + (want_arg ? 2 : 1) != argc)
+        return cli_usage_error(cmd, want_arg ? "give the partner NAME and "
+                                               "one more argument"
+                                             : "give the partner NAME");
+    int status = cli_home_open(cmd, cli_home_dir(dir), h, s);
+    if (status != 0)
+        return status;
+    if (store_partner_get(*s, argv[optind], p) < 0) {
+        cli_error(cmd, "no partner '%s' (see 'offsetgw partner list')",
+                  argv[optind]);
+        store_close(*s);
+        *s = NULL;
+        return CLI_EXIT_ERROR;
+    }
+    *arg = want_arg ? argv[optind + 1] : NULL;
+    return 0;
+}
+
+/* The first line of FILE ("-": standard input). */
+static int read_line(const char *file, char *buf, size_t size)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (f == NULL)
+        return -errno;
+    int rc = fgets(buf, (int)size, f) != NULL ? 0 : -EINVAL;
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+static int cmd_key_add(int argc, char **argv)
+{
+    static const char cmd[] = "partner key add";
+    struct home h;
+    struct store *s = NULL;
+    struct store_partner p;
+    struct keys_public k;
+    const char *file;
+    char line[4096], err[256];
+    int status = partner_args(
+        cmd, argc, argv, true,
+        "usage: offsetgw partner key add --home DIR NAME FILE\n\n"
+        "List the public key in FILE (an OpenSSH .pub line; - reads it\n"
+        "from standard input) for partner NAME.  ed25519, ecdsa and rsa\n"
+        "(2048 bits or more) are taken; a key is one partner's only.\n",
+        &h, &s, &p, &file);
+    if (status != 0)
+        return status < 0 ? cli_close_stdout(CLI_EXIT_OK) : status;
+    status = CLI_EXIT_INPUT;
+    int rc = read_line(file, line, sizeof(line));
+    if (rc < 0)
+        cli_error(cmd, "%s: %s", file, rc == -EINVAL ? "empty" : strerror(-rc));
+    else if (keys_parse_public(line, &k, err, sizeof(err)) < 0)
+        cli_error(cmd, "%s: %s", file, err);
+    else if ((rc = transfer_key_add(s, p.id, &k)) == -EEXIST)
+        cli_error(cmd, "that key is listed already (a key is one partner's)");
+    else if (rc < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    } else {
+        printf("%s: key %s %s added\n", p.name, k.type, k.fingerprint);
+        status = CLI_EXIT_OK;
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int cmd_key_remove(int argc, char **argv)
+{
+    static const char cmd[] = "partner key remove";
+    struct home h;
+    struct store *s = NULL;
+    struct store_partner p;
+    const char *fp;
+    int status = partner_args(
+        cmd, argc, argv, true,
+        "usage: offsetgw partner key remove --home DIR NAME FINGERPRINT\n\n"
+        "Unlist partner NAME's key with FINGERPRINT (SHA256:..., as\n"
+        "'offsetgw partner key list' shows it).  Sessions already open\n"
+        "go on; the next login with it is refused.\n",
+        &h, &s, &p, &fp);
+    if (status != 0)
+        return status < 0 ? cli_close_stdout(CLI_EXIT_OK) : status;
+    int rc = transfer_key_remove(s, p.id, fp);
+    if (rc == -ENOENT) {
+        cli_error(cmd, "%s has no key %s", p.name, fp);
+        status = CLI_EXIT_INPUT;
+    } else if (rc < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    } else {
+        printf("%s: key %s removed\n", p.name, fp);
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int print_key(const struct transfer_key *k, void *ctx)
+{
+    (void)ctx;
+    printf("%-52s %-20s %s %s\n", k->key.fingerprint, k->key.type, k->added_at,
+           k->key.comment);
+    return 0;
+}
+
+static int cmd_key_list(int argc, char **argv)
+{
+    static const char cmd[] = "partner key list";
+    struct home h;
+    struct store *s = NULL;
+    struct store_partner p;
+    const char *unused;
+    int status = partner_args(cmd, argc, argv, false,
+                              "usage: offsetgw partner key list --home DIR "
+                              "NAME\n\nList partner NAME's keys.\n",
+                              &h, &s, &p, &unused);
+    if (status != 0)
+        return status < 0 ? cli_close_stdout(CLI_EXIT_OK) : status;
+    if (transfer_key_list(s, p.id, print_key, NULL) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static const struct cli_command key_commands[] = {
+    {"add", cmd_key_add, "list a public key for a partner"},
+    {"remove", cmd_key_remove, "unlist a partner's key"},
+    {"list", cmd_key_list, "list a partner's keys"},
+    {NULL, NULL, NULL},
+};
+
+int cli_partner_key_run(int argc, char **argv)
+{
+    return cli_group_run("partner key", key_commands, argc, argv);
+}
+
+/* --- transfers and status ------------------------------------------------- */
+
+static int print_transfer(const struct transfer_row *t, void *ctx)
+{
+    bool json = *(bool *)ctx;
+    char path[300];
+    snprintf(path, sizeof(path), "%s%s%s", t->path, t->to_path[0] ? " -> " : "",
+             t->to_path);
+    if (json) {
+        printf("{\"id\":%lld,\"at\":\"%s\",\"partner\":\"%s\",\"kind\":\"%s\","
+               "\"path\":\"",
+               (long long)t->id, t->at, t->partner, t->kind);
+        for (const char *c = t->path; *c; c++)
+            printf((unsigned char)*c < 0x20 || *c == '"' || *c == '\\'
+                       ? "\\u%04x"
+                       : "%c",
+                   (unsigned char)*c);
+        printf("\",\"bytes\":%lld,\"ms\":%lld,\"sha256\":\"%s\","
+               "\"status\":%d,\"complete\":%s,\"job\":%lld,\"job_state\":"
+               "\"%s\",\"result\":\"",
+               (long long)t->bytes, (long long)t->duration_ms, t->sha256,
+               t->status, t->complete ? "true" : "false",
+               (long long)t->queue_id, t->queue_state);
+        for (const char *c = t->result; *c; c++)
+            printf((unsigned char)*c < 0x20 || *c == '"' || *c == '\\'
+                       ? "\\u%04x"
+                       : "%c",
+                   (unsigned char)*c);
+        printf("\"}\n");
+        return 0;
+    }
+    printf("%-20s %-14s %-8s %10lld %6lldms %-2s %-7s %s%s%s%s\n", t->at,
+           t->partner, t->kind, (long long)t->bytes, (long long)t->duration_ms,
+           t->status == 0 ? "ok" : "!!",
+           t->kind[0] == 'u' ? (t->complete ? "done" : "partial") : "", path,
+           t->message[0] ? " (" : "", t->message, t->message[0] ? ")" : "");
+    if (t->queue_id > 0)
+        printf("%53s job %lld %s: %s\n", "", (long long)t->queue_id,
+               t->queue_state, t->result);
+    return 0;
+}
+
+int cli_transfers_run(int argc, char **argv)
+{
+    static const char cmd[] = "transfers";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"partner", required_argument, NULL, 'p'},
+        {"since", required_argument, NULL, 's'},
+        {"failed", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},
+        {"limit", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *partner = NULL;
+    struct transfer_filter f = {0};
+    bool json = false;
+    long long v;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:p:s:fjn:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'p':
+            partner = optarg;
+            break;
+        case 's':
+            f.since = optarg;
+            break;
+        case 'f':
+            f.failed_only = true;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'n':
+            if (!number(optarg, 1, 1000000000, &v))
+                return cli_usage_error(cmd, "--limit takes a number");
+            f.limit = v;
+            break;
+        case 'h':
+            puts("usage: offsetgw transfers --home DIR [--partner P] "
+                 "[--since T]\n"
+                 "                          [--failed] [--limit N] "
+                 "[--json]\n\n"
+                 "The transfer log, newest first: every upload, download,\n"
+                 "removal and rename over SFTP, with its bytes, time, "
+                 "SHA-256,\n"
+                 "what the client was answered and, for an upload, what "
+                 "became\n"
+                 "of it.  --since takes 2026-11-26 or 2026-11-26T08:00:00Z;\n"
+                 "--failed keeps refusals, cut-off uploads and failed jobs.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    struct home h;
+    struct store *s = NULL;
+    int status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
+    if (status != 0)
+        return status;
+    if (partner != NULL) {
+        struct store_partner p;
+        if (store_partner_get(s, partner, &p) < 0) {
+            cli_error(cmd, "no partner '%s'", partner);
+            store_close(s);
+            return CLI_EXIT_INPUT;
+        }
+        f.partner_id = p.id;
+    }
+    if (transfer_list(s, &f, print_transfer, &json) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int print_last_cycle(const struct store_partner *p, void *ctx)
+{
+    struct store *s = ctx;
+    struct store_cycle c;
+    if (p->kind != PARTNER_TAXBOARD && p->kind != PARTNER_TREASURY)
+        return 0;
+    int rc = store_cycle_last(s, p->id, &c);
+    if (rc == -ENOENT)
+        printf("cycle: %-20s none yet\n", p->name);
+    else if (rc == 0)
+        printf("cycle: %-20s %lld, %lld records, file %lld\n", p->name,
+               (long long)c.id, (long long)c.records, (long long)c.file_id);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+int cli_status_run(int argc, char **argv)
+{
+    static const char cmd[] = "status";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
+        if (c == 'H')
+            dir = optarg;
+        else if (c == 'h') {
+            puts("usage: offsetgw status --home DIR\n\n"
+                 "The upload queue (queued, running, done, failed) and the\n"
+                 "last cycle to each tax board and treasury.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        } else
+            return cli_option_error(cmd, c, argv);
+    }
+    struct home h;
+    struct store *s = NULL;
+    int64_t n[4];
+    int status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
+    if (status != 0)
+        return status;
+    if (transfer_queue_counts(s, n) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        store_close(s);
+        return CLI_EXIT_ERROR;
+    }
+    printf("queue: %lld queued, %lld running, %lld done, %lld failed\n",
+           (long long)n[JOB_QUEUED], (long long)n[JOB_RUNNING],
+           (long long)n[JOB_DONE], (long long)n[JOB_FAILED]);
+    if (store_partner_each(s, print_last_cycle, s) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# tests/e2e/sftp.sh - `offsetgw serve` driven by OpenSSH's own clients
+# (sftp, scp, ssh) on a free loopback port:
+#   - the demo agency uploads its debt file; the gateway queues and takes
+#     it in; the acknowledgement and unprocessable file it downloads are
+#     byte for byte those `offsetgw ingest` writes for the same file;
+#   - an upload under a temporary name is taken once renamed, not before;
+#   - the jail: escapes, other partners' folders, the gateway's own files,
+#     a symlink planted in the spool, writes to the outbox, folders;
+#   - authentication: an unlisted key, a disabled partner, passwords,
+#     exec, and the defender banning an address after failed logins;
+#   - a client killed mid-upload leaves nothing processed;
+#   - the transfer log has it all and no full SSN; SIGTERM stops cleanly.
+set -u
+OG=${OG:-./offsetgw}
+dir=$(mktemp -d /tmp/og-e2e-XXXXXX)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+export OFFSETGW_TODAY=2026-11-20
+passed=0 failed=0
+check() { # NAME, then a command that must succeed
+    local name=$1
+    shift
+    if "$@" >"$dir/out" 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name"
+        sed 's/^/    /' "$dir/out" | head -20
+    fi
+}
+refused() { ! "$@"; }
+
+home=$dir/gw
+spool=$home/var/spool
+ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+    -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10)
+start_server() { # extra serve options
+    rm -f "$dir/port"
+    $OG serve --home "$home" --listen 127.0.0.1:0 --port-file "$dir/port" \
+        --stop-grace 5 "$@" >>"$dir/serve.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do
+        [ -s "$dir/port" ] && break
+        sleep 0.1
+    done
+    port=$(cat "$dir/port" 2>/dev/null)
+}
+stop_server() {
+    kill -TERM "$server"
+    wait "$server"
+    local rc=$?
+    server=
+    return $rc
+}
+sftp_as() { # PARTNER KEY BATCH
+    timeout 30 sftp "${ssh_opts[@]}" -i "$2" -P "$port" -b "$3" \
+        "$1@127.0.0.1"
+}
+key=$home/demo-keys/demo-agency
+# wait until PATH (in the spool) exists
+wait_for() {
+    for _ in $(seq 100); do
+        compgen -G "$1" >/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+check "a demo home with keys" $OG init --home "$home" --demo
+check "  the demo agency's key pair" test -s "$key" -a -s "$key.pub"
+check "  its key is listed" sh -c "$OG partner key list --home '$home' \
+    demo-agency | grep -q SHA256:"
+check "an agency file" $OG synth --program caltrecs --records 40 \
+    --bad-share 0.1 --seed 7 --agency-code DEMO1 --output "$dir/debts.txt"
+start_server
+check "serve listens" test -n "$port"
+
+# --- an upload taken in, its results downloaded ---------------------------
+cat >"$dir/up.batch" <<EOF
+put $dir/debts.txt /inbox/debts.txt
+EOF
+check "sftp put" sftp_as demo-agency "$key" "$dir/up.batch"
+check "  the upload left the inbox, queued" test -z "$(ls "$spool/demo-agency/inbox")"
+check "  its results appear in the outbox" \
+    wait_for "$spool/demo-agency/outbox/debts.txt.1.unp"
+cat >"$dir/down.batch" <<EOF
+ls -l /outbox
+get /outbox/debts.txt.1.ack $dir/got.ack
+get /outbox/debts.txt.1.unp $dir/got.unp
+EOF
+check "sftp get of the results" sftp_as demo-agency "$key" "$dir/down.batch"
+# the same file through `offsetgw ingest` in a home of its own
+check "the same file through offsetgw ingest" sh -c "$OG init --home \
+    '$dir/ref' --demo >/dev/null && $OG ingest --home '$dir/ref' \
+    --partner demo-agency '$dir/debts.txt' >/dev/null; test \$? -eq 1"
+check "  the acknowledgement is byte for byte the same" \
+    cmp "$dir/got.ack" "$dir/ref/var/spool/demo-agency/outbox/debts.txt.1.ack"
+check "  the unprocessable file too" \
+    cmp "$dir/got.unp" "$dir/ref/var/spool/demo-agency/outbox/debts.txt.1.unp"
+check "scp (SFTP mode) of the acknowledgement" timeout 30 scp "${ssh_opts[@]}" \
+    -i "$key" -P "$port" "demo-agency@127.0.0.1:/outbox/debts.txt.1.ack" \
+    "$dir/scp.ack"
+check "  the same bytes" cmp "$dir/scp.ack" "$dir/got.ack"
+
+# --- a temporary name ------------------------------------------------------
+check "a second agency file" $OG synth --program caltrecs --records 5 \
+    --seed 8 --agency-code DEMO1 --output "$dir/more.txt"
+cat >"$dir/part.batch" <<EOF
+put $dir/more.txt /inbox/more.txt.part
+EOF
+check "put under a temporary name" sftp_as demo-agency "$key" "$dir/part.batch"
+sleep 0.5
+check "  is not taken in" refused compgen -G "$spool/demo-agency/outbox/more.txt.*"
+check "  and stays in the inbox" test -e "$spool/demo-agency/inbox/more.txt.part"
+cat >"$dir/rename.batch" <<EOF
+rename /inbox/more.txt.part /inbox/more.txt
+EOF
+check "renamed to its final name" sftp_as demo-agency "$key" "$dir/rename.batch"
+check "  it is taken in" wait_for "$spool/demo-agency/outbox/more.txt.*.ack"
+
+# --- the jail ----------------------------------------------------------------
+ln -s /etc/passwd "$spool/demo-agency/outbox/passwd"
+ln -s "$spool/demo-taxboard/outbox" "$spool/demo-agency/outbox/theirs"
+echo secret >"$spool/demo-taxboard/outbox/theirs.txt"
+for cmd in "get /etc/passwd $dir/x" "get /../../etc/passwd $dir/x" \
+    "get /outbox/../../var/offsetgw.db $dir/x" "ls /demo-taxboard" \
+    "get /outbox/passwd $dir/x" "get /outbox/theirs/theirs.txt $dir/x" \
+    "ls /outbox/.tmp" "put $dir/debts.txt /outbox/x.txt" \
+    "put $dir/debts.txt /x.txt" "mkdir /inbox/sub" "rmdir /inbox" \
+    "symlink /etc/passwd /inbox/l" "ln /outbox/debts.txt.1.ack /inbox/h" \
+    "get /inbox/more.txt $dir/x" "rename /outbox/debts.txt.1.ack /inbox/a"; do
+    printf '%s\n' "$cmd" >"$dir/jail.batch"
+    check "refused: $cmd" refused sftp_as demo-agency "$key" "$dir/jail.batch"
+done
+check "  nothing left the spool" test ! -e "$dir/x"
+printf 'ls -la /\nls -la /outbox\n' >"$dir/ls.batch"
+check "listings show /inbox and /outbox only" sh -c "sftp_as() { timeout 30 \
+    sftp ${ssh_opts[*]} -i '$key' -P $port -b '$dir/ls.batch' \
+    demo-agency@127.0.0.1; }; sftp_as > '$dir/ls.out' 2>&1 && \
+    ! grep -Eq 'offsetgw.db|\\.tmp|demo-taxboard|var' '$dir/ls.out'"
+
+# --- authentication -----------------------------------------------------------
+ssh-keygen -q -N '' -t ed25519 -f "$dir/stranger"
+printf 'ls /\n' >"$dir/ls1.batch"
+check "an unlisted key is refused" refused sftp_as demo-agency \
+    "$dir/stranger" "$dir/ls1.batch"
+check "another partner's key is refused" refused sftp_as demo-agency \
+    "$home/demo-keys/demo-taxboard" "$dir/ls1.batch"
+check "passwords are refused" refused timeout 20 sftp "${ssh_opts[@]}" \
+    -o PreferredAuthentications=password,keyboard-interactive \
+    -P "$port" -b "$dir/ls1.batch" demo-agency@127.0.0.1
+check "exec is refused" refused timeout 20 ssh "${ssh_opts[@]}" -i "$key" \
+    -p "$port" demo-agency@127.0.0.1 cat /etc/passwd
+check "a shell is refused" refused timeout 20 ssh "${ssh_opts[@]}" -tt \
+    -i "$key" -p "$port" demo-agency@127.0.0.1
+check "disable the demo agency" $OG partner disable --home "$home" demo-agency
+check "a disabled partner cannot log in" refused sftp_as demo-agency "$key" \
+    "$dir/ls1.batch"
+check "enable it again" $OG partner enable --home "$home" demo-agency
+check "  it can" sftp_as demo-agency "$key" "$dir/ls1.batch"
+
+# --- a client killed mid-upload ---------------------------------------------------
+head -c 20000000 /dev/zero >"$dir/big.txt"
+printf 'put %s /inbox/big.txt\n' "$dir/big.txt" >"$dir/big.batch"
+# at 1 MB/s (-l in Kbit/s): still uploading when it is killed
+sftp "${ssh_opts[@]}" -l 8000 -i "$key" -P "$port" -b "$dir/big.batch" \
+    demo-agency@127.0.0.1 >/dev/null 2>&1 &
+client=$!
+for _ in $(seq 100); do
+    [ -e "$spool/demo-agency/inbox/big.txt" ] && break
+    sleep 0.05
+done
+sleep 0.2
+kill -9 "$client"
+wait "$client" 2>/dev/null
+sleep 1
+check "an upload cut off is not queued" test -e "$spool/demo-agency/inbox/big.txt"
+check "  nor taken in" refused compgen -G "$spool/demo-agency/outbox/big.txt.*"
+check "  the log has it as cut off" sh -c "$OG transfers --home '$home' \
+    --failed | grep -q 'partial.*/inbox/big.txt'"
+
+# --- the logs ---------------------------------------------------------------------
+check "the transfer log has the upload and its job" sh -c "$OG transfers \
+    --home '$home' --partner demo-agency | grep -q 'job 1 done: file 1'"
+check "the transfer log as JSON" sh -c "$OG transfers --home '$home' --json \
+    | head -1 | grep -q '\"partner\":\"demo-agency\"'"
+grep '^D' "$dir/debts.txt" | cut -c24-32 | grep -E '^[0-9]{9}$' >"$dir/ssns"
+check "the agency file has SSNs" test -s "$dir/ssns"
+check "no full SSN in the server's log" refused grep -F -f "$dir/ssns" \
+    "$dir/serve.log"
+check "nor in the transfer log" sh -c "$OG transfers --home '$home' --json \
+    | grep -v -F -f '$dir/ssns' | wc -l | grep -qx \"\$($OG transfers \
+    --home '$home' --json | wc -l)\""
+check "status shows the queue" sh -c "$OG status --home '$home' | \
+    grep -q 'queue: 0 queued, 0 running, 2 done'"
+
+# --- the defender --------------------------------------------------------------
+check "SIGTERM stops the server cleanly" stop_server
+start_server --ban-after 3 --ban-window 60 --ban-time 30
+for i in 1 2 3; do
+    sftp_as demo-agency "$dir/stranger" "$dir/ls1.batch" >/dev/null 2>&1
+done
+sleep 0.5
+check "after 3 failed logins the address is refused, even a good key" \
+    refused sftp_as demo-agency "$key" "$dir/ls1.batch"
+check "  the server says why" grep -q "refused: banned after failed logins" \
+    "$dir/serve.log"
+check "SIGTERM stops it again" stop_server
+
+echo "# sftp.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
