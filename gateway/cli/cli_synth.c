@@ -172,14 +172,8 @@ static int replies_run(int argc, char **argv)
         .reversal_per_mille = 100};
     const char *program = NULL, *sent = NULL, *outputs[2] = {NULL, NULL};
     const char *sent_exchange = NULL;
-    int c, status = CLI_EXIT_ERROR, fd = -1;
-    struct layout_problems probs = {0};
-    char dir[HOME_PATH_MAX], path[HOME_PATH_MAX], err[512];
-    struct profile *profile = NULL;
-    struct layout *sent_layout = NULL, *layouts[2] = {NULL, NULL};
-    FILE *outs[2] = {NULL, NULL};
-    static const char *const out_exchanges[2] = {"partner-match",
-                                                 "partner-collection"};
+    int c;
+    char dir[HOME_PATH_MAX], err[512];
 
     opterr = 0;
     optind = 0;
@@ -256,73 +250,12 @@ static int replies_run(int argc, char **argv)
         return cli_usage_error(cmd, "the shares of codes other than match "
                                     "add up to more than 1");
     snprintf(dir, sizeof(dir), "%s/programs", cli_formats_dir());
-    if ((profile = profile_load_program(dir, program, &probs)) == NULL) {
-        cli_error(cmd, "program '%s': %s", program,
-                  probs.n ? probs.items[0].message : "cannot load");
-        goto out;
-    }
-    /* what the cycle sent: the exchange its name starts with (the
-     * gateway names its files "<exchange>.<date>.<cycle>.txt"), else a
-     * taxboard's debt file, else a treasury's referral */
-    const char *base = strrchr(sent, '/') ? strrchr(sent, '/') + 1 : sent;
-    for (size_t i = 0; i < profile->n_exchanges && sent_exchange == NULL; i++) {
-        const char *x = profile->exchanges[i].name;
-        size_t n = strlen(x);
-        if ((strncmp(x, "taxboard-", 9) == 0 ||
-             strncmp(x, "treasury-", 9) == 0) &&
-            strncmp(base, x, n) == 0 && base[n] == '.')
-            sent_exchange = x;
-    }
-    static const enum partner_kind partners[] = {PARTNER_TAXBOARD,
-                                                 PARTNER_TREASURY};
-    for (size_t i = 0; i < 2 && sent_exchange == NULL; i++)
-        if (profile_exchange_layout(profile, cycle_exchange(partners[i])) !=
-            NULL)
-            sent_exchange = cycle_exchange(partners[i]);
-    if (sent_exchange == NULL) {
-        cli_error(cmd,
-                  "program '%s' sends no partner debts (no exchange "
-                  "taxboard-debt or treasury-referral)",
-                  program);
-        goto out;
-    }
-    if (profile_exchange_path(profile, sent_exchange, NULL, path,
-                              sizeof(path)) < 0 ||
-        (sent_layout = cli_layout_open(cmd, path)) == NULL)
-        goto out;
-    for (int k = 0; k < 2; k++) {
-        if (outputs[k] == NULL)
-            continue;
-        if (profile_exchange_path(profile, out_exchanges[k], NULL, path,
-                                  sizeof(path)) < 0) {
-            cli_error(cmd, "program '%s' has no exchange %s", program,
-                      out_exchanges[k]);
-            goto out;
-        }
-        if ((layouts[k] = cli_layout_open(cmd, path)) == NULL)
-            goto out;
-    }
-    o.sent = sent_layout;
-    o.match = layouts[0];
-    o.collection = layouts[1];
-    if ((fd = open(sent, O_RDONLY | O_CLOEXEC)) < 0) {
-        cli_error(cmd, "cannot open '%s': %s", sent, strerror(errno));
-        goto out;
-    }
-    for (int k = 0; k < 2; k++)
-        if (outputs[k] != NULL && (outs[k] = fopen(outputs[k], "w")) == NULL) {
-            cli_error(cmd, "cannot create '%s': %s", outputs[k],
-                      strerror(errno));
-            goto out;
-        }
     struct synth_reply_result res;
-    int rc =
-        synth_replies(&o, fd, sent, outs[0], outs[1], &res, err, sizeof(err));
+    int rc = synth_replies_files(dir, program, &o, sent, outputs[0], outputs[1],
+                                 &res, &sent_exchange, err, sizeof(err));
     if (rc < 0) {
         cli_error(cmd, "%s", err);
-        if (rc == -EBADMSG)
-            status = CLI_EXIT_INPUT;
-        goto out;
+        return rc == -EBADMSG ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
     }
     char offsets[32], reversals[32];
     cli_fmt_money(offsets, sizeof(offsets), res.offset_cents);
@@ -335,26 +268,7 @@ static int replies_run(int argc, char **argv)
     fprintf(stderr, "; %lld offsets %s, %lld reversals %s\n",
             (long long)res.offsets, offsets, (long long)res.reversals,
             reversals);
-    status = CLI_EXIT_OK;
-out:
-    for (int k = 0; k < 2; k++) {
-        if (outs[k] != NULL && fclose(outs[k]) != 0 && status == CLI_EXIT_OK) {
-            cli_error(cmd, "cannot write '%s': %s", outputs[k],
-                      strerror(errno));
-            status = CLI_EXIT_ERROR;
-        }
-        layout_free(layouts[k]);
-    }
-    /* half a reply is worse than none: a failed run leaves no files */
-    for (int k = 0; k < 2 && status != CLI_EXIT_OK; k++)
-        if (outs[k] != NULL)
-            unlink(outputs[k]);
-    if (fd >= 0)
-        close(fd);
-    layout_free(sent_layout);
-    profile_free(profile);
-    layout_problems_release(&probs);
-    return status;
+    return CLI_EXIT_OK;
 }
 
 struct payees {

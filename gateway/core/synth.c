@@ -3,12 +3,15 @@
  * (see synth.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "offsetgw/calendar.h"
+#include "offsetgw/cycle.h"
 #include "offsetgw/synth.h"
 #include "offsetgw/writer.h"
 
@@ -848,6 +851,114 @@ out:
     writer_free(r.mw);
     writer_free(r.cw);
     reader_free(rd);
+    return rc;
+}
+
+static struct layout *load_layout(const struct profile *p, const char *exchange,
+                                  char *err, size_t err_size)
+{
+    char path[1024];
+    struct layout_problems probs = {0};
+    struct layout *l = NULL;
+    if (profile_exchange_path(p, exchange, NULL, path, sizeof(path)) < 0)
+        snprintf(err, err_size, "program '%s' has no exchange %s", p->name,
+                 exchange);
+    else if ((l = layout_load(path, &probs)) == NULL)
+        snprintf(err, err_size, "%s:%ld: %s", path,
+                 probs.n ? probs.items[0].line : 0L,
+                 probs.n ? probs.items[0].message : "cannot load");
+    layout_problems_release(&probs);
+    return l;
+}
+
+int synth_replies_files(const char *programs_dir, const char *program,
+                        struct synth_reply_options *o, const char *sent_path,
+                        const char *match_path, const char *coll_path,
+                        struct synth_reply_result *res,
+                        const char **sent_exchange, char *err, size_t err_size)
+{
+    static const char *const out_exchanges[2] = {"partner-match",
+                                                 "partner-collection"};
+    const char *outputs[2] = {match_path, coll_path};
+    struct layout_problems probs = {0};
+    struct layout *sent = NULL, *layouts[2] = {NULL, NULL};
+    FILE *outs[2] = {NULL, NULL};
+    int rc = -EINVAL, fd = -1;
+    *sent_exchange = NULL;
+    struct profile *p = profile_load_program(programs_dir, program, &probs);
+    if (p == NULL) {
+        snprintf(err, err_size, "program '%s': %s", program,
+                 probs.n ? probs.items[0].message : "cannot load");
+        layout_problems_release(&probs);
+        return -EINVAL;
+    }
+    /* what the cycle sent: the exchange its name starts with, else a
+     * taxboard's debt file, else a treasury's referral */
+    const char *base = strrchr(sent_path, '/');
+    base = base ? base + 1 : sent_path;
+    for (size_t i = 0; i < p->n_exchanges && *sent_exchange == NULL; i++) {
+        const char *x = p->exchanges[i].name;
+        size_t n = strlen(x);
+        if ((strncmp(x, "taxboard-", 9) == 0 ||
+             strncmp(x, "treasury-", 9) == 0) &&
+            strncmp(base, x, n) == 0 && base[n] == '.')
+            *sent_exchange = x;
+    }
+    static const enum partner_kind kinds[] = {PARTNER_TAXBOARD,
+                                              PARTNER_TREASURY};
+    for (size_t i = 0; i < 2 && *sent_exchange == NULL; i++)
+        if (profile_exchange_layout(p, cycle_exchange(kinds[i])) != NULL)
+            *sent_exchange = cycle_exchange(kinds[i]);
+    if (*sent_exchange == NULL) {
+        snprintf(err, err_size,
+                 "program '%s' sends no partner debts (no exchange "
+                 "taxboard-debt or treasury-referral)",
+                 program);
+        goto out;
+    }
+    if ((sent = load_layout(p, *sent_exchange, err, err_size)) == NULL)
+        goto out;
+    for (int k = 0; k < 2; k++)
+        if (outputs[k] != NULL &&
+            (layouts[k] = load_layout(p, out_exchanges[k], err, err_size)) ==
+                NULL)
+            goto out;
+    o->sent = sent;
+    o->match = layouts[0];
+    o->collection = layouts[1];
+    if ((fd = open(sent_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        rc = -errno;
+        snprintf(err, err_size, "cannot open '%s': %s", sent_path,
+                 strerror(errno));
+        goto out;
+    }
+    for (int k = 0; k < 2; k++)
+        if (outputs[k] != NULL && (outs[k] = fopen(outputs[k], "w")) == NULL) {
+            rc = -errno;
+            snprintf(err, err_size, "cannot create '%s': %s", outputs[k],
+                     strerror(errno));
+            goto out;
+        }
+    rc = synth_replies(o, fd, sent_path, outs[0], outs[1], res, err, err_size);
+out:
+    for (int k = 0; k < 2; k++) {
+        if (outs[k] != NULL && fclose(outs[k]) != 0 && rc == 0) {
+            rc = -EIO;
+            snprintf(err, err_size, "cannot write '%s': %s", outputs[k],
+                     strerror(errno));
+        }
+        layout_free(layouts[k]);
+    }
+    /* half a reply is worse than none: a failed run leaves no files */
+    for (int k = 0; k < 2 && rc < 0; k++)
+        if (outs[k] != NULL)
+            unlink(outputs[k]);
+    if (fd >= 0)
+        close(fd);
+    o->sent = o->match = o->collection = NULL;
+    layout_free(sent);
+    profile_free(p);
+    layout_problems_release(&probs);
     return rc;
 }
 

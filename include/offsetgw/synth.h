@@ -110,6 +110,20 @@ int synth_replies(const struct synth_reply_options *o, int sent_fd,
                   const char *sent_name, FILE *match_out, FILE *coll_out,
                   struct synth_reply_result *res, char *err, size_t err_size);
 
+/* The same, from files: the sent file at SENT_PATH (its exchange told by
+ * its name, "<exchange>.<date>.<cycle>.txt" as the gateway names them,
+ * else PROGRAM's taxboard-debt or treasury-referral), replies written to
+ * MATCH_PATH and COLL_PATH (either may be NULL), the layouts taken from
+ * PROGRAM's profile in PROGRAMS_DIR (O's layouts are filled here).  The
+ * sent file's exchange into *SENT_EXCHANGE (static text).  On failure no
+ * reply file is left.  0, -EBADMSG for a sent file that does not read,
+ * other negatives, all with ERR. */
+int synth_replies_files(const char *programs_dir, const char *program,
+                        struct synth_reply_options *o, const char *sent_path,
+                        const char *match_path, const char *coll_path,
+                        struct synth_reply_result *res,
+                        const char **sent_exchange, char *err, size_t err_size);
+
 /* --- a payer's payments that fit a registry ---------------------------- */
 
 /* A registered debtor a payment may go to. */
