@@ -34,6 +34,7 @@ static const struct cli_command commands[] = {
     {"remit", cli_remit_run, "pay agencies a payer's final offsets"},
     {"report", cli_report_run, "print an agency's CRT collections metrics"},
     {"serve", cli_serve_run, "serve the partners over SFTP, run the queue"},
+    {"sim", cli_sim_run, "play a tax board or treasury over SFTP"},
     {"status", cli_status_run, "show the upload queue and the last cycles"},
     {"synth", cli_synth_run, "write synthetic agency, partner or payer files"},
     {"transfers", cli_transfers_run, "show the SFTP transfer log"},

@@ -80,6 +80,8 @@ int cli_keys_run(int argc, char **argv);
 int cli_partner_key_run(int argc, char **argv);
 int cli_transfers_run(int argc, char **argv);
 int cli_status_run(int argc, char **argv);
+/* offsetgw sim (cli_sim.c) */
+int cli_sim_run(int argc, char **argv);
 
 struct home;
 struct store;

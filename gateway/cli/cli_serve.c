@@ -665,8 +665,12 @@ static int print_transfer(const struct transfer_row *t, void *ctx)
     printf("%-20s %-14s %-8s %10lld %6lldms %-2s %-7s %s%s%s%s\n", t->at,
            t->partner, t->kind, (long long)t->bytes, (long long)t->duration_ms,
            t->status == 0 ? "ok" : "!!",
-           t->kind[0] == 'u' ? (t->complete ? "done" : "partial") : "", path,
-           t->message[0] ? " (" : "", t->message, t->message[0] ? ")" : "");
+           t->kind[0] != 'u' ? ""
+           : t->complete     ? "queued"
+           : t->status == 0  ? "held"
+                             : "cut",
+           path, t->message[0] ? " (" : "", t->message,
+           t->message[0] ? ")" : "");
     if (t->queue_id > 0)
         printf("%53s job %lld %s: %s\n", "", (long long)t->queue_id,
                t->queue_state, t->result);

@@ -119,6 +119,26 @@ EOF
 check "renamed to its final name" sftp_as demo-agency "$key" "$dir/rename.batch"
 check "  it is taken in" wait_for "$spool/demo-agency/outbox/more.txt.*.ack"
 
+# --- the tax board, played over SFTP by offsetgw sim -------------------------
+check "the cycle to the tax board" $OG cycle --home "$home" --to demo-taxboard
+check "offsetgw sim taxboard answers it over SFTP" $OG sim taxboard \
+    --home "$dir/sim" --key "$home/demo-keys/demo-taxboard" \
+    --server "127.0.0.1:$port" --seed 5
+check "  it picked the debt file up" sh -c "ls '$dir/sim/in' | grep -q \
+    '^taxboard-debt\\.'"
+check "  and removed it from its outbox" refused compgen -G \
+    "$spool/demo-taxboard/outbox/taxboard-debt.*"
+check "  the agency gets its match file" \
+    wait_for "$spool/demo-agency/outbox/matches.*"
+check "  and its collection file" \
+    wait_for "$spool/demo-agency/outbox/collections.*"
+check "  the host key was pinned" test -s "$dir/sim/host-key"
+echo "SHA256:not-the-key" >"$dir/sim2-host-key"
+mkdir -p "$dir/sim2" && cp "$dir/sim2-host-key" "$dir/sim2/host-key"
+check "  a host key that is not the pinned one is refused" refused $OG sim \
+    taxboard --home "$dir/sim2" --key "$home/demo-keys/demo-taxboard" \
+    --server "127.0.0.1:$port"
+
 # --- the jail ----------------------------------------------------------------
 ln -s /etc/passwd "$spool/demo-agency/outbox/passwd"
 ln -s "$spool/demo-taxboard/outbox" "$spool/demo-agency/outbox/theirs"
@@ -178,7 +198,7 @@ sleep 1
 check "an upload cut off is not queued" test -e "$spool/demo-agency/inbox/big.txt"
 check "  nor taken in" refused compgen -G "$spool/demo-agency/outbox/big.txt.*"
 check "  the log has it as cut off" sh -c "$OG transfers --home '$home' \
-    --failed | grep -q 'partial.*/inbox/big.txt'"
+    --failed | grep -q ' cut .*/inbox/big.txt'"
 
 # --- the logs ---------------------------------------------------------------------
 check "the transfer log has the upload and its job" sh -c "$OG transfers \
@@ -193,7 +213,7 @@ check "nor in the transfer log" sh -c "$OG transfers --home '$home' --json \
     | grep -v -F -f '$dir/ssns' | wc -l | grep -qx \"\$($OG transfers \
     --home '$home' --json | wc -l)\""
 check "status shows the queue" sh -c "$OG status --home '$home' | \
-    grep -q 'queue: 0 queued, 0 running, 2 done'"
+    grep -q 'queue: 0 queued, 0 running, 4 done'"
 
 # --- the defender --------------------------------------------------------------
 check "SIGTERM stops the server cleanly" stop_server
