@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
 #include "offsetgw/transfer.h"
@@ -239,6 +240,7 @@ static int cmd_add(int argc, char **argv);
 static int cmd_list(int argc, char **argv);
 static int cmd_disable(int argc, char **argv);
 static int cmd_enable(int argc, char **argv);
+static int cmd_schedule(int argc, char **argv);
 
 static const struct cli_command partner_commands[] = {
     {"add", cmd_add, "add a partner: agency, taxboard, treasury or payer"},
@@ -246,6 +248,7 @@ static const struct cli_command partner_commands[] = {
     {"disable", cmd_disable, "stop a partner from logging in and sending"},
     {"enable", cmd_enable, "let a disabled partner in again"},
     {"key", cli_partner_key_run, "add, remove and list a partner's SSH keys"},
+    {"schedule", cmd_schedule, "set a tax board's or treasury's daily cycle"},
     {NULL, NULL, NULL},
 };
 
@@ -343,9 +346,12 @@ static int cmd_add(int argc, char **argv)
 static int print_partner(const struct store_partner *p, void *ctx)
 {
     (void)ctx;
-    printf("%-24s %-9s %-9s %-10s %s\n", p->name, partner_kind_name(p->kind),
-           p->program, p->agency_code[0] ? p->agency_code : "-",
-           p->enabled ? "enabled" : "disabled");
+    printf("%-24s %-9s %-9s %-10s %s%s%s%s\n", p->name,
+           partner_kind_name(p->kind), p->program,
+           p->agency_code[0] ? p->agency_code : "-",
+           p->enabled ? "enabled" : "disabled",
+           p->cycle_daily[0] ? "  cycle daily at " : "", p->cycle_daily,
+           p->cycle_daily[0] ? " UTC" : "");
     return 0;
 }
 
@@ -435,4 +441,72 @@ static int cmd_disable(int argc, char **argv)
 static int cmd_enable(int argc, char **argv)
 {
     return set_enabled("partner enable", argc, argv, true);
+}
+
+static int cmd_schedule(int argc, char **argv)
+{
+    static const char cmd[] = "partner schedule";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"daily", required_argument, NULL, 'd'},
+        {"off", no_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL, *daily = NULL;
+    bool off = false;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:d:oh", options, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'd':
+            daily = optarg;
+            break;
+        case 'o':
+            off = true;
+            break;
+        case 'h':
+            puts("usage: offsetgw partner schedule --home DIR NAME "
+                 "--daily HH:MM | --off\n\n"
+                 "Run the cycle to tax board or treasury NAME every day at\n"
+                 "HH:MM UTC, from 'offsetgw serve' (its worker checks every\n"
+                 "ten seconds; a gateway down at that time runs it when it is\n"
+                 "back the same day), or no more (--off).  'offsetgw cycle'\n"
+                 "runs one by hand whenever.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind + 1 != argc || (daily == NULL) == !off)
+        return cli_usage_error(cmd, "give NAME and --daily HH:MM or --off");
+    if (daily != NULL && !cycle_daily_ok(daily))
+        return cli_usage_error(cmd, "--daily takes HH:MM, 00:00 to 23:59");
+    struct home h;
+    struct store *s = NULL;
+    struct store_partner p;
+    int status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
+    if (status != 0)
+        return status;
+    if (store_partner_get(s, argv[optind], &p) < 0) {
+        cli_error(cmd, "no partner '%s'", argv[optind]);
+        status = CLI_EXIT_INPUT;
+    } else if (p.kind != PARTNER_TAXBOARD && p.kind != PARTNER_TREASURY) {
+        cli_error(cmd, "%s is a %s: cycles go to a taxboard or a treasury",
+                  p.name, partner_kind_name(p.kind));
+        status = CLI_EXIT_INPUT;
+    } else if (store_partner_set_schedule(s, p.name, off ? "" : daily) < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = CLI_EXIT_ERROR;
+    } else if (off) {
+        printf("%s: no scheduled cycle\n", p.name);
+    } else {
+        printf("%s: cycle daily at %s UTC\n", p.name, daily);
+    }
+    store_close(s);
+    return cli_close_stdout(status);
 }

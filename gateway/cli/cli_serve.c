@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "offsetgw/calendar.h"
+#include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
 #include "offsetgw/pipeline.h"
@@ -190,7 +192,19 @@ static void on_worker_signal(int sig)
     worker_stop = 1;
 }
 
-/* The pipeline worker's process: recover, then run the queue. */
+static void on_cycle(const struct store_partner *p,
+                     const struct cycle_result *res, void *ctx)
+{
+    (void)ctx;
+    log_kv("event=cycle partner=%s scheduled=%s cycle=%lld records=%lld "
+           "request=%lld",
+           p->name, p->cycle_daily, (long long)res->cycle_id,
+           (long long)(res->adds + res->changes + res->zeros),
+           (long long)res->requested);
+}
+
+/* The pipeline worker's process: recover, then run the queue and the
+ * scheduled cycles. */
 static int worker(void *ctx)
 {
     struct serve *sv = ctx;
@@ -212,7 +226,18 @@ static int worker(void *ctx)
     }
     if (again > 0)
         log_kv("event=recover jobs=%lld", (long long)again);
+    struct cycle_request crq = {
+        .home = &sv->h, .store = s, .programs_dir = sv->programs};
+    time_t next_schedule = 0;
     while (!worker_stop) {
+        if (time(NULL) >= next_schedule) { /* scheduled cycles: every 10 s */
+            int32_t hms;
+            int32_t today = calendar_today(&hms);
+            if (cycle_run_scheduled(&crq, today, hms / 100, on_cycle, NULL, err,
+                                    sizeof(err)) < 0)
+                log_kv("event=error what=cycle reason=\"%s\"", err);
+            next_schedule = time(NULL) + 10;
+        }
         int rc = pipeline_run_one(&env, err, sizeof(err));
         if (rc < 0) {
             log_kv("event=error what=job reason=\"%s\"", err);

@@ -498,3 +498,88 @@ int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
     free(c.cert_line);
     return rc;
 }
+
+/* --- scheduled cycles ------------------------------------------------------
+ */
+
+bool cycle_daily_ok(const char *t)
+{
+    return t != NULL && strlen(t) == 5 && t[2] == ':' && t[0] >= '0' &&
+           t[0] <= '2' && t[1] >= '0' && t[1] <= '9' && t[3] >= '0' &&
+           t[3] <= '5' && t[4] >= '0' && t[4] <= '9' &&
+           (t[0] - '0') * 10 + (t[1] - '0') < 24;
+}
+
+bool cycle_due(const char *daily, int32_t ran_on, int32_t today, int now_hm)
+{
+    if (!cycle_daily_ok(daily) || ran_on >= today)
+        return false;
+    int at = ((daily[0] - '0') * 10 + (daily[1] - '0')) * 100 +
+             (daily[3] - '0') * 10 + (daily[4] - '0');
+    return now_hm >= at;
+}
+
+#define MAX_SCHEDULED 256
+
+struct due {
+    struct store_partner p[MAX_SCHEDULED];
+    size_t n;
+    int32_t today;
+    int now_hm;
+};
+
+static int each_due(const struct store_partner *p, void *arg)
+{
+    struct due *d = arg;
+    if ((p->kind == PARTNER_TAXBOARD || p->kind == PARTNER_TREASURY) &&
+        p->enabled &&
+        cycle_due(p->cycle_daily, p->cycle_ran_on, d->today, d->now_hm) &&
+        d->n < MAX_SCHEDULED)
+        d->p[d->n++] = *p;
+    return 0;
+}
+
+int cycle_run_scheduled(const struct cycle_request *rq, int32_t today,
+                        int now_hm,
+                        void (*fn)(const struct store_partner *p,
+                                   const struct cycle_result *res, void *ctx),
+                        void *ctx, char *err, size_t err_size)
+{
+    struct due *d = calloc(1, sizeof(*d));
+    int first = 0;
+    if (d == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    d->today = today;
+    d->now_hm = now_hm;
+    int rc = store_partner_each(rq->store, each_due, d);
+    if (rc < 0) {
+        snprintf(err, err_size, "registry: %s", store_error(rq->store));
+        free(d);
+        return rc;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        struct cycle_request one = *rq;
+        struct cycle_result res;
+        char why[512];
+        one.partner = &d->p[i];
+        rc = cycle_run(&one, &res, why, sizeof(why));
+        if (rc < 0 && first == 0) {
+            first = rc;
+            snprintf(err, err_size, "%s: %s", d->p[i].name, why);
+        }
+        /* noted as run either way: a failing cycle is reported once a
+         * day, not every few seconds; `offsetgw cycle` runs it by hand */
+        rc = store_partner_set_cycle_ran(rq->store, d->p[i].id, today);
+        if (rc < 0 && first == 0) {
+            first = rc;
+            snprintf(err, err_size, "%s: %s", d->p[i].name,
+                     store_error(rq->store));
+        }
+        if (fn != NULL)
+            fn(&d->p[i], &res, ctx);
+    }
+    free(d);
+    return first;
+}

@@ -346,6 +346,15 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the transfer log is append-only'); END;"
     "CREATE TRIGGER transfers_no_delete BEFORE DELETE ON transfers"
     " BEGIN SELECT RAISE(ABORT, 'the transfer log is append-only'); END;",
+    /* 9: a tax board's or treasury's daily cycle ("HH:MM", UTC),
+     * run by serve's worker, and the day it last ran */
+    "ALTER TABLE partners ADD COLUMN cycle_daily TEXT NOT NULL DEFAULT ''"
+    "  CHECK (cycle_daily = '' OR (length(cycle_daily) = 5 AND"
+    "  substr(cycle_daily, 3, 1) = ':' AND substr(cycle_daily, 1, 2)"
+    "  BETWEEN '00' AND '23' AND substr(cycle_daily, 4, 2) BETWEEN '00' AND"
+    "  '59'));"
+    "ALTER TABLE partners ADD COLUMN cycle_ran_on INTEGER NOT NULL"
+    "  DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -23,6 +23,8 @@ enum stmt_id {
     S_PARTNER_GET,
     S_PARTNER_GET_ID,
     S_PARTNER_ENABLE,
+    S_PARTNER_SCHEDULE,
+    S_PARTNER_RAN,
     S_PARTNER_EACH,
     S_FILE_FIND_SHA,
     S_FILE_ADD,
@@ -117,12 +119,17 @@ enum stmt_id {
 static const char *const sql[S_COUNT_] = {
     [S_PARTNER_ADD] = "INSERT INTO partners (name, kind, program, agency_code,"
                       " enabled) VALUES (?, ?, ?, ?, ?)",
-    [S_PARTNER_GET] = "SELECT id, name, kind, program, agency_code, enabled"
+    [S_PARTNER_GET] = "SELECT id, name, kind, program, agency_code, enabled,"
+                      " cycle_daily, cycle_ran_on"
                       " FROM partners WHERE name = ?",
-    [S_PARTNER_GET_ID] = "SELECT id, name, kind, program, agency_code, enabled"
+    [S_PARTNER_GET_ID] = "SELECT id, name, kind, program, agency_code, enabled,"
+                         " cycle_daily, cycle_ran_on"
                          " FROM partners WHERE id = ?",
     [S_PARTNER_ENABLE] = "UPDATE partners SET enabled = ? WHERE name = ?",
-    [S_PARTNER_EACH] = "SELECT id, name, kind, program, agency_code, enabled"
+    [S_PARTNER_SCHEDULE] = "UPDATE partners SET cycle_daily = ? WHERE name = ?",
+    [S_PARTNER_RAN] = "UPDATE partners SET cycle_ran_on = ? WHERE id = ?",
+    [S_PARTNER_EACH] = "SELECT id, name, kind, program, agency_code, enabled,"
+                       " cycle_daily, cycle_ran_on"
                        " FROM partners ORDER BY name",
     [S_FILE_FIND_SHA] = "SELECT " FILE_COLUMNS " FROM files"
                         " WHERE partner_id = ? AND sha256 = ? AND outbound = 0"
@@ -724,6 +731,8 @@ static void read_partner(sqlite3_stmt *st, struct store_partner *p)
     copy_text(p->program, sizeof(p->program), st, 3);
     copy_text(p->agency_code, sizeof(p->agency_code), st, 4);
     p->enabled = sqlite3_column_int(st, 5) != 0;
+    copy_text(p->cycle_daily, sizeof(p->cycle_daily), st, 6);
+    p->cycle_ran_on = sqlite3_column_int(st, 7);
 }
 
 /* Step ST for one row read by READ into OUT; -ENOENT when none. */
@@ -777,6 +786,30 @@ int store_partner_set_enabled(struct store *s, const char *name, bool enabled)
     if (rc == 0 && sqlite3_changes(s->db) == 0)
         return fail(s, -ENOENT, "no partner '%s'", name);
     return rc;
+}
+
+int store_partner_set_schedule(struct store *s, const char *name,
+                               const char *daily)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_SCHEDULE);
+    if (st == NULL)
+        return -EIO;
+    bind_text(st, 1, daily);
+    bind_text(st, 2, name);
+    int rc = run(s, st, "schedule partner");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return fail(s, -ENOENT, "no partner '%s'", name);
+    return rc;
+}
+
+int store_partner_set_cycle_ran(struct store *s, int64_t id, int32_t day)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_RAN);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int(st, 1, day);
+    sqlite3_bind_int64(st, 2, id);
+    return run(s, st, "note the scheduled cycle");
 }
 
 int store_partner_each(struct store *s,

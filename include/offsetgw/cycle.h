@@ -24,6 +24,7 @@
 #ifndef OFFSETGW_CYCLE_H
 #define OFFSETGW_CYCLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "offsetgw/home.h"
@@ -58,5 +59,27 @@ const char *cycle_exchange(enum partner_kind kind);
 
 int cycle_run(const struct cycle_request *rq, struct cycle_result *res,
               char *err, size_t err_size);
+
+/* --- scheduled cycles ------------------------------------------------------
+ */
+
+/* Is a daily cycle at DAILY ("HH:MM"; "" none) due at NOW_HM (hours * 100
+ * + minutes) on TODAY, when it last ran on RAN_ON (yyyymmdd)?  Due once
+ * a day, from its time on: a gateway down at that time runs it when it
+ * is back the same day. */
+bool cycle_due(const char *daily, int32_t ran_on, int32_t today, int now_hm);
+
+/* Is TEXT a daily time "HH:MM" (00:00 to 23:59)? */
+bool cycle_daily_ok(const char *text);
+
+/* Run every tax board's and treasury's cycle that is due (cycle_due()),
+ * each noted as run today whatever it sent; FN (may be NULL) hears of
+ * each one run.  RQ's partner is not read.  0, or the first failure with
+ * ERR (the others still run). */
+int cycle_run_scheduled(const struct cycle_request *rq, int32_t today,
+                        int now_hm,
+                        void (*fn)(const struct store_partner *p,
+                                   const struct cycle_result *res, void *ctx),
+                        void *ctx, char *err, size_t err_size);
 
 #endif

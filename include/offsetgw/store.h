@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -75,6 +75,10 @@ struct store_partner {
     char program[STORE_NAME_MAX];
     char agency_code[STORE_NAME_MAX]; /* agencies: their code in files */
     bool enabled;
+    /* tax boards and treasuries: the daily time of their scheduled
+     * cycle, "HH:MM" UTC ("" none), and the day it last ran */
+    char cycle_daily[6];
+    int32_t cycle_ran_on;
 };
 
 /* "agency" <-> PARTNER_AGENCY...; -1 / NULL for unknown. */
@@ -90,6 +94,12 @@ int store_partner_get_id(struct store *store, int64_t id,
                          struct store_partner *out);
 int store_partner_set_enabled(struct store *store, const char *name,
                               bool enabled);
+/* Set a partner's daily cycle time, "HH:MM", or "" for none (the caller
+ * checks the form; the database checks it again). */
+int store_partner_set_schedule(struct store *store, const char *name,
+                               const char *daily);
+/* The scheduled cycle of partner ID ran on DAY (yyyymmdd). */
+int store_partner_set_cycle_ran(struct store *store, int64_t id, int32_t day);
 /* Every partner by name; FN returns non-zero to stop (that is returned). */
 int store_partner_each(struct store *store,
                        int (*fn)(const struct store_partner *p, void *ctx),

@@ -192,8 +192,9 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 sleep 0.2
+disown "$client" # no "Killed" from the shell
 kill -9 "$client"
-wait "$client" 2>/dev/null
+while kill -0 "$client" 2>/dev/null; do sleep 0.05; done
 sleep 1
 check "an upload cut off is not queued" test -e "$spool/demo-agency/inbox/big.txt"
 check "  nor taken in" refused compgen -G "$spool/demo-agency/outbox/big.txt.*"
@@ -217,7 +218,22 @@ check "status shows the queue" sh -c "$OG status --home '$home' | \
 
 # --- the defender --------------------------------------------------------------
 check "SIGTERM stops the server cleanly" stop_server
+
+# --- a scheduled cycle, run by serve's worker ------------------------------------
+check "more debts for the tax board" sh -c "$OG synth --program caltrecs \
+    --records 3 --seed 21 --agency-code DEMO1 --output '$dir/later.txt' && \
+    $OG ingest --home '$home' --partner demo-agency '$dir/later.txt'"
+check "schedule the tax board's cycle daily at 00:00" $OG partner schedule \
+    --home "$home" demo-taxboard --daily 00:00
+check "  the partner list says so" sh -c "$OG partner list --home '$home' | \
+    grep -q 'demo-taxboard.*cycle daily at 00:00 UTC'"
+check "a time that is none is refused" refused $OG partner schedule \
+    --home "$home" demo-taxboard --daily 24:00
 start_server --ban-after 3 --ban-window 60 --ban-time 30
+check "the worker runs the cycle on its own" \
+    wait_for "$spool/demo-taxboard/outbox/taxboard-debt.*"
+check "  and logs it" grep -q "event=cycle partner=demo-taxboard" \
+    "$dir/serve.log"
 for i in 1 2 3; do
     sftp_as demo-agency "$dir/stranger" "$dir/ls1.batch" >/dev/null 2>&1
 done

@@ -1092,6 +1092,83 @@ static void test_top_debt_below_the_minimum_is_not_certified(void **state)
     assert_int_equal(debt_of(fx, p, "SMALL").status, DEBT_S);
 }
 
+/* --- scheduled cycles --------------------------------------------------- */
+
+static void test_a_daily_cycle_is_due_once_a_day_from_its_time(void **state)
+{
+    (void)state;
+    assert_true(cycle_daily_ok("00:00"));
+    assert_true(cycle_daily_ok("23:59"));
+    assert_false(cycle_daily_ok("24:00"));
+    assert_false(cycle_daily_ok("2:00"));
+    assert_false(cycle_daily_ok("02:60"));
+    assert_false(cycle_daily_ok(""));
+    /* 02:00: not before, at and after; not twice a day */
+    assert_false(cycle_due("02:00", 20261125, 20261126, 159));
+    assert_true(cycle_due("02:00", 20261125, 20261126, 200));
+    assert_true(cycle_due("02:00", 0, 20261126, 2359));
+    assert_false(cycle_due("02:00", 20261126, 20261126, 300));
+    assert_false(cycle_due("", 0, 20261126, 2359));
+}
+
+static int n_cycles;
+static void count_cycle(const struct store_partner *p,
+                        const struct cycle_result *res, void *ctx)
+{
+    (void)p, (void)ctx;
+    n_cycles += res->cycle_id > 0;
+}
+
+static void test_scheduled_cycles_run_when_due_and_once(void **state)
+{
+    struct fixture *fx = *state;
+    struct program *p = &fx->cal;
+    const struct rec recs[] = {
+        {"A", "ACC-1", "123456789", "SMITH", "JANE", 10000, 0, 0},
+    };
+    struct cycle_request rq = {
+        .home = &fx->h, .store = fx->s, .programs_dir = fx->programs};
+    struct store_partner got;
+    char err[512] = "";
+    ingest(fx, p, recs, 1, 1);
+    assert_int_equal(store_partner_set_schedule(fx->s, "ftb", "02:00"), 0);
+    n_cycles = 0;
+    /* before its time: nothing */
+    assert_int_equal(cycle_run_scheduled(&rq, TODAY, 159, count_cycle, NULL,
+                                         err, sizeof err),
+                     0);
+    assert_int_equal(count_files(fx, "ftb", "outbox"), 0);
+    /* at its time: the cycle, once */
+    assert_int_equal(cycle_run_scheduled(&rq, TODAY, 200, count_cycle, NULL,
+                                         err, sizeof err),
+                     0);
+    assert_int_equal(n_cycles, 1);
+    assert_int_equal(count_files(fx, "ftb", "outbox"), 1);
+    assert_int_equal(store_partner_get(fx->s, "ftb", &got), 0);
+    assert_int_equal(got.cycle_ran_on, TODAY);
+    assert_int_equal(cycle_run_scheduled(&rq, TODAY, 2300, count_cycle, NULL,
+                                         err, sizeof err),
+                     0);
+    assert_int_equal(n_cycles, 1);
+    /* the next day: run again (nothing due, no file), noted */
+    int32_t tomorrow = calendar_add_days(TODAY, 1);
+    assert_int_equal(cycle_run_scheduled(&rq, tomorrow, 300, count_cycle, NULL,
+                                         err, sizeof err),
+                     0);
+    assert_int_equal(count_files(fx, "ftb", "outbox"), 1);
+    assert_int_equal(store_partner_get(fx->s, "ftb", &got), 0);
+    assert_int_equal(got.cycle_ran_on, tomorrow);
+    /* a disabled partner's schedule waits */
+    assert_int_equal(store_partner_set_enabled(fx->s, "ftb", false), 0);
+    assert_int_equal(cycle_run_scheduled(&rq, calendar_add_days(TODAY, 2), 300,
+                                         count_cycle, NULL, err, sizeof err),
+                     0);
+    assert_int_equal(store_partner_get(fx->s, "ftb", &got), 0);
+    assert_int_equal(got.cycle_ran_on, tomorrow);
+    /* the database refuses a time that is none */
+    assert_true(store_partner_set_schedule(fx->s, "ftb", "25:00") < 0);
+}
+
 /* --- partners ----------------------------------------------------------- */
 
 static void test_cycle_to_an_agency_or_a_payer_is_refused(void **state)
@@ -1374,6 +1451,8 @@ int main(void)
         T(test_top_debt_inside_the_referral_delay_is_deferred_until_today_passes_it),
         T(test_top_debt_is_asked_about_then_noticed_then_certified),
         T(test_top_debt_below_the_minimum_is_not_certified),
+        T(test_a_daily_cycle_is_due_once_a_day_from_its_time),
+        T(test_scheduled_cycles_run_when_due_and_once),
         T(test_cycle_to_an_agency_or_a_payer_is_refused),
         T(test_cycle_sends_only_the_debts_of_its_program),
         T(test_kill_during_cycle_records_nothing_then_rerun_sends_all_once),

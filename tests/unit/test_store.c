@@ -177,7 +177,9 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
     store_close(fx->s);
     fx->s = NULL;
     assert_int_equal(raw_sql(fx->path,
-                             "DROP TABLE queue; DROP TABLE transfers;"
+                             "ALTER TABLE partners DROP COLUMN cycle_daily;"
+                             " ALTER TABLE partners DROP COLUMN cycle_ran_on;"
+                             " DROP TABLE queue; DROP TABLE transfers;"
                              " DROP TABLE logins; DROP TABLE partner_keys;"
                              " ALTER TABLE files DROP COLUMN queue_id;"
                              " DROP TABLE remitted_offsets;"
