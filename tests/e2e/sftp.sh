@@ -174,6 +174,11 @@ check "exec is refused" refused timeout 20 ssh "${ssh_opts[@]}" -i "$key" \
     -p "$port" demo-agency@127.0.0.1 cat /etc/passwd
 check "a shell is refused" refused timeout 20 ssh "${ssh_opts[@]}" -tt \
     -i "$key" -p "$port" demo-agency@127.0.0.1
+check "remote port forwarding is refused" refused timeout 20 ssh \
+    "${ssh_opts[@]}" -o ExitOnForwardFailure=yes -N -R 127.0.0.1:0:127.0.0.1:22 \
+    -i "$key" -p "$port" demo-agency@127.0.0.1
+check "agent and X11 forwarding get no session either" refused timeout 20 \
+    ssh "${ssh_opts[@]}" -A -X -i "$key" -p "$port" demo-agency@127.0.0.1 true
 check "disable the demo agency" $OG partner disable --home "$home" demo-agency
 check "a disabled partner cannot log in" refused sftp_as demo-agency "$key" \
     "$dir/ls1.batch"
@@ -243,6 +248,25 @@ check "after 3 failed logins the address is refused, even a good key" \
 check "  the server says why" grep -q "refused: banned after failed logins" \
     "$dir/serve.log"
 check "SIGTERM stops it again" stop_server
+
+# --- sessions per address ------------------------------------------------------
+start_server --max-per-address 2
+holders=()
+for _ in 1 2; do # two sessions held open by an sftp that waits on stdin
+    (sleep 4 | ssh "${ssh_opts[@]}" -i "$key" -p "$port" -s \
+        demo-agency@127.0.0.1 sftp >/dev/null 2>&1) &
+    holders+=($!)
+done
+sleep 1.5
+check "a third session from the same address is refused" refused \
+    sftp_as demo-agency "$key" "$dir/ls1.batch"
+check "  the server says why" grep -q "refused: too many sessions from it" \
+    "$dir/serve.log"
+wait "${holders[@]}" 2>/dev/null
+sleep 0.5
+check "  once they end, a session is let in" \
+    sftp_as demo-agency "$key" "$dir/ls1.batch"
+check "SIGTERM stops it a third time" stop_server
 
 echo "# sftp.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
