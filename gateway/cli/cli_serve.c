@@ -184,6 +184,24 @@ static void on_ready(void *ctx, unsigned port)
     }
 }
 
+/* var/serve.status: the server's pid and its sessions, for `offsetgw
+ * status` (written whenever they change; renamed into place). */
+static void on_sessions(void *ctx, unsigned n, const char *const *addresses)
+{
+    struct serve *sv = ctx;
+    char path[HOME_PATH_MAX + 32], tmp[HOME_PATH_MAX + 40];
+    snprintf(path, sizeof(path), "%s/var/serve.status", sv->h.root);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return;
+    fprintf(f, "pid %ld\nsessions %u\n", (long)getpid(), n);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "session %s\n", addresses[i]);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+}
+
 static volatile sig_atomic_t worker_stop;
 
 static void on_worker_signal(int sig)
@@ -427,6 +445,7 @@ int cli_serve_run(int argc, char **argv)
         .login = on_login,
         .hooks = {.upload_done = upload_done, .event = on_event},
         .worker = worker,
+        .sessions = on_sessions,
         .ready = on_ready,
         .ctx = &sv};
     fflush(stdout);
@@ -434,6 +453,10 @@ int cli_serve_run(int argc, char **argv)
         cli_error(cmd, "%s", err);
         return CLI_EXIT_ERROR;
     }
+    char status_path[HOME_PATH_MAX + 32];
+    snprintf(status_path, sizeof(status_path), "%s/var/serve.status",
+             sv.h.root);
+    unlink(status_path);
     log_kv("event=stop");
     return CLI_EXIT_OK;
 }
@@ -785,6 +808,39 @@ int cli_transfers_run(int argc, char **argv)
     return cli_close_stdout(status);
 }
 
+/* What var/serve.status says, if the server it names runs. */
+static void print_server(const struct home *h)
+{
+    char path[HOME_PATH_MAX + 32], line[256];
+    long pid = 0;
+    unsigned n = 0;
+    snprintf(path, sizeof(path), "%s/var/serve.status", h->root);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        printf("serve: not running\n");
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *end;
+        if (strncmp(line, "pid ", 4) == 0)
+            pid = strtol(line + 4, &end, 10);
+        else if (strncmp(line, "sessions ", 9) == 0)
+            n = (unsigned)strtoul(line + 9, &end, 10);
+    }
+    if (pid <= 0 || kill((pid_t)pid, 0) < 0) {
+        printf("serve: not running (a stale %s)\n", path);
+        fclose(f);
+        return;
+    }
+    printf("serve: running, pid %ld, %u session%s\n", pid, n,
+           n == 1 ? "" : "s");
+    rewind(f);
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "session ", 8) == 0)
+            printf("  from %s", line + 8);
+    fclose(f);
+}
+
 static int print_last_cycle(const struct store_partner *p, void *ctx)
 {
     struct store *s = ctx;
@@ -817,8 +873,9 @@ int cli_status_run(int argc, char **argv)
             dir = optarg;
         else if (c == 'h') {
             puts("usage: offsetgw status --home DIR\n\n"
-                 "The upload queue (queued, running, done, failed) and the\n"
-                 "last cycle to each tax board and treasury.");
+                 "Whether serve runs and its sessions, the upload queue\n"
+                 "(queued, running, done, failed) and the last cycle to "
+                 "each\ntax board and treasury.");
             return cli_close_stdout(CLI_EXIT_OK);
         } else
             return cli_option_error(cmd, c, argv);
@@ -834,6 +891,7 @@ int cli_status_run(int argc, char **argv)
         store_close(s);
         return CLI_EXIT_ERROR;
     }
+    print_server(&h);
     printf("queue: %lld queued, %lld running, %lld done, %lld failed\n",
            (long long)n[JOB_QUEUED], (long long)n[JOB_RUNNING],
            (long long)n[JOB_DONE], (long long)n[JOB_FAILED]);

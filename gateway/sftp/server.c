@@ -406,8 +406,20 @@ static void note_failure(struct parent *p, const char *address)
     }
 }
 
+static void report_sessions(struct parent *p)
+{
+    const char *addresses[1024];
+    unsigned n = p->n_live < 1024 ? p->n_live : 1024;
+    if (p->ops->sessions == NULL)
+        return;
+    for (unsigned i = 0; i < n; i++)
+        addresses[i] = p->live[i].address;
+    p->ops->sessions(p->ops->ctx, p->n_live, addresses);
+}
+
 static void reap(struct parent *p)
 {
+    unsigned before = p->n_live;
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -430,6 +442,8 @@ static void reap(struct parent *p)
                 break;
             }
     }
+    if (p->n_live != before)
+        report_sessions(p);
 }
 
 /* Why ADDRESS may not have another session now; NULL when it may. */
@@ -503,6 +517,7 @@ static void accept_one(struct parent *p, ssh_bind b,
         p->live[p->n_live].pid = pid;
         snprintf(p->live[p->n_live].address, ADDR_MAX, "%s", address);
         p->n_live++;
+        report_sessions(p);
     }
     ssh_free(s); /* the parent's copy: the child has the connection */
 }
@@ -577,6 +592,7 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
     unsigned bound = bound_port(fd);
     log_line("listening on %s:%u", cfg->address, bound);
     start_worker(&p);
+    report_sessions(&p);
     if (ops->ready != NULL)
         ops->ready(ops->ctx, bound);
     while (!got_stop) {

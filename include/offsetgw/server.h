@@ -67,6 +67,9 @@ struct server_ops {
      * listening, started again if it dies, stopped (SIGTERM) after the
      * sessions at a stop.  Its return is its exit status.  May be NULL. */
     int (*worker)(void *ctx);
+    /* In the parent, whenever the sessions change: how many there are,
+     * and their addresses.  May be NULL. */
+    void (*sessions)(void *ctx, unsigned n, const char *const *addresses);
     /* Once listening: the port bound (useful with port 0).  May be NULL. */
     void (*ready)(void *ctx, unsigned port);
     void *ctx;

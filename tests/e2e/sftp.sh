@@ -220,6 +220,8 @@ check "nor in the transfer log" sh -c "$OG transfers --home '$home' --json \
     --home '$home' --json | wc -l)\""
 check "status shows the queue" sh -c "$OG status --home '$home' | \
     grep -q 'queue: 0 queued, 0 running, 4 done'"
+check "  and the server, running" sh -c "$OG status --home '$home' | \
+    grep -q 'serve: running, pid $server'"
 
 # --- the defender --------------------------------------------------------------
 check "SIGTERM stops the server cleanly" stop_server
@@ -258,6 +260,8 @@ for _ in 1 2; do # two sessions held open by an sftp that waits on stdin
     holders+=($!)
 done
 sleep 1.5
+check "status lists the two sessions" sh -c "$OG status --home '$home' | \
+    grep -q 'serve: running, pid [0-9]*, 2 sessions'"
 check "a third session from the same address is refused" refused \
     sftp_as demo-agency "$key" "$dir/ls1.batch"
 check "  the server says why" grep -q "refused: too many sessions from it" \
@@ -267,6 +271,8 @@ sleep 0.5
 check "  once they end, a session is let in" \
     sftp_as demo-agency "$key" "$dir/ls1.batch"
 check "SIGTERM stops it a third time" stop_server
+check "status says it is not running" sh -c "$OG status --home '$home' | \
+    grep -q 'serve: not running'"
 
 echo "# sftp.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
