@@ -463,33 +463,47 @@ int cli_serve_run(int argc, char **argv)
 
 /* --- keys show ------------------------------------------------------------ */
 
-static int cmd_keys_show(int argc, char **argv)
+/* The "--home DIR" and "--help" of a command that takes nothing else:
+ * 0 with *DIR, -1 when HELP was printed, else a usage exit status. */
+static int home_option(const char *cmd, int argc, char **argv, const char *help,
+                       const char **dir)
 {
-    static const char cmd[] = "keys show";
     static const struct option options[] = {
         {"home", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *dir = NULL;
-    char path[HOME_PATH_MAX], fp[KEYS_FP_MAX], err[512];
-    struct home h;
     int c;
+    *dir = NULL;
     opterr = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
         if (c == 'H')
-            dir = optarg;
+            *dir = optarg;
         else if (c == 'h') {
-            puts("usage: offsetgw keys show --home DIR\n\n"
-                 "Print the SFTP host key's fingerprint, for partners to "
-                 "check\nwhen they first connect.");
-            return cli_close_stdout(CLI_EXIT_OK);
+            fputs(help, stdout);
+            return -1;
         } else
             return cli_option_error(cmd, c, argv);
     }
     if (optind != argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+static int cmd_keys_show(int argc, char **argv)
+{
+    static const char cmd[] = "keys show";
+    const char *dir;
+    char path[HOME_PATH_MAX], fp[KEYS_FP_MAX], err[512];
+    struct home h;
+    int rc = home_option(cmd, argc, argv,
+                         "usage: offsetgw keys show --home DIR\n\n"
+                         "Print the SFTP host key's fingerprint, for "
+                         "partners to check\nwhen they first connect.\n",
+                         &dir);
+    if (rc != 0)
+        return rc < 0 ? cli_close_stdout(CLI_EXIT_OK) : rc;
     if ((dir = cli_home_dir(dir)) == NULL)
         return cli_usage_error(cmd, "--home DIR is required (or set "
                                     "OFFSETGW_HOME)");
@@ -859,27 +873,15 @@ static int print_last_cycle(const struct store_partner *p, void *ctx)
 int cli_status_run(int argc, char **argv)
 {
     static const char cmd[] = "status";
-    static const struct option options[] = {
-        {"home", required_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *dir = NULL;
-    int c;
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, ":H:h", options, NULL)) != -1) {
-        if (c == 'H')
-            dir = optarg;
-        else if (c == 'h') {
-            puts("usage: offsetgw status --home DIR\n\n"
-                 "Whether serve runs and its sessions, the upload queue\n"
-                 "(queued, running, done, failed) and the last cycle to "
-                 "each\ntax board and treasury.");
-            return cli_close_stdout(CLI_EXIT_OK);
-        } else
-            return cli_option_error(cmd, c, argv);
-    }
+    const char *dir;
+    int rc = home_option(cmd, argc, argv,
+                         "usage: offsetgw status --home DIR\n\n"
+                         "Whether serve runs and its sessions, the upload "
+                         "queue\n(queued, running, done, failed) and the "
+                         "last cycle to each\ntax board and treasury.\n",
+                         &dir);
+    if (rc != 0)
+        return rc < 0 ? cli_close_stdout(CLI_EXIT_OK) : rc;
     struct home h;
     struct store *s = NULL;
     int64_t n[4];

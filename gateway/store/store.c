@@ -485,6 +485,11 @@ static void bind_text(sqlite3_stmt *st, int i, const char *t)
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
 }
 
+void store_column_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    copy_text(dst, size, st, col);
+}
+
 void store_set_job(struct store *s, int64_t job_id)
 {
     s->job = job_id;

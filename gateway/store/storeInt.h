@@ -18,6 +18,8 @@ sqlite3 *store_sqlite(struct store *s);
 const char *store_now(struct store *s);
 int store_fail_code(struct store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Column COL of ST's row as text into DST (SIZE bytes, cut to fit). */
+void store_column_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* sqlite's answer RC for WHAT as our negative errno, its message kept. */
 int store_fail_db(struct store *s, int rc, const char *what);
 

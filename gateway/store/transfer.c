@@ -24,17 +24,6 @@ static void text(sqlite3_stmt *st, int i, const char *t)
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_TRANSIENT);
 }
 
-static void copy(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (n >= size)
-        n = size - 1;
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 /* Step ST once expecting no row, finalise it. */
 static int done(struct store *s, sqlite3_stmt *st, const char *what)
 {
@@ -102,11 +91,11 @@ int transfer_key_list(struct store *s, int64_t partner_id,
     while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct transfer_key k = {.id = sqlite3_column_int64(st, 0),
                                  .partner_id = sqlite3_column_int64(st, 1)};
-        copy(k.key.type, sizeof(k.key.type), st, 2);
-        copy(k.key.base64, sizeof(k.key.base64), st, 3);
-        copy(k.key.fingerprint, sizeof(k.key.fingerprint), st, 4);
-        copy(k.key.comment, sizeof(k.key.comment), st, 5);
-        copy(k.added_at, sizeof(k.added_at), st, 6);
+        store_column_text(k.key.type, sizeof(k.key.type), st, 2);
+        store_column_text(k.key.base64, sizeof(k.key.base64), st, 3);
+        store_column_text(k.key.fingerprint, sizeof(k.key.fingerprint), st, 4);
+        store_column_text(k.key.comment, sizeof(k.key.comment), st, 5);
+        store_column_text(k.added_at, sizeof(k.added_at), st, 6);
         stop = fn(&k, ctx);
     }
     int code = stop != 0           ? stop
@@ -232,15 +221,15 @@ int transfer_list(struct store *s, const struct transfer_filter *f,
                                  .status = sqlite3_column_int(st, 10),
                                  .complete = sqlite3_column_int(st, 11) != 0,
                                  .queue_id = sqlite3_column_int64(st, 13)};
-        copy(t.at, sizeof(t.at), st, 1);
-        copy(t.partner, sizeof(t.partner), st, 3);
-        copy(t.kind, sizeof(t.kind), st, 4);
-        copy(t.path, sizeof(t.path), st, 5);
-        copy(t.to_path, sizeof(t.to_path), st, 6);
-        copy(t.sha256, sizeof(t.sha256), st, 9);
-        copy(t.message, sizeof(t.message), st, 12);
-        copy(t.queue_state, sizeof(t.queue_state), st, 14);
-        copy(t.result, sizeof(t.result), st, 15);
+        store_column_text(t.at, sizeof(t.at), st, 1);
+        store_column_text(t.partner, sizeof(t.partner), st, 3);
+        store_column_text(t.kind, sizeof(t.kind), st, 4);
+        store_column_text(t.path, sizeof(t.path), st, 5);
+        store_column_text(t.to_path, sizeof(t.to_path), st, 6);
+        store_column_text(t.sha256, sizeof(t.sha256), st, 9);
+        store_column_text(t.message, sizeof(t.message), st, 12);
+        store_column_text(t.queue_state, sizeof(t.queue_state), st, 14);
+        store_column_text(t.result, sizeof(t.result), st, 15);
         stop = fn(&t, ctx);
     }
     int code = stop != 0           ? stop
@@ -308,9 +297,9 @@ int transfer_queue_take(struct store *s, struct transfer_job *out)
     if (rc == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
         out->partner_id = sqlite3_column_int64(st, 1);
-        copy(out->name, sizeof(out->name), st, 2);
-        copy(out->path, sizeof(out->path), st, 3);
-        copy(out->sha256, sizeof(out->sha256), st, 4);
+        store_column_text(out->name, sizeof(out->name), st, 2);
+        store_column_text(out->path, sizeof(out->path), st, 3);
+        store_column_text(out->sha256, sizeof(out->sha256), st, 4);
         out->bytes = sqlite3_column_int64(st, 5);
         out->state = JOB_RUNNING;
         rc = sqlite3_step(st);
@@ -396,7 +385,7 @@ int transfer_queue_counts(struct store *s, int64_t counts[4])
         return rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char name[16];
-        copy(name, sizeof(name), st, 0);
+        store_column_text(name, sizeof(name), st, 0);
         counts[state_of(name)] = sqlite3_column_int64(st, 1);
     }
     int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, "count jobs");
