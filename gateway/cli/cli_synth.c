@@ -171,7 +171,7 @@ static int replies_run(int argc, char **argv)
         .offset_per_mille = 500,
         .reversal_per_mille = 100};
     const char *program = NULL, *sent = NULL, *outputs[2] = {NULL, NULL};
-    const char *sent_exchange = NULL;
+    char sent_exchange[64];
     int c;
     char dir[HOME_PATH_MAX], err[512];
 
@@ -252,7 +252,7 @@ static int replies_run(int argc, char **argv)
     snprintf(dir, sizeof(dir), "%s/programs", cli_formats_dir());
     struct synth_reply_result res;
     int rc = synth_replies_files(dir, program, &o, sent, outputs[0], outputs[1],
-                                 &res, &sent_exchange, err, sizeof(err));
+                                 &res, sent_exchange, err, sizeof(err));
     if (rc < 0) {
         cli_error(cmd, "%s", err);
         return rc == -EBADMSG ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;

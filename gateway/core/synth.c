@@ -874,8 +874,8 @@ static struct layout *load_layout(const struct profile *p, const char *exchange,
 int synth_replies_files(const char *programs_dir, const char *program,
                         struct synth_reply_options *o, const char *sent_path,
                         const char *match_path, const char *coll_path,
-                        struct synth_reply_result *res,
-                        const char **sent_exchange, char *err, size_t err_size)
+                        struct synth_reply_result *res, char sent_exchange[64],
+                        char *err, size_t err_size)
 {
     static const char *const out_exchanges[2] = {"partner-match",
                                                  "partner-collection"};
@@ -884,7 +884,8 @@ int synth_replies_files(const char *programs_dir, const char *program,
     struct layout *sent = NULL, *layouts[2] = {NULL, NULL};
     FILE *outs[2] = {NULL, NULL};
     int rc = -EINVAL, fd = -1;
-    *sent_exchange = NULL;
+    const char *exchange = NULL;
+    sent_exchange[0] = '\0';
     struct profile *p = profile_load_program(programs_dir, program, &probs);
     if (p == NULL) {
         snprintf(err, err_size, "program '%s': %s", program,
@@ -896,27 +897,28 @@ int synth_replies_files(const char *programs_dir, const char *program,
      * taxboard's debt file, else a treasury's referral */
     const char *base = strrchr(sent_path, '/');
     base = base ? base + 1 : sent_path;
-    for (size_t i = 0; i < p->n_exchanges && *sent_exchange == NULL; i++) {
+    for (size_t i = 0; i < p->n_exchanges && exchange == NULL; i++) {
         const char *x = p->exchanges[i].name;
         size_t n = strlen(x);
         if ((strncmp(x, "taxboard-", 9) == 0 ||
              strncmp(x, "treasury-", 9) == 0) &&
             strncmp(base, x, n) == 0 && base[n] == '.')
-            *sent_exchange = x;
+            exchange = x;
     }
     static const enum partner_kind kinds[] = {PARTNER_TAXBOARD,
                                               PARTNER_TREASURY};
-    for (size_t i = 0; i < 2 && *sent_exchange == NULL; i++)
+    for (size_t i = 0; i < 2 && exchange == NULL; i++)
         if (profile_exchange_layout(p, cycle_exchange(kinds[i])) != NULL)
-            *sent_exchange = cycle_exchange(kinds[i]);
-    if (*sent_exchange == NULL) {
+            exchange = cycle_exchange(kinds[i]);
+    if (exchange == NULL) {
         snprintf(err, err_size,
                  "program '%s' sends no partner debts (no exchange "
                  "taxboard-debt or treasury-referral)",
                  program);
         goto out;
     }
-    if ((sent = load_layout(p, *sent_exchange, err, err_size)) == NULL)
+    snprintf(sent_exchange, 64, "%s", exchange); /* P is freed below */
+    if ((sent = load_layout(p, exchange, err, err_size)) == NULL)
         goto out;
     for (int k = 0; k < 2; k++)
         if (outputs[k] != NULL &&

@@ -214,14 +214,14 @@ static int answer(const struct sim_options *o, sftp_session sf, const char *in,
     char match[4200], coll[4200], up[600];
     struct synth_reply_options ro = o->replies;
     struct synth_reply_result rr;
-    const char *exchange;
+    char exchange[64];
     /* each file its own draws, the same for the same seed and name */
     for (const char *c = name; *c; c++)
         ro.seed = ro.seed * 31 + (unsigned char)*c;
     snprintf(match, sizeof(match), "%s/out/match.%s", o->dir, name);
     snprintf(coll, sizeof(coll), "%s/out/collections.%s", o->dir, name);
     int rc = synth_replies_files(o->programs_dir, o->program, &ro, in, match,
-                                 request ? NULL : coll, &rr, &exchange, err,
+                                 request ? NULL : coll, &rr, exchange, err,
                                  err_size);
     if (rc < 0)
         return rc;

@@ -115,14 +115,14 @@ int synth_replies(const struct synth_reply_options *o, int sent_fd,
  * else PROGRAM's taxboard-debt or treasury-referral), replies written to
  * MATCH_PATH and COLL_PATH (either may be NULL), the layouts taken from
  * PROGRAM's profile in PROGRAMS_DIR (O's layouts are filled here).  The
- * sent file's exchange into *SENT_EXCHANGE (static text).  On failure no
+ * sent file's exchange into SENT_EXCHANGE (64 bytes).  On failure no
  * reply file is left.  0, -EBADMSG for a sent file that does not read,
  * other negatives, all with ERR. */
 int synth_replies_files(const char *programs_dir, const char *program,
                         struct synth_reply_options *o, const char *sent_path,
                         const char *match_path, const char *coll_path,
-                        struct synth_reply_result *res,
-                        const char **sent_exchange, char *err, size_t err_size);
+                        struct synth_reply_result *res, char sent_exchange[64],
+                        char *err, size_t err_size);
 
 /* --- a payer's payments that fit a registry ---------------------------- */
 
