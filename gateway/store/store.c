@@ -518,6 +518,12 @@ int store_fail_db(struct store *s, int rc, const char *what)
 
 int store_open(const char *path, struct store **out, char *err, size_t err_size)
 {
+    return store_open_with(path, 0, out, err, err_size);
+}
+
+int store_open_with(const char *path, unsigned flags, struct store **out,
+                    char *err, size_t err_size)
+{
     struct store *s = calloc(1, sizeof(*s));
     char *msg = NULL;
     *out = NULL;
@@ -564,8 +570,10 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
     }
     sqlite3_finalize(st);
     if (sqlite3_exec(s->db,
-                     "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-                     " PRAGMA quick_check(1)",
+                     flags & STORE_OPEN_UNCHECKED
+                         ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"
+                         : "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+                           " PRAGMA quick_check(1)",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path,
                  msg ? msg : sqlite3_errmsg(s->db));

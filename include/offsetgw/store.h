@@ -41,6 +41,13 @@ void store_text_copy(char *dst, size_t size, const char *src);
  * start). */
 int store_open(const char *path, struct store **out, char *err,
                size_t err_size);
+/* The same; with STORE_OPEN_UNCHECKED, without sqlite's quick_check of
+ * the whole file (seconds on a large registry): for the processes a
+ * running server starts for each connection and for its worker, once the
+ * server itself opened it checked. */
+#define STORE_OPEN_UNCHECKED 1u
+int store_open_with(const char *path, unsigned flags, struct store **out,
+                    char *err, size_t err_size);
 void store_close(struct store *store);
 
 /* The page cache a store starts with, and a bigger one for work that
