@@ -9,12 +9,15 @@
  * logs, one key=value line each on stderr.  The pipeline worker is here
  * too: a loop over pipeline_run_one() until SIGTERM.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +143,41 @@ static int upload_done(void *arg, const char *name, int64_t bytes,
         log_kv("event=error what=queue partner=%s reason=\"%s\"",
                c->partner.name, err);
     return rc;
+}
+
+/* How long after it is handed on an upload still answers STAT and
+ * SETSTAT in the inbox (sftp.h): clients look right after a close. */
+#define HANDED_ON_S 60
+
+/* Upload NAME, handed on within HANDED_ON_S by any of the partner's
+ * sessions: the newest file "<random>.NAME" in its received/ folder
+ * that was moved there (its ctime) that recently. */
+static int handed_on(void *arg, const char *name, struct stat *st)
+{
+    struct conn *c = arg;
+    char dir[HOME_PATH_MAX];
+    if (home_box_path(&c->sv->h, c->partner.name, "received", dir,
+                      sizeof(dir)) < 0)
+        return -ENOENT;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -ENOENT;
+    time_t since = time(NULL) - HANDED_ON_S;
+    bool found = false;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *dot = strchr(e->d_name, '.');
+        struct stat f;
+        if (dot == NULL || dot == e->d_name || strcmp(dot + 1, name) != 0 ||
+            fstatat(dirfd(d), e->d_name, &f, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(f.st_mode) || f.st_ctime < since)
+            continue;
+        if (!found || f.st_ctime > st->st_ctime)
+            *st = f;
+        found = true;
+    }
+    closedir(d);
+    return found ? 0 : -ENOENT;
 }
 
 static void on_event(void *arg, const struct sftp_event *e)
@@ -439,17 +477,18 @@ int cli_serve_run(int argc, char **argv)
              cli_formats_dir());
     cfg.host_key = host_key;
     log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
-    struct server_ops ops = {
-        .open = conn_open,
-        .close = conn_close,
-        .key_allowed = key_allowed,
-        .folders = folders,
-        .login = on_login,
-        .hooks = {.upload_done = upload_done, .event = on_event},
-        .worker = worker,
-        .sessions = on_sessions,
-        .ready = on_ready,
-        .ctx = &sv};
+    struct server_ops ops = {.open = conn_open,
+                             .close = conn_close,
+                             .key_allowed = key_allowed,
+                             .folders = folders,
+                             .login = on_login,
+                             .hooks = {.upload_done = upload_done,
+                                       .handed_on = handed_on,
+                                       .event = on_event},
+                             .worker = worker,
+                             .sessions = on_sessions,
+                             .ready = on_ready,
+                             .ctx = &sv};
     fflush(stdout);
     if (server_run(&cfg, &ops, err, sizeof(err)) < 0) {
         cli_error(cmd, "%s", err);

@@ -356,6 +356,17 @@ static void report(struct session *s, const struct sftp_event *e)
         s->hooks->event(s->hooks->ctx, e);
 }
 
+/* Upload P was handed on a moment ago (see sftp.h): its attributes into
+ * *ST and 0, else -ENOENT. */
+static int handed_on(struct session *s, const struct jail_path *p,
+                     struct stat *st)
+{
+    if (p->area != JAIL_INBOX || p->name[0] == '\0' || s->hooks == NULL ||
+        s->hooks->handed_on == NULL)
+        return -ENOENT;
+    return s->hooks->handed_on(s->hooks->ctx, p->name, st) == 0 ? 0 : -ENOENT;
+}
+
 /* --- handles ------------------------------------------------------------- */
 
 static struct handle *handle_new(struct session *s, uint32_t *slot)
@@ -656,7 +667,9 @@ static int do_stat(struct session *s, struct cursor *c)
     int rc;
     if (!get_path(s, c, &p, &rc))
         return rc;
-    if ((rc = jail_stat(s->j, &p, &st)) < 0)
+    if ((rc = jail_stat(s->j, &p, &st)) == -ENOENT)
+        rc = handed_on(s, &p, &st);
+    if (rc < 0)
         return send_errno(s, rc);
     begin(s, FXP_ATTRS);
     put_attrs(&s->o, &st);
@@ -676,15 +689,19 @@ static int do_fstat(struct session *s, struct cursor *c)
     return send_reply(s);
 }
 
-/* SETSTAT and FSETSTAT: times are set where they may be; permissions,
- * owners and extended attributes are ignored (files stay 0600); a size
- * is refused unless it is the size the file has. */
+/* SETSTAT and FSETSTAT: times are set where they may be (on a handed-on
+ * upload they are taken and left as they are); permissions, owners and
+ * extended attributes are ignored (files stay 0600); a size is refused
+ * unless it is the size the file has. */
 static int set_attrs(struct session *s, const struct jail_path *p, int fd,
                      const struct attrs *a)
 {
     struct stat st;
+    bool gone = false; /* handed on: the gateway's file now */
     int rc =
         fd >= 0 ? (fstat(fd, &st) < 0 ? -errno : 0) : jail_stat(s->j, p, &st);
+    if (rc == -ENOENT && fd < 0 && (rc = handed_on(s, p, &st)) == 0)
+        gone = true;
     if (rc < 0)
         return send_errno(s, rc);
     if ((a->flags & ATTR_SIZE) && a->size != (uint64_t)st.st_size)
@@ -692,7 +709,9 @@ static int set_attrs(struct session *s, const struct jail_path *p, int fd,
     if (a->flags & ATTR_ACMODTIME) {
         if (!jail_allows(p, JAIL_SET_TIMES))
             return denied(s, "times can be set on uploads only");
-        if (fd >= 0) {
+        if (gone) {
+            /* taken, left as they are */
+        } else if (fd >= 0) {
             struct timespec ts[2] = {{.tv_sec = a->atime},
                                      {.tv_sec = a->mtime}};
             rc = futimens(fd, ts) < 0 ? -errno : 0;

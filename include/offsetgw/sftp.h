@@ -17,6 +17,14 @@
  * ".tmp", ".upload"): such a file is finished when it is renamed to a
  * name that is not temporary.  A file still open when the stream ends
  * is left where it is, reported incomplete, and never handed on.
+ *
+ * A handed-on upload has left the inbox, but clients look at a file
+ * right after writing it (paramiko's put() stats it to confirm its size;
+ * rclone sets its time, then stats it, often over another connection of
+ * its pool) and take "no such file" for a failed upload, which rclone
+ * uploads again.  So STAT, LSTAT and SETSTAT of an inbox name with no
+ * file ask the handed_on hook, and answer for the upload it finds: its
+ * attributes; times to set are taken and left as they are.
  */
 #ifndef OFFSETGW_SFTP_H
 #define OFFSETGW_SFTP_H
@@ -24,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "offsetgw/jail.h"
@@ -80,6 +89,9 @@ struct sftp_hooks {
      * CLOSE or RENAME failed.  NULL: finished uploads stay put. */
     int (*upload_done)(void *ctx, const char *name, int64_t bytes,
                        const char *sha256);
+    /* Upload NAME was handed on a moment ago (see above): its file's
+     * attributes into *ST and 0, else -ENOENT.  NULL: none is. */
+    int (*handed_on)(void *ctx, const char *name, struct stat *st);
     /* Every event; NULL for none. */
     void (*event)(void *ctx, const struct sftp_event *e);
     void *ctx;

@@ -3,11 +3,12 @@
  * socket pair, the server in a thread on a real spool: the version
  * exchange and its extensions; uploads finished by CLOSE or by renaming
  * a temporary name, handed on with their SHA-256, and an upload cut off
- * never handed on; downloads in chunks no larger than the cap; what the
- * jail refuses, answered with the right status; forged handles, a full
- * handle table, malformed and unknown requests, oversized packets; and
- * 20,000 random well-framed packets that must each get an answer or end
- * the session cleanly (run under ASan by scripts/test).
+ * never handed on; a handed-on upload still answers STAT and SETSTAT; downloads
+ * in chunks no larger than the cap; what the jail refuses, answered with the
+ * right status; forged handles, a full handle table, malformed and unknown
+ * requests, oversized packets; and 20,000 random well-framed packets that must
+ * each get an answer or end the session cleanly (run under ASan by
+ * scripts/test).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@ struct fixture {
     struct done done[16];
     int n_done;
     int fail_done; /* upload_done returns -EIO */
+    int move_done; /* upload_done moves the file out of the inbox */
     struct sftp_event events[64];
     char event_paths[64][300];
     int n_events;
@@ -78,6 +80,13 @@ static int upload_done(void *ctx, const char *name, int64_t bytes,
     struct fixture *fx = ctx;
     if (fx->fail_done)
         return -EIO;
+    if (fx->move_done) { /* as the pipeline does */
+        char from[JAIL_NAME_MAX + 80], to[JAIL_NAME_MAX + 80];
+        snprintf(from, sizeof from, "%s/inbox/%s", fx->dir, name);
+        snprintf(to, sizeof to, "%s/moved-%s", fx->dir, name);
+        if (rename(from, to) < 0)
+            return -errno;
+    }
     if (fx->n_done < 16) {
         struct done *d = &fx->done[fx->n_done];
         snprintf(d->name, sizeof d->name, "%s", name);
@@ -102,11 +111,23 @@ static void on_event(void *ctx, const struct sftp_event *e)
     fx->n_events++;
 }
 
+/* As serve's: the upload moved on (by upload_done) a moment ago. */
+static int handed_on(void *ctx, const char *name, struct stat *st)
+{
+    struct fixture *fx = ctx;
+    char path[JAIL_NAME_MAX + 80];
+    snprintf(path, sizeof path, "%s/moved-%s", fx->dir, name);
+    return stat(path, st) < 0 ? -errno : 0;
+}
+
 static void *serve(void *arg)
 {
     struct fixture *fx = arg;
     struct sftp_io io = {io_read, io_write, &fx->fd[1]};
-    struct sftp_hooks hooks = {upload_done, on_event, fx};
+    struct sftp_hooks hooks = {.upload_done = upload_done,
+                               .handed_on = fx->move_done ? handed_on : NULL,
+                               .event = on_event,
+                               .ctx = fx};
     fx->serve_rc = sftp_serve(&io, &fx->j, &fx->cfg, &hooks);
     close(fx->fd[1]);
     return NULL;
@@ -576,6 +597,94 @@ static void test_a_failed_hand_on_fails_the_close(void **state)
     assert_false(fx->events[0].complete);
 }
 
+/* An ATTRS reply's size and mtime, for path request TYPE on PATH. */
+static void expect_attrs(struct fixture *fx, uint8_t type, const char *path,
+                         uint64_t size, uint32_t mtime)
+{
+    struct pkt *p = req(fx, type);
+    p_str(p, path);
+    send_pkt(fx, p);
+    struct reply *r = expect(fx, 105);
+    uint32_t flags = r_u32(r);
+    assert_true(flags & 0x1);
+    assert_int_equal(r_u64(r), size);
+    assert_int_equal(r_u32(r) & 0777, 0600);
+    r_u32(r);
+    uint32_t got = r_u32(r);
+    if (mtime != 0)
+        assert_int_equal(got, mtime);
+    free(r);
+}
+
+static void set_times(struct fixture *fx, const char *path, uint32_t t,
+                      uint32_t want)
+{
+    struct pkt *p = req(fx, 9);
+    p_str(p, path);
+    p_u32(p, 0x8);
+    p_u32(p, t);
+    p_u32(p, t);
+    send_pkt(fx, p);
+    expect_status(fx, want, NULL, 0);
+}
+
+/* paramiko's put() stats the file it wrote; rclone sets its time, then
+ * stats it: the file has left the inbox by then (handed on), and "no
+ * such file" made them fail the upload (rclone uploaded it 3 times). */
+static void test_a_handed_on_upload_can_still_be_looked_at(void **state)
+{
+    struct fixture *fx = *state;
+    char path[128];
+    struct stat st;
+    fx->move_done = 1;
+    start(fx);
+    handshake(fx);
+    struct handle h = open_file(fx, "/inbox/a.txt", WRITE_FLAGS);
+    write_at(fx, &h, 0, "abcde", 5, 0);
+    close_handle(fx, &h, 0);
+    snprintf(path, sizeof path, "%s/inbox/a.txt", fx->dir);
+    assert_int_not_equal(stat(path, &st), 0); /* moved on */
+    snprintf(path, sizeof path, "%s/moved-a.txt", fx->dir);
+    assert_int_equal(stat(path, &st), 0);
+    expect_attrs(fx, 17, "/inbox/a.txt", 5, (uint32_t)st.st_mtime); /* STAT */
+    expect_attrs(fx, 7, "/inbox/a.txt", 5, (uint32_t)st.st_mtime);  /* LSTAT */
+    /* times are taken, and left as they are: the file is the gateway's */
+    set_times(fx, "/inbox/a.txt", 1200000000, 0);
+    expect_attrs(fx, 17, "/inbox/a.txt", 5, (uint32_t)st.st_mtime);
+    /* its size is still not the client's to change */
+    struct pkt *p = req(fx, 9);
+    p_str(p, "/inbox/a.txt");
+    p_u32(p, 0x1);
+    p_u64(p, 0);
+    send_pkt(fx, p);
+    expect_status(fx, 3, NULL, 0);
+    /* a temporary name renamed: the final name */
+    h = open_file(fx, "/inbox/b.txt.part", WRITE_FLAGS);
+    write_at(fx, &h, 0, "xy", 2, 0);
+    close_handle(fx, &h, 0);
+    p = req(fx, 18);
+    p_str(p, "/inbox/b.txt.part");
+    p_str(p, "/inbox/b.txt");
+    send_pkt(fx, p);
+    expect_status(fx, 0, NULL, 0);
+    expect_attrs(fx, 17, "/inbox/b.txt", 2, 0);
+    /* a new upload of the same name is itself while it is written */
+    h = open_file(fx, "/inbox/a.txt", WRITE_FLAGS);
+    write_at(fx, &h, 0, "abc", 3, 0);
+    expect_attrs(fx, 17, "/inbox/a.txt", 3, 0);
+    close_handle(fx, &h, 0);
+    expect_attrs(fx, 17, "/inbox/a.txt", 3, 0);
+    /* names never handed on, or only half written, or elsewhere: not
+     * there; nor is a removal pretended */
+    path_request(fx, 17, "/inbox/other.txt", 2, NULL, 0);
+    path_request(fx, 17, "/inbox/b.txt.part", 2, NULL, 0);
+    path_request(fx, 17, "/outbox/a.txt", 2, NULL, 0);
+    set_times(fx, "/inbox/other.txt", 1, 2);
+    path_request(fx, 13, "/inbox/a.txt", 2, NULL, 0);
+    assert_int_equal(fx->n_done, 3);
+    assert_int_equal(stop(fx), 0);
+}
+
 static void test_a_download_comes_in_capped_chunks(void **state)
 {
     struct fixture *fx = *state;
@@ -903,6 +1012,7 @@ int main(void)
         T(test_a_temporary_name_is_handed_on_when_renamed),
         T(test_an_upload_cut_off_is_never_handed_on),
         T(test_a_failed_hand_on_fails_the_close),
+        T(test_a_handed_on_upload_can_still_be_looked_at),
         T(test_a_download_comes_in_capped_chunks),
         T(test_the_jail_refuses_with_the_right_status),
         T(test_setstat_sets_times_ignores_modes_refuses_sizes),
