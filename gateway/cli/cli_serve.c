@@ -198,13 +198,19 @@ static void on_event(void *arg, const struct sftp_event *e)
     store_text_copy(t.message, sizeof(t.message), e->message ? e->message : "");
     if (e->kind == SFTP_EV_UPLOAD && e->complete)
         t.queue_id = c->last_job;
+    /* a download's digest: the registry took it when the file was made */
+    if (e->kind == SFTP_EV_DOWNLOAD && t.sha256[0] == '\0') {
+        const char *name = strrchr(e->path, '/');
+        transfer_outbound_sha(c->s, c->partner.id, name ? name + 1 : e->path,
+                              t.sha256);
+    }
     transfer_add(c->s, &t);
     log_kv("event=%s partner=%s path=%s%s%s bytes=%lld ms=%lld sha256=%s "
            "status=%d complete=%d job=%lld",
            kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
            e->to ? " to=" : "", e->to ? clean(e->to, p2, sizeof(p2)) : "",
            (long long)e->bytes, (long long)e->duration_ms,
-           e->sha256[0] ? e->sha256 : "-", (int)e->status, e->complete,
+           t.sha256[0] ? t.sha256 : "-", (int)e->status, e->complete,
            (long long)t.queue_id);
 }
 

@@ -236,7 +236,8 @@ static int run_sftp(struct conn *c)
     struct sftp_io io = {stream_read, stream_write, c};
     struct sftp_config sc = {.user = c->user,
                              .max_handles = c->cfg->max_handles,
-                             .max_file_bytes = c->cfg->max_file_bytes};
+                             .max_file_bytes = c->cfg->max_file_bytes,
+                             .digest = c->cfg->digest};
     struct sftp_hooks hooks = c->ops->hooks;
     hooks.ctx = c->ctx;
     rc = sftp_serve(&io, &j, &sc, &hooks);

@@ -189,6 +189,29 @@ int transfer_add(struct store *s, const struct transfer_row *t)
     return done(s, st, "log the transfer");
 }
 
+int transfer_outbound_sha(struct store *s, int64_t partner_id, const char *name,
+                          char sha256[65])
+{
+    sqlite3_stmt *st;
+    sha256[0] = '\0';
+    int rc = prepare(s,
+                     "SELECT sha256 FROM files WHERE partner_id = ? AND"
+                     " name = ? AND outbound = 1 ORDER BY id DESC LIMIT 1",
+                     &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, partner_id);
+    text(st, 2, name);
+    rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW    ? 0
+               : rc == SQLITE_DONE ? -ENOENT
+                                   : store_fail_db(s, rc, "file's digest");
+    if (rc == SQLITE_ROW)
+        store_column_text(sha256, 65, st, 0);
+    sqlite3_finalize(st);
+    return code;
+}
+
 int transfer_list(struct store *s, const struct transfer_filter *f,
                   int (*fn)(const struct transfer_row *t, void *ctx), void *ctx)
 {
@@ -196,7 +219,11 @@ int transfer_list(struct store *s, const struct transfer_filter *f,
     int rc = prepare(
         s,
         "SELECT t.id, t.at, t.partner_id, p.name, t.kind, t.path, t.to_path,"
-        " t.bytes, t.duration_ms, t.sha256, t.status, t.complete, t.message,"
+        " t.bytes, t.duration_ms,"
+        /* an upload's digest is its job's file's, taken by the pipeline */
+        " coalesce(nullif(t.sha256, ''), (SELECT f.sha256 FROM files f"
+        "  WHERE f.queue_id = t.queue_id AND f.outbound = 0 LIMIT 1), ''),"
+        " t.status, t.complete, t.message,"
         " coalesce(t.queue_id, 0), coalesce(q.state, ''),"
         " coalesce(q.result, '')"
         " FROM transfers t JOIN partners p ON p.id = t.partner_id"

@@ -36,6 +36,7 @@ struct server_config {
     int idle_timeout_s;       /* between requests (900) */
     int64_t max_file_bytes;   /* an upload's bound */
     unsigned max_handles;     /* per session (64) */
+    bool digest;              /* sessions hash transfers (sftp.h; false) */
     unsigned ban_after;       /* failed logins from one address... (5) */
     int ban_window_s;         /* ...within this many seconds (60)... */
     int ban_s;                /* ...refuse it this long (600) */

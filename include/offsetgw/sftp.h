@@ -101,6 +101,11 @@ struct sftp_config {
     const char *user;       /* the partner, as listings show the owner */
     unsigned max_handles;   /* open files and listings at once, 1-1024 */
     int64_t max_file_bytes; /* an upload may not grow past this */
+    /* hash every transfer as it streams for its event's SHA-256 (false:
+     * events carry "" and the caller knows the digests otherwise: serve
+     * has them in the registry, taken once by the pipeline and the
+     * outbox; a transfer's hash costs a third of a session's CPU) */
+    bool digest;
 };
 
 /* Serve one session on IO until the stream ends: 0 at a clean end

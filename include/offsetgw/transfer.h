@@ -69,6 +69,11 @@ struct transfer_row {
 
 int transfer_add(struct store *s, const struct transfer_row *t);
 
+/* The SHA-256 the registry keeps of the file called NAME it delivered to
+ * PARTNER_ID's outbox (the newest of that name); -ENOENT when none. */
+int transfer_outbound_sha(struct store *s, int64_t partner_id, const char *name,
+                          char sha256[65]);
+
 struct transfer_filter {
     int64_t partner_id; /* 0: all */
     const char *since;  /* "2026-11-26" or a full time; NULL: all */

@@ -160,8 +160,10 @@ static int setup(void **state)
     if (jail_open(&fx->j, in, out) < 0 ||
         socketpair(AF_UNIX, SOCK_STREAM, 0, fx->fd) < 0)
         return -1;
-    fx->cfg = (struct sftp_config){
-        .user = "county", .max_handles = 4, .max_file_bytes = 1 << 20};
+    fx->cfg = (struct sftp_config){.user = "county",
+                                   .max_handles = 4,
+                                   .max_file_bytes = 1 << 20,
+                                   .digest = true};
     *state = fx;
     return 0;
 }
@@ -510,6 +512,28 @@ static void test_an_upload_is_handed_on_when_closed(void **state)
     assert_int_equal(fx->events[0].bytes, sizeof text);
     assert_string_equal(fx->events[0].path, "/inbox/debts.txt");
     assert_string_equal(fx->events[0].sha256, sha);
+}
+
+/* Without digests (as serve runs it: the registry has them), nothing is
+ * hashed: the events and the hand-on say "". */
+static void test_without_digests_nothing_is_hashed(void **state)
+{
+    struct fixture *fx = *state;
+    fx->cfg.digest = false;
+    start(fx);
+    handshake(fx);
+    struct handle h = open_file(fx, "/inbox/a.txt", WRITE_FLAGS);
+    write_at(fx, &h, 0, "abc", 3, 0);
+    close_handle(fx, &h, 0);
+    h = open_file(fx, "/outbox/result.txt", 0x1);
+    close_handle(fx, &h, 0);
+    assert_int_equal(stop(fx), 0);
+    assert_int_equal(fx->n_done, 1);
+    assert_string_equal(fx->done[0].sha, "");
+    assert_int_equal(fx->done[0].bytes, 3);
+    assert_int_equal(fx->n_events, 2);
+    assert_string_equal(fx->events[0].sha256, "");
+    assert_string_equal(fx->events[1].sha256, "");
 }
 
 static void
@@ -1008,6 +1032,7 @@ int main(void)
         T(test_an_oversized_packet_ends_the_session),
         T(test_realpath_stays_in_the_jail),
         T(test_an_upload_is_handed_on_when_closed),
+        T(test_without_digests_nothing_is_hashed),
         T(test_an_upload_out_of_order_gets_the_whole_files_digest),
         T(test_a_temporary_name_is_handed_on_when_renamed),
         T(test_an_upload_cut_off_is_never_handed_on),

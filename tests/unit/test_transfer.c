@@ -247,6 +247,13 @@ static void test_the_queue_hands_each_job_out_once_in_order(void **state)
     assert_int_equal(counts[JOB_DONE], 1);
     assert_int_equal(counts[JOB_FAILED], 1);
 
+    /* an upload's digest in the log is its job's file's */
+    struct transfer_row up = {.partner_id = fx->county,
+                              .kind = "upload",
+                              .path = "/inbox/first.txt",
+                              .complete = true,
+                              .queue_id = id1};
+    assert_int_equal(transfer_add(fx->s, &up), 0);
     /* a job's file, once its work committed */
     assert_int_equal(transfer_queue_file(fx->s, id1, &file_id), 0);
     assert_int_equal(file_id, 0);
@@ -260,6 +267,26 @@ static void test_the_queue_hands_each_job_out_once_in_order(void **state)
     assert_int_equal(transfer_queue_mark_file(fx->s, fid, id1), 0);
     assert_int_equal(transfer_queue_file(fx->s, id1, &file_id), 0);
     assert_int_equal(file_id, fid);
+    struct rows r = {0};
+    struct transfer_filter all = {0};
+    assert_int_equal(transfer_list(fx->s, &all, collect, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(strspn(r.last.sha256, "c"), 64);
+    /* a delivered file's digest, by its name */
+    char sha[65];
+    struct store_file out = {
+        .partner_id = fx->county, .outbound = true, .status = FILE_SENT};
+    memset(out.sha256, 'd', 64);
+    snprintf(out.name, sizeof out.name, "first.txt.1.ack");
+    snprintf(out.exchange, sizeof out.exchange, "agency-ack");
+    snprintf(out.layout, sizeof out.layout, "x.xml");
+    assert_int_equal(store_file_add(fx->s, &out, NULL), 0);
+    assert_int_equal(
+        transfer_outbound_sha(fx->s, fx->county, "first.txt.1.ack", sha), 0);
+    assert_int_equal(strspn(sha, "d"), 64);
+    assert_int_equal(
+        transfer_outbound_sha(fx->s, fx->city, "first.txt.1.ack", sha),
+        -ENOENT);
 }
 
 int main(void)
