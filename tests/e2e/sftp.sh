@@ -274,5 +274,51 @@ check "SIGTERM stops it a third time" stop_server
 check "status says it is not running" sh -c "$OG status --home '$home' | \
     grep -q 'serve: not running'"
 
+# --- timeouts ----------------------------------------------------------------------
+start_server --idle-timeout 1 --login-grace 1
+idle_start=$(date +%s)
+ssh "${ssh_opts[@]}" -i "$key" -p "$port" -s demo-agency@127.0.0.1 sftp \
+    < <(sleep 5) >/dev/null 2>&1 &
+idler=$!
+while kill -0 "$idler" 2>/dev/null; do sleep 0.1; done
+idle_took=$(($(date +%s) - idle_start))
+check "an idle session is closed ($idle_took s, under the 5 s it would wait)" \
+    test "$idle_took" -lt 5
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+IFS= read -r -t 2 banner <&3
+sleep 2 # say nothing after the banner: past the login grace
+IFS= read -r -t 2 line <&3
+grace_rc=$? # 1: the server closed it; over 128: still open
+exec 3<&-
+check "a connection that does not log in is closed after the grace" \
+    test "$grace_rc" -eq 1
+check "  the banner was SSH" test "${banner#SSH-2.0-}" != "$banner"
+check "SIGTERM stops it a fourth time" stop_server
+
+# --- SIGTERM lets a running upload finish --------------------------------------------
+start_server --stop-grace 10
+check "an agency file for a slow upload" $OG synth --program caltrecs \
+    --records 8000 --seed 31 --agency-code DEMO1 --output "$dir/slow.txt"
+printf 'put %s /inbox/slow.txt\n' "$dir/slow.txt" >"$dir/slow.batch"
+# about 2 MB at 1 MB/s: still running when the server is told to stop
+sftp "${ssh_opts[@]}" -l 8000 -i "$key" -P "$port" -b "$dir/slow.batch" \
+    demo-agency@127.0.0.1 >"$dir/slow.out" 2>&1 &
+client=$!
+sleep 0.7
+kill -TERM "$server"
+wait "$client"
+slow_rc=$?
+wait "$server"
+stop_rc=$?
+server=
+check "the upload running at SIGTERM finished (sftp exit 0)" test "$slow_rc" -eq 0
+check "  the server then stopped cleanly" test "$stop_rc" -eq 0
+check "  and no new session was taken meanwhile" grep -q \
+    "stopping: 1 sessions get 10 s" "$dir/serve.log"
+start_server
+check "after a restart it is taken in, once" \
+    wait_for "$spool/demo-agency/outbox/slow.txt.*.ack"
+check "SIGTERM stops it a fifth time" stop_server
+
 echo "# sftp.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
