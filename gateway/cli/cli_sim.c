@@ -1,5 +1,5 @@
 /*
- * cli_sim.c - "offsetgw sim taxboard|treasury": a partner played over
+ * cli_sim.c - "offsetgw sim taxboard|treasury|payer": a partner played over
  * SFTP against a running gateway (the work is sim.c's).
  */
 #include <errno.h>
@@ -19,6 +19,9 @@ static void usage(FILE *out)
           "                    [--program P] [--partner-code CODE] "
           "[--seed S]\n"
           "                    [--rounds N] [--interval S]\n"
+          "       offsetgw sim payer --home SIMDIR --key FILE [--payments "
+          "FILE]\n"
+          "                    [--server HOST:PORT] [--user NAME]\n"
           "\n"
           "Play a tax board or a treasury over SFTP: log in to the gateway\n"
           "as NAME with the key FILE, download and remove what it left in\n"
@@ -29,10 +32,15 @@ static void usage(FILE *out)
           "what went (out/) and the server's host key, pinned at the first\n"
           "login.  --rounds N repeats it N times, --interval S apart.\n"
           "\n"
-          "defaults: --server 127.0.0.1:2222; --user demo-taxboard or\n"
-          "demo-treasury; --program caltrecs or top; --partner-code DEMO1\n"
-          "or DEMOTOP1 (the demo partners'); --seed 1; --rounds 1;\n"
-          "--interval 2\n",
+          "'payer' plays a setoff program's payer: it picks up what the\n"
+          "gateway left (offset instructions, releases, acknowledgements)\n"
+          "and uploads FILE, a payment file ('offsetgw synth payments'\n"
+          "makes one that fits a registry), in the first round.\n"
+          "\n"
+          "defaults: --server 127.0.0.1:2222; --user demo-taxboard,\n"
+          "demo-treasury or demo-payer; --program caltrecs or top;\n"
+          "--partner-code DEMO1 or DEMOTOP1 (the demo partners'); --seed 1;\n"
+          "--rounds 1; --interval 2\n",
           out);
 }
 
@@ -49,6 +57,7 @@ int cli_sim_run(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"rounds", required_argument, NULL, 'r'},
         {"interval", required_argument, NULL, 'i'},
+        {"payments", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,17 +79,21 @@ int cli_sim_run(int argc, char **argv)
         return argc < 2 ? CLI_EXIT_USAGE : cli_close_stdout(CLI_EXIT_OK);
     }
     bool taxboard = strcmp(argv[1], "taxboard") == 0;
-    if (!taxboard && strcmp(argv[1], "treasury") != 0)
+    bool payer = strcmp(argv[1], "payer") == 0;
+    if (!taxboard && !payer && strcmp(argv[1], "treasury") != 0)
         return cli_usage_error(cmd,
-                               "'%s': sim plays a taxboard or a "
-                               "treasury (a payer: not yet)",
+                               "'%s': sim plays a taxboard, a treasury or "
+                               "a payer",
                                argv[1]);
-    o.user = taxboard ? "demo-taxboard" : "demo-treasury";
+    o.answer = !payer;
+    o.user = taxboard ? "demo-taxboard"
+             : payer  ? "demo-payer"
+                      : "demo-treasury";
     o.program = taxboard ? "caltrecs" : "top";
     o.replies.partner_code = taxboard ? "DEMO1" : "DEMOTOP1";
     opterr = 0;
     optind = 2;
-    while ((c = getopt_long(argc, argv, ":H:k:S:u:p:c:s:r:i:h", options,
+    while ((c = getopt_long(argc, argv, ":H:k:S:u:p:c:s:r:i:P:h", options,
                             NULL)) != -1) {
         char *end;
         switch (c) {
@@ -124,6 +137,11 @@ int cli_sim_run(int argc, char **argv)
             *(c == 'r' ? &rounds : &interval) = v;
             break;
         }
+        case 'P':
+            if (!payer)
+                return cli_usage_error(cmd, "--payments is a payer's");
+            o.upload = optarg;
+            break;
         case 'h':
             usage(stdout);
             return cli_close_stdout(CLI_EXIT_OK);
@@ -137,8 +155,10 @@ int cli_sim_run(int argc, char **argv)
     o.programs_dir = programs;
     for (long r = 0; r < rounds; r++) {
         struct sim_result res;
-        if (r > 0)
+        if (r > 0) {
             sleep((unsigned)interval);
+            o.upload = NULL; /* a payment file goes once */
+        }
         if (sim_round(&o, &res, err, sizeof(err)) < 0) {
             cli_error(cmd, "%s", err);
             return CLI_EXIT_ERROR;

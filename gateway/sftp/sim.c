@@ -278,8 +278,14 @@ int sim_round(const struct sim_options *o, struct sim_result *res, char *err,
             break;
         }
         res->downloaded++;
-        if (is_debt_file(names[i], &request))
+        if (o->answer && is_debt_file(names[i], &request))
             rc = answer(o, sf, path, names[i], request, res, err, err_size);
+    }
+    if (rc == 0 && o->upload != NULL) {
+        const char *base = strrchr(o->upload, '/');
+        base = base ? base + 1 : o->upload;
+        if ((rc = upload(sf, o->upload, base, err, err_size)) == 0)
+            res->uploaded++;
     }
 out:
     for (int i = 0; i < n; i++)

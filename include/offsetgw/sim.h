@@ -1,6 +1,6 @@
 /*
  * sim.h - a partner played over SFTP, for tests and the demo: "offsetgw
- * sim taxboard|treasury".
+ * sim taxboard|treasury|payer".
  *
  * Owns one round of a tax board's or treasury's side of the exchange,
  * through the gateway's own SFTP server with libssh's client: log in with
@@ -9,8 +9,12 @@
  * remove it there (picked up), answer each debt file with a match file
  * and a collection file made by synth_replies_files(), and upload the
  * answers to /inbox, each under a temporary name then renamed, so the
- * gateway takes each exactly once.  The simulator's folder keeps what it
- * downloaded (in/) and what it sent (out/).
+ * gateway takes each exactly once.  A payer answers nothing: it picks
+ * up its offset instructions and releases, and uploads the payment file
+ * it is given (made by `offsetgw synth payments`, which needs the
+ * registry a real payer would not see: a simulator's shortcut).  The
+ * simulator's folder keeps what it downloaded (in/) and what it sent
+ * (out/).
  */
 #ifndef OFFSETGW_SIM_H
 #define OFFSETGW_SIM_H
@@ -29,6 +33,8 @@ struct sim_options {
     const char *programs_dir;
     const char *program;                /* whose layouts: caltrecs, top */
     struct synth_reply_options replies; /* shares, seed, partner code */
+    bool answer;        /* answer debt files (a tax board, a treasury) */
+    const char *upload; /* a file to upload as it is (a payer's); NULL */
 };
 
 struct sim_result {

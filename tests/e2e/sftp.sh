@@ -139,6 +139,26 @@ check "  a host key that is not the pinned one is refused" refused $OG sim \
     taxboard --home "$dir/sim2" --key "$home/demo-keys/demo-taxboard" \
     --server "127.0.0.1:$port"
 
+# --- a payer, played over SFTP by offsetgw sim ------------------------------
+check "a Kansas agency with debts" sh -c "$OG partner add --home '$home' \
+    --kind agency --program kansas --agency-code KSA01 ks-city >/dev/null && \
+    $OG synth --program kansas --records 30 --seed 3 --agency-code KSA01 \
+    --output '$dir/ks.txt' 2>/dev/null && \
+    $OG ingest --home '$home' --partner ks-city '$dir/ks.txt' >/dev/null"
+check "a payer file that fits the registry" $OG synth payments \
+    --program kansas --home "$home" --records 40 --debtor-share 0.5 \
+    --seed 9 --payer-code KDOR --output "$dir/payments.txt"
+check "offsetgw sim payer uploads it" $OG sim payer --home "$dir/simpay" \
+    --key "$home/demo-keys/demo-payer" --server "127.0.0.1:$port" \
+    --payments "$dir/payments.txt"
+check "  the payer's offset instructions come" \
+    wait_for "$spool/demo-payer/outbox/offsets.payments.txt.*"
+check "  the agency's collections" wait_for "$spool/ks-city/outbox/collections.*"
+check "  the next round picks the instructions up" $OG sim payer \
+    --home "$dir/simpay" --key "$home/demo-keys/demo-payer" \
+    --server "127.0.0.1:$port"
+check "  they are in its folder" compgen -G "$dir/simpay/in/offsets.payments.txt.*"
+
 # --- the jail ----------------------------------------------------------------
 ln -s /etc/passwd "$spool/demo-agency/outbox/passwd"
 ln -s "$spool/demo-taxboard/outbox" "$spool/demo-agency/outbox/theirs"
@@ -219,7 +239,7 @@ check "nor in the transfer log" sh -c "$OG transfers --home '$home' --json \
     | grep -v -F -f '$dir/ssns' | wc -l | grep -qx \"\$($OG transfers \
     --home '$home' --json | wc -l)\""
 check "status shows the queue" sh -c "$OG status --home '$home' | \
-    grep -q 'queue: 0 queued, 0 running, 4 done'"
+    grep -q 'queue: 0 queued, 0 running, 5 done'"
 check "  and the server, running" sh -c "$OG status --home '$home' | \
     grep -q 'serve: running, pid $server'"
 
