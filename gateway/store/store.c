@@ -387,7 +387,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_];
     bool in_tx;
-    int64_t job; /* the queued upload being run (store_set_job) */
+    int64_t job;  /* the queued upload being run (store_set_job) */
     char now[24]; /* UTC time of the open transaction, for its rows */
     char err[256];
 };

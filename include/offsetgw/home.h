@@ -46,8 +46,8 @@ int home_open_store(const struct home *h, struct store **out, char *err,
 /* true for a name that may be a partner's (see above). */
 bool home_partner_name_ok(const char *name);
 
-/* BOX is "inbox", "outbox", "outbox/.tmp" or "received": its path for PARTNER into
- * BUF.  -EINVAL for a bad name, -ENAMETOOLONG when it does not fit. */
+/* BOX is "inbox", "outbox", "outbox/.tmp" or "received": its path for PARTNER
+ * into BUF.  -EINVAL for a bad name, -ENAMETOOLONG when it does not fit. */
 int home_box_path(const struct home *h, const char *partner, const char *box,
                   char *buf, size_t size);
 
