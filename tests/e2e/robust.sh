@@ -25,7 +25,7 @@
 # script.  So 50 x 8 = 400 by default, the files made in the background
 # while the kills go on (mostly waiting): the whole script takes ~16 s
 # plain, ~24 s ASan (50 x 12: 18 s, 30 s).  ROBUST_FILES=20 runs the
-# 1000.
+# 1000: scripts/test does so in its plain build.
 # The kills: ROBUST_ROUNDS (4) rounds, alternately during uploads (6
 # clients, 4 files of 330 KB each, throttled) and during processing (6
 # clients, 4 files of 750 KB each, queued while the worker is stopped,
