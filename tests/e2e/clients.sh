@@ -22,19 +22,7 @@ dir=$(mktemp -d /tmp/og-clients-XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 export OFFSETGW_TODAY=2026-11-20
-passed=0 failed=0
-check() { # NAME, then a command that must succeed
-    local name=$1
-    shift
-    if "$@" >"$dir/out" 2>&1; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/    /' "$dir/out" | head -20
-    fi
-}
-refused() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 for tool in curl rclone sftp ssh-keygen jq sha256sum; do
     check "$tool is installed (scripts/test installs it)" command -v "$tool"
@@ -57,14 +45,6 @@ start_server() {
         sleep 0.1
     done
     port=$(cat "$dir/port" 2>/dev/null)
-}
-# wait until a file matching the glob exists
-wait_for() {
-    for _ in $(seq 200); do
-        compgen -G "$1" >/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
 }
 # wait until the queue has nothing queued or running
 queue_idle() {
@@ -267,5 +247,4 @@ wait "$server"
 check "SIGTERM stops the server cleanly" test $? -eq 0
 server=
 
-echo "# clients.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary clients.sh

@@ -15,31 +15,11 @@ dir=$(mktemp -d /tmp/og-e2e-loop-XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 export OFFSETGW_TODAY=2026-11-20
-passed=0 failed=0
-check() { # NAME, then a command that must succeed
-    local name=$1
-    shift
-    if "$@" >"$dir/out" 2>&1; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/    /' "$dir/out" | head -20
-    fi
-}
-wait_for() {
-    for _ in $(seq 200); do
-        compgen -G "$1" >/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 home=$dir/gw
 spool=$home/var/spool
 key=$home/demo-keys/demo-agency
-ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    -o BatchMode=yes -o LogLevel=ERROR)
 check "a demo home" $OG init --home "$home" --demo
 check "an agency file" $OG synth --program caltrecs --records 40 \
     --bad-share 0.1 --seed 7 --agency-code DEMO1 --output "$dir/debts.txt"
@@ -101,5 +81,4 @@ stop_server() { kill -TERM "$server" && wait "$server"; }
 check "SIGTERM stops the server" stop_server
 server=
 
-echo "# loop.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary loop.sh

@@ -42,23 +42,9 @@ dir=$(mktemp -d /tmp/og-robust-XXXXXX)
 server=
 trap '[ -n "$server" ] && kill -9 -- -"$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 export OFFSETGW_TODAY=2026-11-20
-passed=0 failed=0
-check() { # NAME, then a command that must succeed
-    local name=$1
-    shift
-    if "$@" >"$dir/out" 2>&1; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/    /' "$dir/out" | head -20
-    fi
-}
-refused() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
 echo "robust.sh: ROBUST_SEED=$seed, $clients clients x $files files, $rounds rounds"
 
-ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10)
 # serve HOME in a process group of its own (server = its id), on a free
 # port
 start_server() { # HOME
@@ -363,5 +349,4 @@ check "SIGTERM stops it" stop_server
 echo "# load: $n files made (during the kills), uploaded by $clients" \
     "clients in $((t2 - t1)) s, all processed $((t3 - t1)) s after the start"
 
-echo "# robust.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary robust.sh

@@ -17,24 +17,10 @@ dir=$(mktemp -d /tmp/og-e2e-XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 export OFFSETGW_TODAY=2026-11-20
-passed=0 failed=0
-check() { # NAME, then a command that must succeed
-    local name=$1
-    shift
-    if "$@" >"$dir/out" 2>&1; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/    /' "$dir/out" | head -20
-    fi
-}
-refused() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
 
 home=$dir/gw
 spool=$home/var/spool
-ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-    -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10)
 start_server() { # extra serve options
     rm -f "$dir/port"
     $OG serve --home "$home" --listen 127.0.0.1:0 --port-file "$dir/port" \
@@ -58,14 +44,6 @@ sftp_as() { # PARTNER KEY BATCH
         "$1@127.0.0.1"
 }
 key=$home/demo-keys/demo-agency
-# wait until PATH (in the spool) exists
-wait_for() {
-    for _ in $(seq 100); do
-        compgen -G "$1" >/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 check "a demo home with keys" $OG init --home "$home" --demo
 check "  the demo agency's key pair" test -s "$key" -a -s "$key.pub"
@@ -340,5 +318,4 @@ check "after a restart it is taken in, once" \
     wait_for "$spool/demo-agency/outbox/slow.txt.*.ack"
 check "SIGTERM stops it a fifth time" stop_server
 
-echo "# sftp.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary sftp.sh
