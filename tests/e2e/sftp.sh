@@ -165,6 +165,14 @@ check "an unlisted key is refused" refused sftp_as demo-agency \
     "$dir/stranger" "$dir/ls1.batch"
 check "another partner's key is refused" refused sftp_as demo-agency \
     "$home/demo-keys/demo-taxboard" "$dir/ls1.batch"
+for kind in "ecdsa -b 256" "ecdsa -b 521" "rsa -b 3072"; do
+    name=$(echo "$kind" | tr -d ' -')
+    ssh-keygen -q -N '' -t $kind -f "$dir/$name"
+    check "an $kind key, once listed, logs in" sh -c "$OG partner key add \
+        --home '$home' demo-agency '$dir/$name.pub' >/dev/null && \
+        timeout 30 sftp ${ssh_opts[*]} -i '$dir/$name' -P $port \
+        -b '$dir/ls1.batch' demo-agency@127.0.0.1"
+done
 check "passwords are refused" refused timeout 20 sftp "${ssh_opts[@]}" \
     -o PreferredAuthentications=password,keyboard-interactive \
     -P "$port" -b "$dir/ls1.batch" demo-agency@127.0.0.1
