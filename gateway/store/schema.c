@@ -355,6 +355,22 @@ static const char *const migrations[] = {
     "  '59'));"
     "ALTER TABLE partners ADD COLUMN cycle_ran_on INTEGER NOT NULL"
     "  DEFAULT 0;",
+    /* 10: the audit trail (audit.h): rows chained by an HMAC of the row
+     * before and their own fields; never edited, never deleted (the
+     * triggers stop honest mistakes, the chain shows the rest) */
+    "CREATE TABLE audit ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  subject TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  mac TEXT NOT NULL CHECK (length(mac) = 64)"
+    ");"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -655,6 +655,16 @@ static const char *now(struct store *s)
     return s->now;
 }
 
+const char *store_transaction_time(struct store *s)
+{
+    return now(s);
+}
+
+bool store_in_transaction(const struct store *s)
+{
+    return s->in_tx;
+}
+
 int store_begin(struct store *s)
 {
     if (s->in_tx)

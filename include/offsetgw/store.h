@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -63,6 +63,12 @@ int store_schema_version(struct store *store);
 /* One transaction per file's work: begin, then commit or rollback.
  * Nested begins are refused (-EINVAL). */
 int store_begin(struct store *store);
+/* Is a transaction open? */
+bool store_in_transaction(const struct store *store);
+/* "2026-11-26T18:04:05Z": the time rows written now carry (one time per
+ * transaction; never before the history's newest; $OFFSETGW_TODAY's day
+ * when it is set). */
+const char *store_transaction_time(struct store *store);
 int store_commit(struct store *store);
 int store_rollback(struct store *store);
 
@@ -568,5 +574,26 @@ int store_reconcile_each(struct store *store, int64_t agency_id,
 
 /* Counts for invariant checks and status: debts, history rows. */
 int store_count(struct store *store, const char *what, int64_t *n);
+
+/* --- the audit table (audit.h chains it) -------------------------------- */
+
+struct store_audit_row {
+    int64_t seq;
+    char at[24];
+    char actor[64];
+    char action[32];
+    char subject[300];
+    char detail[300];
+    char mac[65];
+};
+
+/* The newest row; -ENOENT when there is none. */
+int store_audit_last(struct store *store, struct store_audit_row *out);
+/* Append R (its seq as given: -EEXIST when taken). */
+int store_audit_add(struct store *store, const struct store_audit_row *r);
+/* Every row by seq; FN returns non-zero to stop. */
+int store_audit_each(struct store *store,
+                     int (*fn)(const struct store_audit_row *r, void *ctx),
+                     void *ctx);
 
 #endif
