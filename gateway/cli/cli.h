@@ -74,12 +74,21 @@ const char *cli_formats_dir(void);
 int cli_init_run(int argc, char **argv);
 int cli_partner_run(int argc, char **argv);
 
+struct home;
+struct store;
+/* Record ACTION on SUBJECT (DETAIL may be "") in the audit trail as the
+ * command's user did it ("cli:NAME"); a failure is said on stderr. */
+void cli_audit(const struct home *h, struct store *s, const char *action,
+               const char *subject, const char *detail);
+
 /* offsetgw serve, keys, partner key, transfers, status (cli_serve.c) */
 int cli_serve_run(int argc, char **argv);
 int cli_keys_run(int argc, char **argv);
 int cli_partner_key_run(int argc, char **argv);
 int cli_transfers_run(int argc, char **argv);
 int cli_status_run(int argc, char **argv);
+/* offsetgw audit verify|list (cli_audit.c) */
+int cli_audit_run(int argc, char **argv);
 /* offsetgw sim (cli_sim.c) */
 int cli_sim_run(int argc, char **argv);
 

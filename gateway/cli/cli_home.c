@@ -7,6 +7,7 @@
  * are home.c's, records the store's.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "offsetgw/audit.h"
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
@@ -109,6 +111,19 @@ static void init_usage(FILE *out)
           out);
 }
 
+void cli_audit(const struct home *h, struct store *s, const char *action,
+               const char *subject, const char *detail)
+{
+    struct audit_key k;
+    struct passwd *pw = getpwuid(getuid());
+    char actor[64], err[256];
+    snprintf(actor, sizeof(actor), "cli:%s", pw ? pw->pw_name : "?");
+    if (audit_key_load(h, true, &k, err, sizeof(err)) < 0 ||
+        audit_append(h, s, &k, actor, action, subject, detail, err,
+                     sizeof(err)) < 0)
+        cli_error("audit", "not recorded (%s %s): %s", action, subject, err);
+}
+
 /* A demo partner's key pair at HOME/demo-keys/NAME, listed for it (once:
  * a pair already there is listed as it is). */
 static int demo_key(const char *cmd, const struct home *h, struct store *s,
@@ -200,9 +215,15 @@ int cli_init_run(int argc, char **argv)
     }
     char host_key[HOME_PATH_MAX], fp[KEYS_FP_MAX];
     bool created;
+    struct audit_key audit;
     if (keys_host_path(h.keys, host_key, sizeof(host_key)) < 0 ||
         keys_host_ensure(host_key, &created, fp, err, sizeof(err)) < 0) {
         cli_error(cmd, "host key: %s", err);
+        status = CLI_EXIT_ERROR;
+        goto out;
+    }
+    if (audit_key_load(&h, true, &audit, err, sizeof(err)) < 0) {
+        cli_error(cmd, "audit key: %s", err);
         status = CLI_EXIT_ERROR;
         goto out;
     }
@@ -337,8 +358,10 @@ static int cmd_add(int argc, char **argv)
     snprintf(p.program, sizeof(p.program), "%s", program);
     snprintf(p.agency_code, sizeof(p.agency_code), "%s", code);
     status = add_partner(cmd, &h, s, &p, false);
-    if (status == CLI_EXIT_OK)
+    if (status == CLI_EXIT_OK) {
         printf("partner %s added (%s, %s)\n", name, kind, program);
+        cli_audit(&h, s, "partner-add", name, kind);
+    }
     store_close(s);
     return cli_close_stdout(status);
 }
@@ -428,6 +451,8 @@ static int set_enabled(const char *cmd, int argc, char **argv, bool enabled)
         status = rc == -ENOENT ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
     } else {
         printf("partner %s %s\n", name, enabled ? "enabled" : "disabled");
+        cli_audit(&h, s, enabled ? "partner-enable" : "partner-disable", name,
+                  "");
     }
     store_close(s);
     return cli_close_stdout(status);
@@ -502,10 +527,12 @@ static int cmd_schedule(int argc, char **argv)
     } else if (store_partner_set_schedule(s, p.name, off ? "" : daily) < 0) {
         cli_error(cmd, "%s", store_error(s));
         status = CLI_EXIT_ERROR;
-    } else if (off) {
-        printf("%s: no scheduled cycle\n", p.name);
     } else {
-        printf("%s: cycle daily at %s UTC\n", p.name, daily);
+        if (off)
+            printf("%s: no scheduled cycle\n", p.name);
+        else
+            printf("%s: cycle daily at %s UTC\n", p.name, daily);
+        cli_audit(&h, s, "partner-schedule", p.name, off ? "off" : daily);
     }
     store_close(s);
     return cli_close_stdout(status);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "offsetgw/audit.h"
 #include "offsetgw/calendar.h"
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
@@ -35,6 +36,7 @@
 
 struct serve {
     struct home h;
+    struct audit_key audit;
     char programs[HOME_PATH_MAX];
     const char *port_file;
 };
@@ -118,6 +120,17 @@ static int folders(void *arg, const char *user, char *inbox, char *outbox,
     return 0;
 }
 
+/* One event in the audit trail; a failure is logged, the session goes
+ * on. */
+static void audit(struct conn *c, const char *actor, const char *action,
+                  const char *subject, const char *detail)
+{
+    char err[256];
+    if (audit_append(&c->sv->h, c->s, &c->sv->audit, actor, action, subject,
+                     detail, err, sizeof(err)) < 0)
+        log_kv("event=error what=audit reason=\"%s\"", err);
+}
+
 static void on_login(void *arg, const char *user, const char *address,
                      const struct keys_public *key, bool ok, const char *why)
 {
@@ -125,6 +138,11 @@ static void on_login(void *arg, const char *user, const char *address,
     char u[64];
     const char *fp = key ? key->fingerprint : "";
     transfer_login_add(c->s, user, address, fp, ok, why);
+    char actor[80], detail[200];
+    snprintf(actor, sizeof(actor), "partner:%s", user[0] ? user : "?");
+    snprintf(detail, sizeof(detail), "%s%s%s", fp[0] ? fp : "no key",
+             why[0] ? "; " : "", why);
+    audit(c, actor, ok ? "login" : "login-failed", address, detail);
     log_kv("event=login user=%s address=%s key=%s ok=%d reason=\"%s\"",
            clean(user, u, sizeof(u)), address, fp[0] ? fp : "-", ok ? 1 : 0,
            why);
@@ -205,6 +223,18 @@ static void on_event(void *arg, const struct sftp_event *e)
                               t.sha256);
     }
     transfer_add(c->s, &t);
+    static const char *const actions[] = {"file-received", "file-downloaded",
+                                          "file-removed", "file-renamed"};
+    char actor[80], detail[200];
+    snprintf(actor, sizeof(actor), "partner:%s", c->partner.name);
+    snprintf(detail, sizeof(detail), "%s%sbytes %lld status %d%s",
+             e->to ? e->to : "", e->to ? "; " : "", (long long)e->bytes,
+             (int)e->status,
+             e->kind != SFTP_EV_UPLOAD ? ""
+             : e->complete             ? "; queued"
+                                       : "; not handed on");
+    if (e->kind != SFTP_EV_UPLOAD || e->complete || e->status != SFTP_OK)
+        audit(c, actor, actions[e->kind], e->path, detail);
     log_kv("event=%s partner=%s path=%s%s%s bytes=%lld ms=%lld sha256=%s "
            "status=%d complete=%d job=%lld",
            kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
@@ -255,6 +285,41 @@ static void on_worker_signal(int sig)
     worker_stop = 1;
 }
 
+/* Walk the audit chain; say what was found in the log, in the trail
+ * and in var/audit.check (for the console). */
+static void verify_audit(struct serve *sv, struct store *s)
+{
+    struct audit_report rep;
+    char err[256], path[HOME_PATH_MAX + 32], tmp[HOME_PATH_MAX + 40];
+    int rc = audit_verify(&sv->h, s, &sv->audit, &rep, err, sizeof(err));
+    if (rc < 0) {
+        log_kv("event=error what=audit-verify reason=\"%s\"", err);
+        return;
+    }
+    if (rep.broken_seq != 0)
+        log_kv("event=audit-verify ok=0 rows=%lld broken=%lld why=\"%s\"",
+               (long long)rep.rows, (long long)rep.broken_seq, rep.why);
+    else
+        log_kv("event=audit-verify ok=1 rows=%lld", (long long)rep.rows);
+    snprintf(path, sizeof(path), "%s/var/audit.check", sv->h.root);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f != NULL) {
+        fprintf(f, "%s %s rows %lld broken %lld %s\n",
+                store_transaction_time(s), rep.broken_seq ? "broken" : "ok",
+                (long long)rep.rows, (long long)rep.broken_seq, rep.why);
+        if (fclose(f) == 0)
+            rename(tmp, path);
+    }
+    char detail[64];
+    snprintf(detail, sizeof(detail), "rows %lld broken %lld",
+             (long long)rep.rows, (long long)rep.broken_seq);
+    if (audit_append(&sv->h, s, &sv->audit, "gateway", "audit-verify",
+                     rep.broken_seq ? "broken" : "intact", detail, err,
+                     sizeof(err)) < 0)
+        log_kv("event=error what=audit reason=\"%s\"", err);
+}
+
 static void on_cycle(const struct store_partner *p,
                      const struct cycle_result *res, void *ctx)
 {
@@ -292,7 +357,7 @@ static int worker(void *ctx)
         log_kv("event=recover jobs=%lld", (long long)again);
     struct cycle_request crq = {
         .home = &sv->h, .store = s, .programs_dir = sv->programs};
-    time_t next_schedule = 0;
+    time_t next_schedule = 0, next_verify = 0;
     while (!worker_stop) {
         if (time(NULL) >= next_schedule) { /* scheduled cycles: every 10 s */
             int32_t hms;
@@ -302,7 +367,22 @@ static int worker(void *ctx)
                 log_kv("event=error what=cycle reason=\"%s\"", err);
             next_schedule = time(NULL) + 10;
         }
-        int rc = pipeline_run_one(&env, err, sizeof(err));
+        if (time(NULL) >= next_verify) { /* the audit chain: once a day */
+            verify_audit(sv, s);
+            next_verify = time(NULL) + 24 * 3600;
+        }
+        struct transfer_job ran;
+        int rc = pipeline_run_one(&env, &ran, err, sizeof(err));
+        if (rc == 1) {
+            char subject[300], why[256];
+            snprintf(subject, sizeof(subject), "job %lld: %s",
+                     (long long)ran.id, ran.name);
+            if (audit_append(&sv->h, s, &sv->audit, "gateway",
+                             ran.state == JOB_DONE ? "file-processed"
+                                                   : "file-failed",
+                             subject, ran.result, why, sizeof(why)) < 0)
+                log_kv("event=error what=audit reason=\"%s\"", why);
+        }
         if (rc < 0) {
             log_kv("event=error what=job reason=\"%s\"", err);
             sleep(1);
@@ -481,6 +561,10 @@ int cli_serve_run(int argc, char **argv)
     }
     snprintf(sv.programs, sizeof(sv.programs), "%s/programs",
              cli_formats_dir());
+    if (audit_key_load(&sv.h, true, &sv.audit, err, sizeof(err)) < 0) {
+        cli_error(cmd, "audit key: %s", err);
+        return CLI_EXIT_ERROR;
+    }
     cfg.host_key = host_key;
     log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
     struct server_ops ops = {.open = conn_open,
@@ -663,6 +747,7 @@ static int cmd_key_add(int argc, char **argv)
         status = CLI_EXIT_ERROR;
     } else {
         printf("%s: key %s %s added\n", p.name, k.type, k.fingerprint);
+        cli_audit(&h, s, "key-add", p.name, k.fingerprint);
         status = CLI_EXIT_OK;
     }
     store_close(s);
@@ -694,6 +779,7 @@ static int cmd_key_remove(int argc, char **argv)
         status = CLI_EXIT_ERROR;
     } else {
         printf("%s: key %s removed\n", p.name, fp);
+        cli_audit(&h, s, "key-remove", p.name, fp);
     }
     store_close(s);
     return cli_close_stdout(status);

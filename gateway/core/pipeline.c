@@ -152,7 +152,8 @@ static void summary(const struct ingest_outcome *o, char *buf, size_t size)
              code);
 }
 
-int pipeline_run_one(const struct pipeline_env *env, char *err, size_t err_size)
+int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
+                     char *err, size_t err_size)
 {
     struct transfer_job job;
     struct store_partner partner;
@@ -178,10 +179,13 @@ int pipeline_run_one(const struct pipeline_env *env, char *err, size_t err_size)
             summary(o, result, sizeof(result));
     }
     free(o);
-    if (transfer_queue_finish(env->store, job.id,
-                              rc == 0 ? JOB_DONE : JOB_FAILED, result) < 0)
+    job.state = rc == 0 ? JOB_DONE : JOB_FAILED;
+    store_text_copy(job.result, sizeof(job.result), result);
+    if (transfer_queue_finish(env->store, job.id, job.state, result) < 0)
         return fail(err, err_size, -EIO, "finish job %lld: %s",
                     (long long)job.id, store_error(env->store));
+    if (ran != NULL)
+        *ran = job;
     return 1;
 }
 

@@ -59,9 +59,11 @@ int pipeline_enqueue(const struct pipeline_env *env,
                      char *err, size_t err_size);
 
 /* Run the oldest queued job.  1 when one ran (whatever became of its
- * file), 0 when none is queued, negative with ERR on a registry error. */
-int pipeline_run_one(const struct pipeline_env *env, char *err,
-                     size_t err_size);
+ * file; the job, done or failed with its result, into RAN, which may be
+ * NULL), 0 when none is queued, negative with ERR on a registry error. */
+struct transfer_job;
+int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
+                     char *err, size_t err_size);
 
 /* At start: outputs left half-delivered are finished (outbox.h); jobs a
  * stop left running are done or queued again; files in received/ that no

@@ -326,4 +326,27 @@ check "after a restart it is taken in, once" \
     wait_for "$spool/demo-agency/outbox/slow.txt.*.ack"
 check "SIGTERM stops it a fifth time" stop_server
 
+# --- the audit trail ---------------------------------------------------------------
+check "the worker verified the audit trail at its start" grep -q \
+    "event=audit-verify ok=1" "$dir/serve.log"
+check "the audit trail is intact" $OG audit verify --home "$home"
+$OG audit list --home "$home" --limit 100000 >"$dir/audit.txt"
+for action in login login-failed file-received file-processed \
+    file-downloaded file-removed key-add partner-disable partner-enable \
+    partner-schedule audit-verify; do
+    check "  it has $action" grep -q " $action " "$dir/audit.txt"
+done
+check "  and no full SSN" refused grep -F -f "$dir/ssns" "$dir/audit.txt"
+/usr/bin/python3 - "$home/var/offsetgw.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER audit_no_update")
+db.execute("UPDATE audit SET detail = 'nothing to see' WHERE seq = 3")
+db.commit()
+PY
+check "a row edited behind its back breaks the chain (exit 1)" sh -c \
+    "$OG audit verify --home '$home'; test \$? -eq 1"
+check "  at that row" sh -c "$OG audit verify --home '$home' | \
+    grep -q 'BROKEN at row 3'"
+
 summary sftp.sh

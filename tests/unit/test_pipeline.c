@@ -148,8 +148,8 @@ static void test_an_upload_is_moved_queued_and_run_once(void **state)
     /* out of the partner's reach at once */
     assert_int_equal(count_in(fx, "inbox", "debts.txt"), 0);
     assert_int_equal(count_in(fx, "received", ""), 1);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 1);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 0);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 1);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 0);
     assert_int_equal(transfer_queue_counts(fx->s, counts), 0);
     assert_int_equal(counts[JOB_DONE], 1);
     /* the acknowledgement carries the name it was uploaded as */
@@ -171,7 +171,7 @@ static void test_a_stop_before_the_work_committed_runs_it_again(void **state)
     assert_int_equal(j.id, job);
     assert_int_equal(pipeline_recover(&fx->env, &again, err, sizeof err), 0);
     assert_int_equal(again, 1);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 1);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 1);
     assert_int_equal(count_in(fx, "outbox", "debts.txt."), 1);
 }
 
@@ -182,7 +182,7 @@ test_a_stop_after_the_work_committed_never_runs_it_twice(void **state)
     char err[256];
     int64_t again, counts[4];
     enqueue(fx, "debts.txt", 5, 9);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 1);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 1);
     int64_t files = files_from(fx);
     /* as if the worker died between the commit and marking the job
      * done: the job is running again in the registry */
@@ -200,7 +200,7 @@ test_a_stop_after_the_work_committed_never_runs_it_twice(void **state)
     assert_true(files_after > files);
     assert_int_equal(pipeline_recover(&fx->env, &again, err, sizeof err), 0);
     assert_int_equal(again, 0);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 0);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 0);
     assert_int_equal(files_from(fx), files_after);
     assert_int_equal(transfer_queue_counts(fx->s, counts), 0);
     assert_int_equal(counts[JOB_DONE], 2);
@@ -225,7 +225,7 @@ static void test_a_stop_between_move_and_queue_loses_nothing(void **state)
     assert_int_equal(rename(from, to), 0);
     assert_int_equal(pipeline_recover(&fx->env, &again, err, sizeof err), 0);
     assert_int_equal(again, 1);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 1);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 1);
     assert_int_equal(count_in(fx, "outbox", "late.txt."), 1);
     /* and only once */
     assert_int_equal(pipeline_recover(&fx->env, &again, err, sizeof err), 0);
@@ -239,7 +239,7 @@ static void test_a_disabled_partners_job_fails_and_says_why(void **state)
     int64_t counts[4];
     enqueue(fx, "debts.txt", 3, 3);
     assert_int_equal(store_partner_set_enabled(fx->s, "county", false), 0);
-    assert_int_equal(pipeline_run_one(&fx->env, err, sizeof err), 1);
+    assert_int_equal(pipeline_run_one(&fx->env, NULL, err, sizeof err), 1);
     assert_int_equal(transfer_queue_counts(fx->s, counts), 0);
     assert_int_equal(counts[JOB_FAILED], 1);
     /* an upload name no partner could give is refused */
