@@ -32,6 +32,7 @@ static const struct cli_command commands[] = {
     {"parse", cli_parse_run, "run a batch file through a layout"},
     {"partner", cli_partner_run, "add, list, disable and enable partners"},
     {"reconcile", cli_reconcile_run, "write agencies' reconciliation files"},
+    {"purge", cli_purge_run, "remove partners' files past their retention"},
     {"remit", cli_remit_run, "pay agencies a payer's final offsets"},
     {"report", cli_report_run, "print an agency's CRT collections metrics"},
     {"serve", cli_serve_run, "serve the partners over SFTP, run the queue"},

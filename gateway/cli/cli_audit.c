@@ -1,14 +1,19 @@
 /*
  * cli_audit.c - "offsetgw audit verify|list": the audit trail's chain
- * walked (the work is audit.c's), and its rows shown.
+ * walked (the work is audit.c's), and its rows shown; and "offsetgw
+ * purge", the retention that the trail records (retention.c's).
  */
 #include <getopt.h>
+#include <pwd.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "offsetgw/audit.h"
 #include "offsetgw/home.h"
+#include "offsetgw/retention.h"
 #include "offsetgw/store.h"
 
 /* --home DIR [--limit N]: 0 with the home's registry open, -1 after help,
@@ -132,4 +137,68 @@ static const struct cli_command commands[] = {
 int cli_audit_run(int argc, char **argv)
 {
     return cli_group_run("audit", commands, argc, argv);
+}
+
+static void print_purged(const char *partner, const char *path, int64_t bytes,
+                         void *ctx)
+{
+    (void)ctx;
+    printf("%-20s %10lld  %s\n", partner, (long long)bytes, path);
+}
+
+int cli_purge_run(int argc, char **argv)
+{
+    static const char cmd[] = "purge";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    bool dry = false;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:nh", options, NULL)) != -1) {
+        if (c == 'H')
+            dir = optarg;
+        else if (c == 'n')
+            dry = true;
+        else if (c == 'h') {
+            puts("usage: offsetgw purge --home DIR [--dry-run]\n\n"
+                 "Remove every partner's outbox files and received uploads\n"
+                 "older than its retention ('offsetgw partner retention'),\n"
+                 "each recorded in the audit trail; an upload not yet taken\n"
+                 "in is never removed.  --dry-run lists what would go.\n"
+                 "serve's worker does this once a day.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        } else
+            return cli_option_error(cmd, c, argv);
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    struct home h;
+    struct store *s = NULL;
+    struct audit_key k;
+    struct retention_result res;
+    struct passwd *pw = getpwuid(getuid());
+    char actor[64], err[512];
+    int status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
+    if (status != 0)
+        return status;
+    snprintf(actor, sizeof(actor), "cli:%s", pw ? pw->pw_name : "?");
+    if (audit_key_load(&h, true, &k, err, sizeof(err)) < 0 ||
+        retention_purge(&h, s, &k, actor, time(NULL), dry, print_purged, NULL,
+                        &res, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        status = CLI_EXIT_ERROR;
+    } else {
+        printf("%s %lld files, %lld bytes; %lld old uploads kept (not taken "
+               "in yet)\n",
+               dry ? "would purge" : "purged", (long long)res.files,
+               (long long)res.bytes, (long long)res.kept_busy);
+    }
+    store_close(s);
+    return cli_close_stdout(status);
 }

@@ -262,6 +262,7 @@ static int cmd_list(int argc, char **argv);
 static int cmd_disable(int argc, char **argv);
 static int cmd_enable(int argc, char **argv);
 static int cmd_schedule(int argc, char **argv);
+static int cmd_retention(int argc, char **argv);
 
 static const struct cli_command partner_commands[] = {
     {"add", cmd_add, "add a partner: agency, taxboard, treasury or payer"},
@@ -270,6 +271,7 @@ static const struct cli_command partner_commands[] = {
     {"enable", cmd_enable, "let a disabled partner in again"},
     {"key", cli_partner_key_run, "add, remove and list a partner's SSH keys"},
     {"schedule", cmd_schedule, "set a tax board's or treasury's daily cycle"},
+    {"retention", cmd_retention, "how long a partner's files are kept"},
     {NULL, NULL, NULL},
 };
 
@@ -533,6 +535,68 @@ static int cmd_schedule(int argc, char **argv)
         else
             printf("%s: cycle daily at %s UTC\n", p.name, daily);
         cli_audit(&h, s, "partner-schedule", p.name, off ? "off" : daily);
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
+static int cmd_retention(int argc, char **argv)
+{
+    static const char cmd[] = "partner retention";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"days", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = NULL;
+    long days = -1;
+    int c;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:d:h", options, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'H':
+            dir = optarg;
+            break;
+        case 'd':
+            days = strtol(optarg, &end, 10);
+            if (*end != '\0' || end == optarg || days < 0 || days > 36500)
+                return cli_usage_error(cmd, "--days takes 0 to 36500");
+            break;
+        case 'h':
+            puts("usage: offsetgw partner retention --home DIR NAME --days "
+                 "N\n\n"
+                 "Keep partner NAME's outbox files and received uploads N\n"
+                 "days (by modification time), then 'offsetgw purge' (and\n"
+                 "serve's worker, daily) removes them, each audited.  0 keeps\n"
+                 "them always (the default).  The registry's records of them\n"
+                 "are never purged.");
+            return cli_close_stdout(CLI_EXIT_OK);
+        default:
+            return cli_option_error(cmd, c, argv);
+        }
+    }
+    if (optind + 1 != argc || days < 0)
+        return cli_usage_error(cmd, "give NAME and --days N");
+    struct home h;
+    struct store *s = NULL;
+    char detail[32];
+    int status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
+    if (status != 0)
+        return status;
+    int rc = store_partner_set_retention(s, argv[optind], (int32_t)days);
+    if (rc < 0) {
+        cli_error(cmd, "%s", store_error(s));
+        status = rc == -ENOENT ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
+    } else {
+        if (days == 0)
+            printf("%s: files kept always\n", argv[optind]);
+        else
+            printf("%s: files kept %ld days\n", argv[optind], days);
+        snprintf(detail, sizeof(detail), "%ld days", days);
+        cli_audit(&h, s, "partner-retention", argv[optind], detail);
     }
     store_close(s);
     return cli_close_stdout(status);

@@ -28,6 +28,7 @@
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
 #include "offsetgw/pipeline.h"
+#include "offsetgw/retention.h"
 #include "offsetgw/server.h"
 #include "offsetgw/store.h"
 #include "offsetgw/transfer.h"
@@ -320,6 +321,19 @@ static void verify_audit(struct serve *sv, struct store *s)
         log_kv("event=error what=audit reason=\"%s\"", err);
 }
 
+static void purge(struct serve *sv, struct store *s)
+{
+    struct retention_result res;
+    char err[512];
+    if (retention_purge(&sv->h, s, &sv->audit, "gateway", time(NULL), false,
+                        NULL, NULL, &res, err, sizeof(err)) < 0)
+        log_kv("event=error what=purge reason=\"%s\"", err);
+    else if (res.files > 0 || res.kept_busy > 0)
+        log_kv("event=purge files=%lld bytes=%lld kept_busy=%lld",
+               (long long)res.files, (long long)res.bytes,
+               (long long)res.kept_busy);
+}
+
 static void on_cycle(const struct store_partner *p,
                      const struct cycle_result *res, void *ctx)
 {
@@ -367,8 +381,9 @@ static int worker(void *ctx)
                 log_kv("event=error what=cycle reason=\"%s\"", err);
             next_schedule = time(NULL) + 10;
         }
-        if (time(NULL) >= next_verify) { /* the audit chain: once a day */
-            verify_audit(sv, s);
+        if (time(NULL) >= next_verify) { /* once a day: */
+            verify_audit(sv, s);         /* the audit chain */
+            purge(sv, s);                /* the files past their retention */
             next_verify = time(NULL) + 24 * 3600;
         }
         struct transfer_job ran;

@@ -371,6 +371,10 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    /* 11: how long a partner's outbox files and received uploads are
+     * kept (retention.h); 0: always */
+    "ALTER TABLE partners ADD COLUMN retention_days INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (retention_days >= 0);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

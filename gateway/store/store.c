@@ -25,6 +25,7 @@ enum stmt_id {
     S_PARTNER_ENABLE,
     S_PARTNER_SCHEDULE,
     S_PARTNER_RAN,
+    S_PARTNER_RETENTION,
     S_PARTNER_EACH,
     S_FILE_FIND_SHA,
     S_FILE_ADD,
@@ -120,16 +121,18 @@ static const char *const sql[S_COUNT_] = {
     [S_PARTNER_ADD] = "INSERT INTO partners (name, kind, program, agency_code,"
                       " enabled) VALUES (?, ?, ?, ?, ?)",
     [S_PARTNER_GET] = "SELECT id, name, kind, program, agency_code, enabled,"
-                      " cycle_daily, cycle_ran_on"
+                      " cycle_daily, cycle_ran_on, retention_days"
                       " FROM partners WHERE name = ?",
     [S_PARTNER_GET_ID] = "SELECT id, name, kind, program, agency_code, enabled,"
-                         " cycle_daily, cycle_ran_on"
+                         " cycle_daily, cycle_ran_on, retention_days"
                          " FROM partners WHERE id = ?",
     [S_PARTNER_ENABLE] = "UPDATE partners SET enabled = ? WHERE name = ?",
     [S_PARTNER_SCHEDULE] = "UPDATE partners SET cycle_daily = ? WHERE name = ?",
     [S_PARTNER_RAN] = "UPDATE partners SET cycle_ran_on = ? WHERE id = ?",
+    [S_PARTNER_RETENTION] = "UPDATE partners SET retention_days = ?"
+                            " WHERE name = ?",
     [S_PARTNER_EACH] = "SELECT id, name, kind, program, agency_code, enabled,"
-                       " cycle_daily, cycle_ran_on"
+                       " cycle_daily, cycle_ran_on, retention_days"
                        " FROM partners ORDER BY name",
     [S_FILE_FIND_SHA] = "SELECT " FILE_COLUMNS " FROM files"
                         " WHERE partner_id = ? AND sha256 = ? AND outbound = 0"
@@ -756,6 +759,7 @@ static void read_partner(sqlite3_stmt *st, struct store_partner *p)
     p->enabled = sqlite3_column_int(st, 5) != 0;
     copy_text(p->cycle_daily, sizeof(p->cycle_daily), st, 6);
     p->cycle_ran_on = sqlite3_column_int(st, 7);
+    p->retention_days = sqlite3_column_int(st, 8);
 }
 
 /* Step ST for one row read by READ into OUT; -ENOENT when none. */
@@ -820,6 +824,19 @@ int store_partner_set_schedule(struct store *s, const char *name,
     bind_text(st, 1, daily);
     bind_text(st, 2, name);
     int rc = run(s, st, "schedule partner");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return fail(s, -ENOENT, "no partner '%s'", name);
+    return rc;
+}
+
+int store_partner_set_retention(struct store *s, const char *name, int32_t days)
+{
+    sqlite3_stmt *st = stmt(s, S_PARTNER_RETENTION);
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int(st, 1, days);
+    bind_text(st, 2, name);
+    int rc = run(s, st, "partner retention");
     if (rc == 0 && sqlite3_changes(s->db) == 0)
         return fail(s, -ENOENT, "no partner '%s'", name);
     return rc;

@@ -384,6 +384,30 @@ int transfer_queue_recover(struct store *s, int64_t *n)
     return rc;
 }
 
+int transfer_queue_state_of(struct store *s, const char *path,
+                            enum transfer_job_state *state)
+{
+    sqlite3_stmt *st;
+    char name[16];
+    int rc = prepare(s,
+                     "SELECT state FROM queue WHERE path = ? ORDER BY id DESC"
+                     " LIMIT 1",
+                     &st);
+    if (rc < 0)
+        return rc;
+    text(st, 1, path);
+    rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW    ? 0
+               : rc == SQLITE_DONE ? -ENOENT
+                                   : store_fail_db(s, rc, "job's state");
+    if (rc == SQLITE_ROW) {
+        store_column_text(name, sizeof(name), st, 0);
+        *state = state_of(name);
+    }
+    sqlite3_finalize(st);
+    return code;
+}
+
 int transfer_queue_has_path(struct store *s, const char *path, bool *named)
 {
     sqlite3_stmt *st;

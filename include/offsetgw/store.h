@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -92,6 +92,8 @@ struct store_partner {
      * cycle, "HH:MM" UTC ("" none), and the day it last ran */
     char cycle_daily[6];
     int32_t cycle_ran_on;
+    /* days its outbox files and received uploads are kept; 0: always */
+    int32_t retention_days;
 };
 
 /* "agency" <-> PARTNER_AGENCY...; -1 / NULL for unknown. */
@@ -111,6 +113,9 @@ int store_partner_set_enabled(struct store *store, const char *name,
  * checks the form; the database checks it again). */
 int store_partner_set_schedule(struct store *store, const char *name,
                                const char *daily);
+/* Keep partner NAME's files DAYS days (0: always; retention.h). */
+int store_partner_set_retention(struct store *store, const char *name,
+                                int32_t days);
 /* The scheduled cycle of partner ID ran on DAY (yyyymmdd). */
 int store_partner_set_cycle_ran(struct store *store, int64_t id, int32_t day);
 /* Every partner by name; FN returns non-zero to stop (that is returned). */

@@ -112,6 +112,9 @@ int transfer_queue_finish(struct store *s, int64_t id,
  * (its file is marked, store_set_job), else queued again; how many were
  * queued again into *N. */
 int transfer_queue_recover(struct store *s, int64_t *n);
+/* The state of the job whose file is PATH; -ENOENT when none. */
+int transfer_queue_state_of(struct store *s, const char *path,
+                            enum transfer_job_state *state);
 /* Does a job name PATH (its file in received/)? */
 int transfer_queue_has_path(struct store *s, const char *path, bool *named);
 /* How many jobs are in each state. */

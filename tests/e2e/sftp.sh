@@ -326,6 +326,21 @@ check "after a restart it is taken in, once" \
     wait_for "$spool/demo-agency/outbox/slow.txt.*.ack"
 check "SIGTERM stops it a fifth time" stop_server
 
+# --- retention --------------------------------------------------------------------
+check "keep the demo agency's files 2 days" $OG partner retention \
+    --home "$home" demo-agency --days 2
+touch -d '3 days ago' "$spool/demo-agency/outbox/debts.txt.1.ack"
+old_upload=$(ls "$spool"/demo-agency/received/*.debts.txt | head -n 1)
+touch -d '3 days ago' "$old_upload"
+check "a dry run lists what would go" sh -c "$OG purge --home '$home' \
+    --dry-run | grep -q 'would purge 2 files'"
+check "  and removes nothing" test -e "$spool/demo-agency/outbox/debts.txt.1.ack"
+check "purge removes the old ack and the old upload" sh -c "$OG purge \
+    --home '$home' | grep -q 'purged 2 files'"
+check "  gone" refused test -e "$spool/demo-agency/outbox/debts.txt.1.ack"
+check "  the upload too" refused test -e "$old_upload"
+check "  the newer results stay" compgen -G "$spool/demo-agency/outbox/*.unp"
+
 # --- the audit trail ---------------------------------------------------------------
 check "the worker verified the audit trail at its start" grep -q \
     "event=audit-verify ok=1" "$dir/serve.log"
@@ -333,7 +348,7 @@ check "the audit trail is intact" $OG audit verify --home "$home"
 $OG audit list --home "$home" --limit 100000 >"$dir/audit.txt"
 for action in login login-failed file-received file-processed \
     file-downloaded file-removed key-add partner-disable partner-enable \
-    partner-schedule audit-verify; do
+    partner-schedule partner-retention file-purged audit-verify; do
     check "  it has $action" grep -q " $action " "$dir/audit.txt"
 done
 check "  and no full SSN" refused grep -F -f "$dir/ssns" "$dir/audit.txt"

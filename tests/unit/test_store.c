@@ -177,7 +177,8 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
     store_close(fx->s);
     fx->s = NULL;
     assert_int_equal(raw_sql(fx->path,
-                             "DROP TABLE audit;"
+                             "ALTER TABLE partners DROP COLUMN retention_days;"
+                             " DROP TABLE audit;"
                              " ALTER TABLE partners DROP COLUMN cycle_daily;"
                              " ALTER TABLE partners DROP COLUMN cycle_ran_on;"
                              " DROP TABLE queue; DROP TABLE transfers;"
