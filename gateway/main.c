@@ -21,6 +21,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"help", cmd_help, "show help for offsetgw or one of its commands"},
+    {"admin", cli_admin_run, "add, remove and list the console's admins"},
     {"audit", cli_audit_run, "verify or list the tamper-evident audit trail"},
     {"appeal", cli_appeal_run,
      "hold the offsets of a payment under appeal, or decide the appeal"},

@@ -19,4 +19,5 @@ og_need() {
 
 # What building offsetgw takes.
 OG_BUILD_PKGS=(build-essential autoconf automake pkg-config
-    libssh-dev libgnutls28-dev libxml2-dev libsqlite3-dev libcmocka-dev)
+    libssh-dev libgnutls28-dev libxml2-dev libsqlite3-dev libcmocka-dev
+    libcrypt-dev)

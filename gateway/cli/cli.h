@@ -90,6 +90,8 @@ int cli_status_run(int argc, char **argv);
 /* offsetgw audit verify|list (cli_audit.c) */
 int cli_audit_run(int argc, char **argv);
 int cli_purge_run(int argc, char **argv);
+/* offsetgw admin add|passwd|remove|list (cli_admin.c) */
+int cli_admin_run(int argc, char **argv);
 /* offsetgw sim (cli_sim.c) */
 int cli_sim_run(int argc, char **argv);
 

@@ -375,6 +375,17 @@ static const char *const migrations[] = {
      * kept (retention.h); 0: always */
     "ALTER TABLE partners ADD COLUMN retention_days INTEGER NOT NULL"
     "  DEFAULT 0 CHECK (retention_days >= 0);",
+    /* 12: the admin console's accounts (account.h): a slow hash of each
+     * password, and the failures that lock an account for a while */
+    "CREATE TABLE admins ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  hash TEXT NOT NULL,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until INTEGER NOT NULL DEFAULT 0,"
+    "  last_login TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL"
+    ");",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

@@ -33,7 +33,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -599,6 +599,34 @@ int store_audit_add(struct store *store, const struct store_audit_row *r);
 /* Every row by seq; FN returns non-zero to stop. */
 int store_audit_each(struct store *store,
                      int (*fn)(const struct store_audit_row *r, void *ctx),
+                     void *ctx);
+
+/* --- admin accounts (account.h decides) ----------------------------------- */
+
+struct store_admin {
+    int64_t id;
+    char name[STORE_NAME_MAX];
+    char hash[256];
+    int32_t failures;
+    int64_t locked_until; /* seconds since 1970; 0: not locked */
+    char last_login[24];
+};
+
+/* -EEXIST when the name is taken. */
+int store_admin_add(struct store *store, const char *name, const char *hash);
+/* -ENOENT when there is no such admin. */
+int store_admin_get(struct store *store, const char *name,
+                    struct store_admin *out);
+int store_admin_set_hash(struct store *store, const char *name,
+                         const char *hash);
+/* FAILURES and LOCKED_UNTIL as they now are; LOGIN_AT (may be NULL) the
+ * time of a successful login. */
+int store_admin_set_state(struct store *store, const char *name,
+                          int32_t failures, int64_t locked_until,
+                          const char *login_at);
+int store_admin_remove(struct store *store, const char *name);
+int store_admin_each(struct store *store,
+                     int (*fn)(const struct store_admin *a, void *ctx),
                      void *ctx);
 
 #endif

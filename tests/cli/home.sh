@@ -6,6 +6,7 @@ OG=${OG:-./offsetgw}
 dir=$(mktemp -d /tmp/og-cli-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 passed=0 failed=0
+refused() { ! "$@"; }
 check() { # NAME, then a command that must succeed
     local name=$1
     shift
@@ -59,6 +60,26 @@ check "synth takes a real date" \
     status_is 0 $OG synth --program caltrecs --records 1 --date 2028-02-29
 check "OFFSETGW_HOME stands for --home" \
     env OFFSETGW_HOME="$home" $OG partner list
+
+# the console's admins
+check "an admin, its password on stdin" sh -c "echo 'a long enough secret' | \
+    $OG admin add --home '$home' alice"
+check "a short password is an input error (1)" \
+    status_is 1 sh -c "echo short | $OG admin add --home '$home' bob"
+check "the same name twice is an input error (1)" \
+    status_is 1 sh -c "echo 'another long secret' | $OG admin add \
+    --home '$home' alice"
+check "admin list" sh -c "$OG admin list --home '$home' | grep -q '^alice '"
+check "the password is not in the registry" refused grep -q \
+    'a long enough secret' "$home/var/offsetgw.db"
+check "passwd" sh -c "echo 'yet another secret' | $OG admin passwd \
+    --home '$home' alice"
+check "remove" $OG admin remove --home "$home" alice
+check "removing it again is an input error (1)" \
+    status_is 1 $OG admin remove --home "$home" alice
+check "the audit trail has them, and is intact" sh -c "$OG audit list \
+    --home '$home' | grep -c ' admin-' | grep -qx 3 && \
+    $OG audit verify --home '$home'"
 
 echo "# home.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

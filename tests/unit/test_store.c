@@ -177,7 +177,8 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
     store_close(fx->s);
     fx->s = NULL;
     assert_int_equal(raw_sql(fx->path,
-                             "ALTER TABLE partners DROP COLUMN retention_days;"
+                             "DROP TABLE admins;"
+                             " ALTER TABLE partners DROP COLUMN retention_days;"
                              " DROP TABLE audit;"
                              " ALTER TABLE partners DROP COLUMN cycle_daily;"
                              " ALTER TABLE partners DROP COLUMN cycle_ran_on;"

@@ -1,0 +1,133 @@
+/*
+ * admins.c - the admin accounts' rows (see store.h; account.c decides).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "storeInt.h"
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(store_sqlite(s), sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, "prepare");
+}
+
+/* Step ST once expecting no row; -ENOENT when it changed nothing. */
+static int change(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, what);
+    sqlite3_finalize(st);
+    if (code == 0 && sqlite3_changes(store_sqlite(s)) == 0)
+        code = store_fail_code(s, -ENOENT, "no such admin");
+    return code;
+}
+
+static void read_admin(sqlite3_stmt *st, struct store_admin *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->id = sqlite3_column_int64(st, 0);
+    store_column_text(a->name, sizeof(a->name), st, 1);
+    store_column_text(a->hash, sizeof(a->hash), st, 2);
+    a->failures = sqlite3_column_int(st, 3);
+    a->locked_until = sqlite3_column_int64(st, 4);
+    store_column_text(a->last_login, sizeof(a->last_login), st, 5);
+}
+
+#define COLUMNS "id, name, hash, failures, locked_until, last_login"
+
+int store_admin_add(struct store *s, const char *name, const char *hash)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s,
+                     "INSERT INTO admins (name, hash, created_at)"
+                     " VALUES (?, ?, ?)",
+                     &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, store_transaction_time(s), -1, SQLITE_TRANSIENT);
+    return change(s, st, "add the admin");
+}
+
+int store_admin_get(struct store *s, const char *name, struct store_admin *out)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s, "SELECT " COLUMNS " FROM admins WHERE name = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW    ? 0
+               : rc == SQLITE_DONE ? -ENOENT
+                                   : store_fail_db(s, rc, "admin");
+    if (rc == SQLITE_ROW)
+        read_admin(st, out);
+    sqlite3_finalize(st);
+    return code;
+}
+
+int store_admin_set_hash(struct store *s, const char *name, const char *hash)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s,
+                     "UPDATE admins SET hash = ?, failures = 0,"
+                     " locked_until = 0 WHERE name = ?",
+                     &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    return change(s, st, "set the password");
+}
+
+int store_admin_set_state(struct store *s, const char *name, int32_t failures,
+                          int64_t locked_until, const char *login_at)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s,
+                     "UPDATE admins SET failures = ?, locked_until = ?,"
+                     " last_login = coalesce(?, last_login)"
+                     " WHERE name = ?",
+                     &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int(st, 1, failures);
+    sqlite3_bind_int64(st, 2, locked_until);
+    if (login_at != NULL)
+        sqlite3_bind_text(st, 3, login_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+    return change(s, st, "admin state");
+}
+
+int store_admin_remove(struct store *s, const char *name)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s, "DELETE FROM admins WHERE name = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    return change(s, st, "remove the admin");
+}
+
+int store_admin_each(struct store *s,
+                     int (*fn)(const struct store_admin *a, void *ctx),
+                     void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s, "SELECT " COLUMNS " FROM admins ORDER BY name", &st);
+    if (rc < 0)
+        return rc;
+    int stop = 0;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_admin a;
+        read_admin(st, &a);
+        stop = fn(&a, ctx);
+    }
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : store_fail_db(s, rc, "admins");
+    sqlite3_finalize(st);
+    return code;
+}
