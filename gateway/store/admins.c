@@ -6,18 +6,10 @@
 
 #include "storeInt.h"
 
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(store_sqlite(s), sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, "prepare");
-}
-
 /* Step ST once expecting no row; -ENOENT when it changed nothing. */
 static int change(struct store *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, what);
-    sqlite3_finalize(st);
+    int code = store_step_done(s, st, what);
     if (code == 0 && sqlite3_changes(store_sqlite(s)) == 0)
         code = store_fail_code(s, -ENOENT, "no such admin");
     return code;
@@ -39,10 +31,10 @@ static void read_admin(sqlite3_stmt *st, struct store_admin *a)
 int store_admin_add(struct store *s, const char *name, const char *hash)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO admins (name, hash, created_at)"
-                     " VALUES (?, ?, ?)",
-                     &st);
+    int rc = store_prepare_once(s,
+                                "INSERT INTO admins (name, hash, created_at)"
+                                " VALUES (?, ?, ?)",
+                                &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -54,7 +46,8 @@ int store_admin_add(struct store *s, const char *name, const char *hash)
 int store_admin_get(struct store *s, const char *name, struct store_admin *out)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s, "SELECT " COLUMNS " FROM admins WHERE name = ?", &st);
+    int rc = store_prepare_once(
+        s, "SELECT " COLUMNS " FROM admins WHERE name = ?", &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -71,10 +64,10 @@ int store_admin_get(struct store *s, const char *name, struct store_admin *out)
 int store_admin_set_hash(struct store *s, const char *name, const char *hash)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "UPDATE admins SET hash = ?, failures = 0,"
-                     " locked_until = 0 WHERE name = ?",
-                     &st);
+    int rc = store_prepare_once(s,
+                                "UPDATE admins SET hash = ?, failures = 0,"
+                                " locked_until = 0 WHERE name = ?",
+                                &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
@@ -86,11 +79,12 @@ int store_admin_set_state(struct store *s, const char *name, int32_t failures,
                           int64_t locked_until, const char *login_at)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "UPDATE admins SET failures = ?, locked_until = ?,"
-                     " last_login = coalesce(?, last_login)"
-                     " WHERE name = ?",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "UPDATE admins SET failures = ?, locked_until = ?,"
+                           " last_login = coalesce(?, last_login)"
+                           " WHERE name = ?",
+                           &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int(st, 1, failures);
@@ -104,7 +98,7 @@ int store_admin_set_state(struct store *s, const char *name, int32_t failures,
 int store_admin_remove(struct store *s, const char *name)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s, "DELETE FROM admins WHERE name = ?", &st);
+    int rc = store_prepare_once(s, "DELETE FROM admins WHERE name = ?", &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -116,7 +110,8 @@ int store_admin_each(struct store *s,
                      void *ctx)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s, "SELECT " COLUMNS " FROM admins ORDER BY name", &st);
+    int rc = store_prepare_once(
+        s, "SELECT " COLUMNS " FROM admins ORDER BY name", &st);
     if (rc < 0)
         return rc;
     int stop = 0;

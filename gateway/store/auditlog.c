@@ -7,12 +7,6 @@
 
 #include "storeInt.h"
 
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(store_sqlite(s), sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, "prepare");
-}
-
 static void read_row(sqlite3_stmt *st, struct store_audit_row *r)
 {
     memset(r, 0, sizeof(*r));
@@ -30,10 +24,11 @@ static void read_row(sqlite3_stmt *st, struct store_audit_row *r)
 int store_audit_last(struct store *s, struct store_audit_row *out)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "SELECT " COLUMNS " FROM audit ORDER BY seq DESC"
-                     " LIMIT 1",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "SELECT " COLUMNS " FROM audit ORDER BY seq DESC"
+                           " LIMIT 1",
+                           &st);
     if (rc < 0)
         return rc;
     rc = sqlite3_step(st);
@@ -49,10 +44,10 @@ int store_audit_last(struct store *s, struct store_audit_row *out)
 int store_audit_add(struct store *s, const struct store_audit_row *r)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO audit (" COLUMNS ")"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     &st);
+    int rc = store_prepare_once(s,
+                                "INSERT INTO audit (" COLUMNS ")"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, r->seq);
@@ -62,10 +57,7 @@ int store_audit_add(struct store *s, const struct store_audit_row *r)
     sqlite3_bind_text(st, 5, r->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->detail, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, r->mac, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, "audit row");
-    sqlite3_finalize(st);
-    return code;
+    return store_step_done(s, st, "audit row");
 }
 
 int store_audit_each(struct store *s,
@@ -73,7 +65,8 @@ int store_audit_each(struct store *s,
                      void *ctx)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s, "SELECT " COLUMNS " FROM audit ORDER BY seq", &st);
+    int rc = store_prepare_once(s, "SELECT " COLUMNS " FROM audit ORDER BY seq",
+                                &st);
     if (rc < 0)
         return rc;
     int stop = 0;

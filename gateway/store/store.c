@@ -488,6 +488,20 @@ static void bind_text(sqlite3_stmt *st, int i, const char *t)
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
 }
 
+int store_prepare_once(struct store *s, const char *text, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, text, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : db_fail(s, rc, "prepare");
+}
+
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int code = rc == SQLITE_DONE ? 0 : db_fail(s, rc, what);
+    sqlite3_finalize(st);
+    return code;
+}
+
 void store_column_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     copy_text(dst, size, st, col);

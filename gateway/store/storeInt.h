@@ -18,6 +18,11 @@ sqlite3 *store_sqlite(struct store *s);
 const char *store_now(struct store *s);
 int store_fail_code(struct store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* For statements run a few times per session, not per record (the
+ * transfer log, the audit trail, admins): prepare SQL for one use... */
+int store_prepare_once(struct store *s, const char *text, sqlite3_stmt **st);
+/* ...step it once expecting no row, and finalise it.  0 or negative. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
 /* Column COL of ST's row as text into DST (SIZE bytes, cut to fit). */
 void store_column_text(char *dst, size_t size, sqlite3_stmt *st, int col);
 /* sqlite's answer RC for WHAT as our negative errno, its message kept. */

@@ -13,24 +13,9 @@
 #include "storeInt.h"
 #include "offsetgw/transfer.h"
 
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(store_sqlite(s), sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, "prepare");
-}
-
 static void text(sqlite3_stmt *st, int i, const char *t)
 {
     sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_TRANSIENT);
-}
-
-/* Step ST once expecting no row, finalise it. */
-static int done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    int code = rc == SQLITE_DONE ? 0 : store_fail_db(s, rc, what);
-    sqlite3_finalize(st);
-    return code;
 }
 
 /* --- keys ---------------------------------------------------------------- */
@@ -39,11 +24,12 @@ int transfer_key_add(struct store *s, int64_t partner_id,
                      const struct keys_public *key)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO partner_keys (partner_id, key_type,"
-                     " key_base64, fingerprint, comment, added_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?)",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "INSERT INTO partner_keys (partner_id, key_type,"
+                           " key_base64, fingerprint, comment, added_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, partner_id);
@@ -52,22 +38,23 @@ int transfer_key_add(struct store *s, int64_t partner_id,
     text(st, 4, key->fingerprint);
     text(st, 5, key->comment);
     text(st, 6, store_now(s));
-    return done(s, st, "add the key");
+    return store_step_done(s, st, "add the key");
 }
 
 int transfer_key_remove(struct store *s, int64_t partner_id,
                         const char *fingerprint)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "DELETE FROM partner_keys WHERE partner_id = ? AND"
-                     " fingerprint = ?",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "DELETE FROM partner_keys WHERE partner_id = ? AND"
+                           " fingerprint = ?",
+                           &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, partner_id);
     text(st, 2, fingerprint);
-    if ((rc = done(s, st, "remove the key")) < 0)
+    if ((rc = store_step_done(s, st, "remove the key")) < 0)
         return rc;
     if (sqlite3_changes(store_sqlite(s)) == 0)
         return store_fail_code(s, -ENOENT, "no key %s", fingerprint);
@@ -79,11 +66,12 @@ int transfer_key_list(struct store *s, int64_t partner_id,
                       void *ctx)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "SELECT id, partner_id, key_type, key_base64,"
-                     " fingerprint, comment, added_at FROM partner_keys"
-                     " WHERE partner_id = ? ORDER BY id",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "SELECT id, partner_id, key_type, key_base64,"
+                           " fingerprint, comment, added_at FROM partner_keys"
+                           " WHERE partner_id = ? ORDER BY id",
+                           &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, partner_id);
@@ -112,12 +100,12 @@ int transfer_key_allowed(struct store *s, const char *user,
     sqlite3_stmt *st;
     *ok = false;
     *partner_id = 0;
-    int rc = prepare(s,
-                     "SELECT p.id, p.enabled, (SELECT count(*) FROM"
-                     " partner_keys k WHERE k.partner_id = p.id AND"
-                     " k.key_type = ?2 AND k.key_base64 = ?3)"
-                     " FROM partners p WHERE p.name = ?1",
-                     &st);
+    int rc = store_prepare_once(s,
+                                "SELECT p.id, p.enabled, (SELECT count(*) FROM"
+                                " partner_keys k WHERE k.partner_id = p.id AND"
+                                " k.key_type = ?2 AND k.key_base64 = ?3)"
+                                " FROM partners p WHERE p.name = ?1",
+                                &st);
     if (rc < 0)
         return rc;
     text(st, 1, user);
@@ -146,12 +134,13 @@ int transfer_login_add(struct store *s, const char *user, const char *address,
             (unsigned char)user[i] < 0x20 || user[i] == 0x7f ? '?' : user[i];
     clean[i] = '\0';
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO logins (at, user, partner_id, address,"
-                     " fingerprint, ok, reason) VALUES (?1, ?2,"
-                     " (SELECT id FROM partners WHERE name = ?2), ?3, ?4,"
-                     " ?5, ?6)",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "INSERT INTO logins (at, user, partner_id, address,"
+                           " fingerprint, ok, reason) VALUES (?1, ?2,"
+                           " (SELECT id FROM partners WHERE name = ?2), ?3, ?4,"
+                           " ?5, ?6)",
+                           &st);
     if (rc < 0)
         return rc;
     text(st, 1, store_now(s));
@@ -160,18 +149,19 @@ int transfer_login_add(struct store *s, const char *user, const char *address,
     text(st, 4, fingerprint);
     sqlite3_bind_int(st, 5, ok ? 1 : 0);
     text(st, 6, reason);
-    return done(s, st, "log the login");
+    return store_step_done(s, st, "log the login");
 }
 
 int transfer_add(struct store *s, const struct transfer_row *t)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO transfers (at, partner_id, kind, path,"
-                     " to_path, bytes, duration_ms, sha256, status,"
-                     " complete, message, queue_id) VALUES (?, ?, ?, ?, ?,"
-                     " ?, ?, ?, ?, ?, ?, nullif(?, 0))",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "INSERT INTO transfers (at, partner_id, kind, path,"
+        " to_path, bytes, duration_ms, sha256, status,"
+        " complete, message, queue_id) VALUES (?, ?, ?, ?, ?,"
+        " ?, ?, ?, ?, ?, ?, nullif(?, 0))",
+        &st);
     if (rc < 0)
         return rc;
     text(st, 1, store_now(s));
@@ -186,7 +176,7 @@ int transfer_add(struct store *s, const struct transfer_row *t)
     sqlite3_bind_int(st, 10, t->complete ? 1 : 0);
     text(st, 11, t->message);
     sqlite3_bind_int64(st, 12, t->queue_id);
-    return done(s, st, "log the transfer");
+    return store_step_done(s, st, "log the transfer");
 }
 
 int transfer_outbound_sha(struct store *s, int64_t partner_id, const char *name,
@@ -194,10 +184,11 @@ int transfer_outbound_sha(struct store *s, int64_t partner_id, const char *name,
 {
     sqlite3_stmt *st;
     sha256[0] = '\0';
-    int rc = prepare(s,
-                     "SELECT sha256 FROM files WHERE partner_id = ? AND"
-                     " name = ? AND outbound = 1 ORDER BY id DESC LIMIT 1",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "SELECT sha256 FROM files WHERE partner_id = ? AND"
+        " name = ? AND outbound = 1 ORDER BY id DESC LIMIT 1",
+        &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, partner_id);
@@ -216,7 +207,7 @@ int transfer_list(struct store *s, const struct transfer_filter *f,
                   int (*fn)(const struct transfer_row *t, void *ctx), void *ctx)
 {
     sqlite3_stmt *st;
-    int rc = prepare(
+    int rc = store_prepare_once(
         s,
         "SELECT t.id, t.at, t.partner_id, p.name, t.kind, t.path, t.to_path,"
         " t.bytes, t.duration_ms,"
@@ -288,11 +279,12 @@ int transfer_queue_add(struct store *s, const struct transfer_job *j,
                        int64_t *id)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "INSERT INTO queue (partner_id, name, path, sha256,"
-                     " bytes, state, queued_at) VALUES (?, ?, ?, ?, ?,"
-                     " 'queued', ?)",
-                     &st);
+    int rc =
+        store_prepare_once(s,
+                           "INSERT INTO queue (partner_id, name, path, sha256,"
+                           " bytes, state, queued_at) VALUES (?, ?, ?, ?, ?,"
+                           " 'queued', ?)",
+                           &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, j->partner_id);
@@ -301,7 +293,7 @@ int transfer_queue_add(struct store *s, const struct transfer_job *j,
     text(st, 4, j->sha256);
     sqlite3_bind_int64(st, 5, j->bytes);
     text(st, 6, store_now(s));
-    if ((rc = done(s, st, "queue the upload")) == 0 && id != NULL)
+    if ((rc = store_step_done(s, st, "queue the upload")) == 0 && id != NULL)
         *id = sqlite3_last_insert_rowid(store_sqlite(s));
     return rc;
 }
@@ -312,12 +304,13 @@ int transfer_queue_take(struct store *s, struct transfer_job *out)
     memset(out, 0, sizeof(*out));
     /* one statement: the oldest queued job becomes running, so two
      * workers never take the same one */
-    int rc = prepare(s,
-                     "UPDATE queue SET state = 'running' WHERE id ="
-                     " (SELECT id FROM queue WHERE state = 'queued'"
-                     " ORDER BY id LIMIT 1)"
-                     " RETURNING id, partner_id, name, path, sha256, bytes",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "UPDATE queue SET state = 'running' WHERE id ="
+        " (SELECT id FROM queue WHERE state = 'queued'"
+        " ORDER BY id LIMIT 1)"
+        " RETURNING id, partner_id, name, path, sha256, bytes",
+        &st);
     if (rc < 0)
         return rc;
     rc = sqlite3_step(st);
@@ -343,17 +336,18 @@ int transfer_queue_finish(struct store *s, int64_t id,
                           enum transfer_job_state state, const char *result)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s,
-                     "UPDATE queue SET state = ?, result = ?, finished_at = ?"
-                     " WHERE id = ?",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "UPDATE queue SET state = ?, result = ?, finished_at = ?"
+        " WHERE id = ?",
+        &st);
     if (rc < 0)
         return rc;
     text(st, 1, transfer_job_state_name(state));
     text(st, 2, result);
     text(st, 3, store_now(s));
     sqlite3_bind_int64(st, 4, id);
-    return done(s, st, "finish the job");
+    return store_step_done(s, st, "finish the job");
 }
 
 int transfer_queue_recover(struct store *s, int64_t *n)
@@ -361,27 +355,51 @@ int transfer_queue_recover(struct store *s, int64_t *n)
     sqlite3_stmt *st;
     /* a running job whose work committed (its file is marked) is done;
      * any other is run again */
-    int rc = prepare(s,
-                     "UPDATE queue SET state = 'done', finished_at = ?,"
-                     " result = 'done before a stop: ' || (SELECT status"
-                     " FROM files f WHERE f.queue_id = queue.id AND"
-                     " f.outbound = 0 LIMIT 1) WHERE state = 'running' AND"
-                     " id IN (SELECT queue_id FROM files WHERE outbound = 0"
-                     " AND queue_id IS NOT NULL)",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "UPDATE queue SET state = 'done', finished_at = ?,"
+        " result = 'done before a stop: ' || (SELECT status"
+        " FROM files f WHERE f.queue_id = queue.id AND"
+        " f.outbound = 0 LIMIT 1) WHERE state = 'running' AND"
+        " id IN (SELECT queue_id FROM files WHERE outbound = 0"
+        " AND queue_id IS NOT NULL)",
+        &st);
     if (rc < 0)
         return rc;
     text(st, 1, store_now(s));
-    if ((rc = done(s, st, "recover the queue")) < 0)
+    if ((rc = store_step_done(s, st, "recover the queue")) < 0)
         return rc;
-    if ((rc = prepare(s,
-                      "UPDATE queue SET state = 'queued' WHERE state ="
-                      " 'running'",
-                      &st)) < 0)
+    if ((rc = store_prepare_once(
+             s,
+             "UPDATE queue SET state = 'queued' WHERE state ="
+             " 'running'",
+             &st)) < 0)
         return rc;
-    if ((rc = done(s, st, "recover the queue")) == 0 && n != NULL)
+    if ((rc = store_step_done(s, st, "recover the queue")) == 0 && n != NULL)
         *n = sqlite3_changes(store_sqlite(s));
     return rc;
+}
+
+int transfer_queue_newest(struct store *s, int64_t partner_id, const char *name,
+                          char *path, size_t size)
+{
+    sqlite3_stmt *st;
+    int rc = store_prepare_once(s,
+                                "SELECT path FROM queue WHERE partner_id = ?"
+                                " AND name = ? ORDER BY id DESC LIMIT 1",
+                                &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, partner_id);
+    text(st, 2, name);
+    rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW    ? 0
+               : rc == SQLITE_DONE ? -ENOENT
+                                   : store_fail_db(s, rc, "newest job");
+    if (rc == SQLITE_ROW)
+        store_column_text(path, size, st, 0);
+    sqlite3_finalize(st);
+    return code;
 }
 
 int transfer_queue_state_of(struct store *s, const char *path,
@@ -389,10 +407,11 @@ int transfer_queue_state_of(struct store *s, const char *path,
 {
     sqlite3_stmt *st;
     char name[16];
-    int rc = prepare(s,
-                     "SELECT state FROM queue WHERE path = ? ORDER BY id DESC"
-                     " LIMIT 1",
-                     &st);
+    int rc = store_prepare_once(
+        s,
+        "SELECT state FROM queue WHERE path = ? ORDER BY id DESC"
+        " LIMIT 1",
+        &st);
     if (rc < 0)
         return rc;
     text(st, 1, path);
@@ -412,7 +431,8 @@ int transfer_queue_has_path(struct store *s, const char *path, bool *named)
 {
     sqlite3_stmt *st;
     *named = false;
-    int rc = prepare(s, "SELECT count(*) FROM queue WHERE path = ?", &st);
+    int rc =
+        store_prepare_once(s, "SELECT count(*) FROM queue WHERE path = ?", &st);
     if (rc < 0)
         return rc;
     text(st, 1, path);
@@ -430,8 +450,8 @@ int transfer_queue_counts(struct store *s, int64_t counts[4])
 {
     sqlite3_stmt *st;
     memset(counts, 0, 4 * sizeof(*counts));
-    int rc =
-        prepare(s, "SELECT state, count(*) FROM queue GROUP BY state", &st);
+    int rc = store_prepare_once(
+        s, "SELECT state, count(*) FROM queue GROUP BY state", &st);
     if (rc < 0)
         return rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -448,10 +468,10 @@ int transfer_queue_file(struct store *s, int64_t job_id, int64_t *file_id)
 {
     sqlite3_stmt *st;
     *file_id = 0;
-    int rc = prepare(s,
-                     "SELECT id FROM files WHERE queue_id = ? AND"
-                     " outbound = 0 LIMIT 1",
-                     &st);
+    int rc = store_prepare_once(s,
+                                "SELECT id FROM files WHERE queue_id = ? AND"
+                                " outbound = 0 LIMIT 1",
+                                &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, job_id);
@@ -468,10 +488,11 @@ int transfer_queue_file(struct store *s, int64_t job_id, int64_t *file_id)
 int transfer_queue_mark_file(struct store *s, int64_t file_id, int64_t job_id)
 {
     sqlite3_stmt *st;
-    int rc = prepare(s, "UPDATE files SET queue_id = ? WHERE id = ?", &st);
+    int rc = store_prepare_once(s, "UPDATE files SET queue_id = ? WHERE id = ?",
+                                &st);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, job_id);
     sqlite3_bind_int64(st, 2, file_id);
-    return done(s, st, "mark the job's file");
+    return store_step_done(s, st, "mark the job's file");
 }
