@@ -386,6 +386,9 @@ static const char *const migrations[] = {
     "  last_login TEXT NOT NULL DEFAULT '',"
     "  created_at TEXT NOT NULL"
     ");",
+    /* 13: the newest job of an upload's name, asked at a client's STAT
+     * right after the upload left the inbox (cli_serve.c) */
+    "CREATE INDEX queue_name ON queue(partner_id, name, id);",
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))

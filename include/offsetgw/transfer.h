@@ -112,6 +112,10 @@ int transfer_queue_finish(struct store *s, int64_t id,
  * (its file is marked, store_set_job), else queued again; how many were
  * queued again into *N. */
 int transfer_queue_recover(struct store *s, int64_t *n);
+/* Where the newest job of PARTNER_ID's upload NAME keeps its file (PATH,
+ * SIZE bytes); -ENOENT when none. */
+int transfer_queue_newest(struct store *s, int64_t partner_id, const char *name,
+                          char *path, size_t size);
 /* The state of the job whose file is PATH; -ENOENT when none. */
 int transfer_queue_state_of(struct store *s, const char *path,
                             enum transfer_job_state *state);
