@@ -279,6 +279,17 @@ check "  once they end, a session is let in" \
 check "SIGTERM stops it a third time" stop_server
 check "status says it is not running" sh -c "$OG status --home '$home' | \
     grep -q 'serve: not running'"
+start_server --max-sessions 1
+(sleep 3 | ssh "${ssh_opts[@]}" -i "$key" -p "$port" -s \
+    demo-agency@127.0.0.1 sftp >/dev/null 2>&1) &
+holder=$!
+sleep 1.2
+check "past --max-sessions, a session is refused" refused \
+    sftp_as demo-agency "$key" "$dir/ls1.batch"
+check "  the server says why" grep -q "refused: too many sessions$" \
+    "$dir/serve.log"
+wait "$holder" 2>/dev/null
+check "SIGTERM stops it again" stop_server
 
 # --- timeouts ----------------------------------------------------------------------
 start_server --idle-timeout 1 --login-grace 1
