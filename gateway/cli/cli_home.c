@@ -227,6 +227,13 @@ int cli_init_run(int argc, char **argv)
         status = CLI_EXIT_ERROR;
         goto out;
     }
+    struct aead_key master;
+    if (home_master_key(&h, true, &master, err, sizeof(err)) < 0) {
+        cli_error(cmd, "master key: %s", err);
+        status = CLI_EXIT_ERROR;
+        goto out;
+    }
+    aead_key_wipe(&master);
     for (size_t i = 0;
          demo && i < sizeof(demo_partners) / sizeof(*demo_partners); i++) {
         struct store_partner p = {.kind = demo_partners[i].kind,

@@ -111,3 +111,20 @@ int home_create_partner(const struct home *h, const char *partner, char *err,
     }
     return 0;
 }
+
+int home_master_key(const struct home *h, bool create, struct aead_key *k,
+                    char *err, size_t err_size)
+{
+    char path[HOME_PATH_MAX + 16];
+    if (join(path, sizeof(path), h->keys, "master.key") < 0)
+        return -ENAMETOOLONG;
+    int rc = create ? aead_master_ensure(path, k) : aead_master_load(path, k);
+    if (rc == -EPERM)
+        snprintf(err, err_size, "%s: readable by others: chmod 600 it", path);
+    else if (rc == -EINVAL)
+        snprintf(err, err_size, "%s: not a %d-byte key file", path,
+                 AEAD_KEY_SIZE);
+    else if (rc < 0)
+        snprintf(err, err_size, "%s: %s", path, strerror(-rc));
+    return rc;
+}

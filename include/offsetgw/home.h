@@ -9,6 +9,8 @@
  *   HOME/var/spool/PARTNER/received/     finished uploads, out of the
  *                                        partner's reach (pipeline.h)
  *   HOME/keys/                           host, partner and data keys
+ *   HOME/keys/master.key                 the master key for data at rest
+ *                                        (aead.h), made by `offsetgw init`
  * Every folder is created 0700.  Partner names become folder names, so
  * they are checked here: 1-32 of a-z, 0-9, '-' and '_', not starting
  * with '-'.
@@ -20,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "offsetgw/aead.h"
 #include "offsetgw/store.h"
 
 #define HOME_PATH_MAX 1024
@@ -54,5 +57,11 @@ int home_box_path(const struct home *h, const char *partner, const char *box,
 /* Create PARTNER's spool folders.  0, or negative with ERR. */
 int home_create_partner(const struct home *h, const char *partner, char *err,
                         size_t err_size);
+
+/* The home's master key for data at rest (HOME/keys/master.key) into K;
+ * when CREATE and the file is absent, make it first (aead_master_ensure).
+ * 0, or negative with ERR naming the file.  Wipe K when done. */
+int home_master_key(const struct home *h, bool create, struct aead_key *k,
+                    char *err, size_t err_size);
 
 #endif

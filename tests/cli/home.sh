@@ -30,7 +30,12 @@ check "init --demo makes a home" $OG init --home "$home" --demo
 check "the registry exists" test -f "$home/var/offsetgw.db"
 check "demo-agency has an inbox" test -d "$home/var/spool/demo-agency/inbox"
 check "demo-payer has an outbox" test -d "$home/var/spool/demo-payer/outbox"
+check "init made a private 32-byte master key" \
+    bash -c "[ \"\$(stat -c '%a %s' '$home/keys/master.key')\" = '600 32' ]"
+sum=$(sha256sum <"$home/keys/master.key")
 check "init twice is fine" $OG init --home "$home" --demo
+check "and keeps the master key" \
+    bash -c "[ \"\$(sha256sum <'$home/keys/master.key')\" = '$sum' ]"
 check "four demo partners listed" \
     bash -c "$OG partner list --home '$home' | grep -c '^demo-' | grep -qx 4"
 check "add an agency" $OG partner add --home "$home" --kind agency \

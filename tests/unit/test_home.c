@@ -89,12 +89,43 @@ static void test_create_is_idempotent_private_and_refuses_files(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_master_key_is_made_once_and_kept_private(void **state)
+{
+    char dir[64], path[HOME_PATH_MAX + 16], err[256], cmd[128];
+    struct home h;
+    struct stat st;
+    struct aead_key a, b;
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/og-home-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(home_init(&h, dir), 0);
+    assert_int_equal(home_create(&h, err, sizeof err), 0);
+    /* absent and not asked to create: an error naming the file */
+    assert_int_equal(home_master_key(&h, false, &a, err, sizeof err), -ENOENT);
+    assert_non_null(strstr(err, "master.key"));
+    assert_int_equal(home_master_key(&h, true, &a, err, sizeof err), 0);
+    assert_int_equal(home_master_key(&h, false, &b, err, sizeof err), 0);
+    assert_memory_equal(a.bytes, b.bytes, AEAD_KEY_SIZE);
+    snprintf(path, sizeof path, "%s/master.key", h.keys);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* a key others can read is refused, not used */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(home_master_key(&h, false, &b, err, sizeof err), -EPERM);
+    assert_non_null(strstr(err, "chmod 600"));
+    aead_key_wipe(&a);
+    aead_key_wipe(&b);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partner_names_are_safe_folder_names),
         cmocka_unit_test(test_paths_follow_the_documented_layout),
         cmocka_unit_test(test_create_is_idempotent_private_and_refuses_files),
+        cmocka_unit_test(test_master_key_is_made_once_and_kept_private),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
