@@ -21,3 +21,4 @@ og_need() {
 OG_BUILD_PKGS=(build-essential autoconf automake pkg-config
     libssh-dev libgnutls28-dev libxml2-dev libsqlite3-dev libcmocka-dev
     libcrypt-dev)
+OG_BUILD_PKGS+=(libmicrohttpd-dev)

@@ -20,6 +20,7 @@
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
+#include "offsetgw/tlscert.h"
 #include "offsetgw/transfer.h"
 #include "offsetgw/store.h"
 
@@ -97,7 +98,9 @@ static void init_usage(FILE *out)
           "\n"
           "Create a gateway home in DIR: its folders, the registry\n"
           "(DIR/var/offsetgw.db), the spool and the SSH host key\n"
-          "(DIR/keys/ssh_host_ed25519_key, whose fingerprint is printed).\n"
+          "(DIR/keys/ssh_host_ed25519_key, whose fingerprint is printed)\n"
+          "and the admin console's self-signed TLS pair (DIR/keys/\n"
+          "console.crt and console.key; a site's own pair is kept).\n"
           "Running it again on an existing home changes nothing that is\n"
           "there.\n"
           "\n"
@@ -234,6 +237,14 @@ int cli_init_run(int argc, char **argv)
         goto out;
     }
     aead_key_wipe(&master);
+    char tls_fp[TLSCERT_FP_MAX];
+    bool tls_created;
+    if (tlscert_ensure(h.keys, &tls_created, tls_fp, sizeof(tls_fp), err,
+                       sizeof(err)) < 0) {
+        cli_error(cmd, "console certificate: %s", err);
+        status = CLI_EXIT_ERROR;
+        goto out;
+    }
     for (size_t i = 0;
          demo && i < sizeof(demo_partners) / sizeof(*demo_partners); i++) {
         struct store_partner p = {.kind = demo_partners[i].kind,
@@ -250,6 +261,8 @@ int cli_init_run(int argc, char **argv)
            h.db, store_schema_version(s), h.spool);
     printf("host key: %s%s\n          %s\n", fp, created ? " (new)" : "",
            host_key);
+    printf("console:  %s%s\n          %s/console.crt\n", tls_fp,
+           tls_created ? " (new, self-signed)" : "", h.keys);
     if (demo)
         printf("partners: demo-agency, demo-taxboard, demo-treasury, "
                "demo-payer\n"

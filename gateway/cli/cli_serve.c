@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "cli.h"
 #include "offsetgw/audit.h"
 #include "offsetgw/calendar.h"
+#include "offsetgw/console.h"
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
@@ -30,6 +32,7 @@
 #include "offsetgw/retention.h"
 #include "offsetgw/server.h"
 #include "offsetgw/store.h"
+#include "offsetgw/tlscert.h"
 #include "offsetgw/transfer.h"
 
 /* --- serve ---------------------------------------------------------------- */
@@ -39,6 +42,7 @@ struct serve {
     struct audit_key audit;
     char programs[HOME_PATH_MAX];
     const char *port_file;
+    int admin_fd; /* the console's listening socket; -1 none */
 };
 
 /* One connection's process. */
@@ -80,6 +84,10 @@ static void *conn_open(void *ctx)
     if (c == NULL)
         return NULL;
     c->sv = ctx;
+    if (c->sv->admin_fd >= 0) { /* the console's, not a session's */
+        close(c->sv->admin_fd);
+        c->sv->admin_fd = -1;
+    }
     if (store_open_with(c->sv->h.db, STORE_OPEN_UNCHECKED, &c->s, err,
                         sizeof(err)) < 0) {
         log_kv("event=error what=registry reason=\"%s\"", err);
@@ -341,6 +349,10 @@ static int worker(void *ctx)
     struct sigaction sa = {.sa_handler = on_worker_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
+    if (sv->admin_fd >= 0) {
+        close(sv->admin_fd);
+        sv->admin_fd = -1;
+    }
     if (store_open_with(sv->h.db, STORE_OPEN_UNCHECKED, &s, err, sizeof(err)) <
         0) {
         log_kv("event=error what=worker reason=\"%s\"", err);
@@ -395,6 +407,61 @@ static int worker(void *ctx)
     return 0;
 }
 
+/* The admin console's process (console.h): until SIGTERM. */
+static int console_main(void *ctx)
+{
+    struct serve *sv = ctx;
+    struct sigaction sa = {.sa_handler = on_worker_signal};
+    char err[512];
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive serve */
+    struct console_config cfg = {
+        .home = &sv->h, .audit = &sv->audit, .listen_fd = sv->admin_fd};
+    if (console_run(&cfg, &worker_stop, err, sizeof(err)) < 0) {
+        log_kv("event=error what=console reason=\"%s\"", err);
+        sleep(5); /* restarted by the parent: not in a tight loop */
+        return 1;
+    }
+    return 0;
+}
+
+/* Open the console's socket and check its TLS pair.  EXPLICIT: asked
+ * for on the command line, so a failure stops serve; else it is logged
+ * and serve goes on without a console. */
+static int admin_open(struct serve *sv, const char *address, unsigned port,
+                      const char *port_file, bool explicit)
+{
+    static char crt[TLSCERT_PEM_MAX], key[TLSCERT_PEM_MAX];
+    char err[512];
+    unsigned bound;
+    int rc = tlscert_load(sv->h.keys, crt, key, err, sizeof(err));
+    memset(key, 0, sizeof(key));
+    if (rc == 0)
+        rc = console_listen(address, port, &sv->admin_fd, &bound, err,
+                            sizeof(err));
+    if (rc < 0) {
+        if (explicit) {
+            cli_error("serve", "admin console: %s", err);
+            return CLI_EXIT_ERROR;
+        }
+        log_kv("event=error what=console reason=\"%s\" console=off", err);
+        return 0;
+    }
+    log_kv("event=console-listen address=%s port=%u", address, bound);
+    if (port_file != NULL) {
+        char tmp[HOME_PATH_MAX + 8];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
+        FILE *f = fopen(tmp, "w");
+        if (f != NULL) {
+            fprintf(f, "%u\n", bound);
+            if (fclose(f) == 0)
+                rename(tmp, port_file);
+        }
+    }
+    return 0;
+}
+
 static void serve_usage(FILE *out)
 {
     fputs("usage: offsetgw serve --home DIR [--listen ADDR:PORT]\n"
@@ -404,6 +471,8 @@ static void serve_usage(FILE *out)
           "                      [--ban-after N] [--ban-window S] "
           "[--ban-time S]\n"
           "                      [--stop-grace S] [--port-file FILE]\n"
+          "                      [--admin-listen ADDR:PORT|off] "
+          "[--admin-port-file FILE]\n"
           "\n"
           "Serve the partners over SFTP: each logs in with a key listed for\n"
           "it ('offsetgw partner key add') and sees /inbox and /outbox of\n"
@@ -428,6 +497,9 @@ static void serve_usage(FILE *out)
           "      --ban-time S        ...refuse it for 600 seconds\n"
           "      --stop-grace S      30\n"
           "      --port-file FILE    write the port listened on to FILE\n"
+          "      --admin-listen A:P  the HTTPS admin console, 127.0.0.1:8443;\n"
+          "                          off: none (docs/console.md)\n"
+          "      --admin-port-file F write the console's port to F\n"
           "  -h, --help              show this help\n",
           out);
 }
@@ -458,7 +530,9 @@ int cli_serve_run(int argc, char **argv)
         O_BAN_WINDOW,
         O_BAN_TIME,
         O_STOP_GRACE,
-        O_PORT_FILE
+        O_PORT_FILE,
+        O_ADMIN_LISTEN,
+        O_ADMIN_PORT_FILE
     };
     static const struct option options[] = {
         {"home", required_argument, NULL, 'H'},
@@ -473,6 +547,8 @@ int cli_serve_run(int argc, char **argv)
         {"ban-time", required_argument, NULL, O_BAN_TIME},
         {"stop-grace", required_argument, NULL, O_STOP_GRACE},
         {"port-file", required_argument, NULL, O_PORT_FILE},
+        {"admin-listen", required_argument, NULL, O_ADMIN_LISTEN},
+        {"admin-port-file", required_argument, NULL, O_ADMIN_PORT_FILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -483,7 +559,12 @@ int cli_serve_run(int argc, char **argv)
     struct store *s = NULL;
     long long v;
     int c;
+    char admin_address[64] = "127.0.0.1";
+    unsigned admin_port = 8443;
+    bool admin_off = false, admin_explicit = false;
+    const char *admin_port_file = NULL;
 
+    sv.admin_fd = -1;
     server_config_defaults(&cfg);
     opterr = 0;
     optind = 0;
@@ -540,6 +621,27 @@ int cli_serve_run(int argc, char **argv)
         case O_PORT_FILE:
             sv.port_file = optarg;
             break;
+        case O_ADMIN_LISTEN: {
+            const char *colon = strrchr(optarg, ':');
+            admin_explicit = true;
+            if (strcmp(optarg, "off") == 0) {
+                admin_off = true;
+                break;
+            }
+            if (colon == NULL || colon == optarg ||
+                (size_t)(colon - optarg) >= sizeof(admin_address) ||
+                !number(colon + 1, 0, 65535, &v))
+                return cli_usage_error(cmd, "--admin-listen takes ADDR:PORT "
+                                            "or off");
+            snprintf(admin_address, sizeof(admin_address), "%.*s",
+                     (int)(colon - optarg), optarg);
+            admin_off = false;
+            admin_port = (unsigned)v;
+            break;
+        }
+        case O_ADMIN_PORT_FILE:
+            admin_port_file = optarg;
+            break;
         case 'h':
             serve_usage(stdout);
             return cli_close_stdout(CLI_EXIT_OK);
@@ -567,6 +669,10 @@ int cli_serve_run(int argc, char **argv)
     }
     cfg.host_key = host_key;
     log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
+    if (!admin_off &&
+        (status = admin_open(&sv, admin_address, admin_port, admin_port_file,
+                             admin_explicit)) != 0)
+        return status;
     struct server_ops ops = {.open = conn_open,
                              .close = conn_close,
                              .key_allowed = key_allowed,
@@ -576,11 +682,15 @@ int cli_serve_run(int argc, char **argv)
                                        .handed_on = handed_on,
                                        .event = on_event},
                              .worker = worker,
+                             .console = sv.admin_fd >= 0 ? console_main : NULL,
                              .sessions = on_sessions,
                              .ready = on_ready,
                              .ctx = &sv};
     fflush(stdout);
-    if (server_run(&cfg, &ops, err, sizeof(err)) < 0) {
+    int rc = server_run(&cfg, &ops, err, sizeof(err));
+    if (sv.admin_fd >= 0)
+        close(sv.admin_fd);
+    if (rc < 0) {
         cli_error(cmd, "%s", err);
         return CLI_EXIT_ERROR;
     }

@@ -353,14 +353,19 @@ struct parent {
     unsigned n_live;
     pid_t worker;        /* 0: none running */
     time_t worker_start; /* when it was last started */
+    pid_t console;       /* the same for the admin console */
+    time_t console_start;
     struct ban bans[BAN_SLOTS];
 };
 
-static void start_worker(struct parent *p)
+/* Start the pipeline worker (CONSOLE false) or the admin console in a
+ * process of its own. */
+static void start_helper(struct parent *p, bool console)
 {
-    if (p->ops->worker == NULL)
+    int (*run)(void *) = console ? p->ops->console : p->ops->worker;
+    if (run == NULL)
         return;
-    p->worker_start = time(NULL);
+    *(console ? &p->console_start : &p->worker_start) = time(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGTERM, SIG_DFL);
@@ -368,12 +373,19 @@ static void start_worker(struct parent *p)
         signal(SIGCHLD, SIG_DFL);
         signal(SIGHUP, SIG_IGN);
         ssh_bind_free(p->bind);
-        _exit(p->ops->worker(p->ops->ctx));
+        _exit(run(p->ops->ctx));
     }
     if (pid < 0)
-        log_line("cannot start the pipeline worker: %s", strerror(errno));
+        log_line("cannot start the %s: %s",
+                 console ? "admin console" : "pipeline worker",
+                 strerror(errno));
     else
-        p->worker = pid;
+        *(console ? &p->console : &p->worker) = pid;
+}
+
+static void start_worker(struct parent *p)
+{
+    start_helper(p, false);
 }
 
 static struct ban *ban_of(struct parent *p, const char *address, bool make)
@@ -424,6 +436,16 @@ static void reap(struct parent *p)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == p->console) {
+            p->console = 0;
+            if (!got_stop)
+                log_line("the admin console ended (%s %d): starting it "
+                         "again",
+                         WIFEXITED(status) ? "status" : "signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status)
+                                           : WTERMSIG(status));
+            continue;
+        }
         if (pid == p->worker) {
             p->worker = 0;
             if (!got_stop)
@@ -529,6 +551,8 @@ static void drain(struct parent *p)
 {
     time_t end = time(NULL) + p->cfg->stop_grace_s;
     int stage = 0;
+    if (p->console > 0) /* it holds nothing that needs finishing */
+        kill(p->console, SIGTERM);
     while (p->n_live > 0) {
         reap(p);
         if (p->n_live == 0)
@@ -552,6 +576,15 @@ static void drain(struct parent *p)
             kill(p->worker, SIGKILL);
             waitpid(p->worker, NULL, 0);
         }
+    }
+    time_t until = time(NULL) + 5;
+    while (p->console > 0 && time(NULL) < until) {
+        reap(p);
+        usleep(50 * 1000);
+    }
+    if (p->console > 0) {
+        kill(p->console, SIGKILL);
+        waitpid(p->console, NULL, 0);
     }
 }
 
@@ -593,6 +626,7 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
     unsigned bound = bound_port(fd);
     log_line("listening on %s:%u", cfg->address, bound);
     start_worker(&p);
+    start_helper(&p, true);
     report_sessions(&p);
     if (ops->ready != NULL)
         ops->ready(ops->ctx, bound);
@@ -607,6 +641,9 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
          * second */
         if (p.worker == 0 && ops->worker != NULL && time(NULL) > p.worker_start)
             start_worker(&p);
+        if (p.console == 0 && ops->console != NULL &&
+            time(NULL) > p.console_start)
+            start_helper(&p, true);
         if (got_reload) {
             got_reload = 0;
             log_line("SIGHUP: partners and keys are read at each login; "

@@ -68,6 +68,9 @@ struct server_ops {
      * listening, started again if it dies, stopped (SIGTERM) after the
      * sessions at a stop.  Its return is its exit status.  May be NULL. */
     int (*worker)(void *ctx);
+    /* The admin console: run, restarted and stopped like the worker (it
+     * is stopped first, at once).  May be NULL. */
+    int (*console)(void *ctx);
     /* In the parent, whenever the sessions change: how many there are,
      * and their addresses.  May be NULL. */
     void (*sessions)(void *ctx, unsigned n, const char *const *addresses);
