@@ -221,15 +221,23 @@ static const char *clean_name(const char *name, char *buf, size_t size)
     return i > 0 && name[i] == '\0' ? buf : "?";
 }
 
-/* A POST from another site's page carries its Origin: refused. */
+/* A POST from another site's page is refused: browsers say where it
+ * came from in Sec-Fetch-Site, and in Origin unless the referrer policy
+ * ("no-referrer", ours) makes that "null".  Clients that send neither
+ * (curl) pass: the session cookie and the CSRF token still hold. */
 static bool same_origin(struct MHD_Connection *conn)
 {
+    const char *site =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     const char *origin =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     const char *host =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    if (site != NULL && strcmp(site, "same-origin") != 0 &&
+        strcmp(site, "none") != 0)
+        return false;
     if (origin == NULL || strcmp(origin, "null") == 0)
-        return origin == NULL;
+        return true;
     if (host == NULL || strncmp(origin, "https://", 8) != 0)
         return false;
     return strcmp(origin + 8, host) == 0;
@@ -248,6 +256,7 @@ static enum MHD_Result do_login(struct console *con,
     client_address(conn, address, sizeof(address));
     html_init(&b, 0);
     if (!same_origin(conn)) {
+        log_kv("console-login address=%s ok=0 reason=cross-origin", address);
         status = 403;
         message = "cross-origin login refused";
     } else if (query_form_get(rq->body, rq->len, "name", name, sizeof(name)) <
@@ -473,6 +482,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         const char *css = pages_css();
         return send_page(conn, 200, "text/css; charset=utf-8", css, strlen(css),
                          NULL, NULL);
+    }
+    if (strcmp(url, "/static/favicon.svg") == 0 ||
+        strcmp(url, "/favicon.ico") == 0) {
+        const char *icon = pages_icon();
+        return send_page(conn, 200, "image/svg+xml", icon, strlen(icon), NULL,
+                         NULL);
     }
     if (strcmp(url, "/login") == 0) {
         if (post)

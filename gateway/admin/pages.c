@@ -18,14 +18,17 @@
 
 /* --- layout --------------------------------------------------------------- */
 
+#define LINKS                                                                  \
+    "<link rel=\"stylesheet\" href=\"/static/console.css\"><link "             \
+    "rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
+
 static void head(struct page_ctx *c, const char *title)
 {
     struct html_buf *b = c->out;
     html_put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
                 "charset=\"utf-8\"><title>");
     html_text(b, title, false);
-    html_put(b, " - offsetgw</title><link rel=\"stylesheet\" "
-                "href=\"/static/console.css\"></head>\n<body><header><nav>"
+    html_put(b, " - offsetgw</title>" LINKS "</head>\n<body><header><nav>"
                 "<a href=\"/\">Dashboard</a> <a href=\"/transfers\">"
                 "Transfers</a> <a href=\"/partners\">Partners</a> "
                 "<a href=\"/audit\">Audit trail</a></nav>"
@@ -76,8 +79,7 @@ void pages_error(struct page_ctx *c, int status, const char *message)
         return;
     }
     html_put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-                "charset=\"utf-8\"><title>offsetgw</title><link "
-                "rel=\"stylesheet\" href=\"/static/console.css\"></head>"
+                "charset=\"utf-8\"><title>offsetgw</title>" LINKS "</head>"
                 "<body><main><h1>");
     html_printf(b, "%d", status);
     html_put(b, "</h1><p class=\"bad\">");
@@ -89,8 +91,8 @@ void pages_error(struct page_ctx *c, int status, const char *message)
 void pages_login(struct html_buf *b, const char *message)
 {
     html_put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-                "charset=\"utf-8\"><title>Log in - offsetgw</title><link "
-                "rel=\"stylesheet\" href=\"/static/console.css\"></head>\n"
+                "charset=\"utf-8\"><title>Log in - offsetgw</title>" LINKS
+                "</head>\n"
                 "<body><main class=\"login\"><h1>offsetgw console</h1>");
     if (message[0] != '\0') {
         html_put(b, "<p class=\"bad\">");
@@ -915,7 +917,17 @@ int pages_audit(struct page_ctx *c, int64_t page)
     return 0;
 }
 
-/* --- the style sheet ------------------------------------------------------ */
+/* --- the style sheet and the icon ---------------------------------------- */
+
+const char *pages_icon(void)
+{
+    return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+           "<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#1d3557\"/>"
+           "<rect x=\"3\" y=\"9\" width=\"2\" height=\"4\" fill=\"#fff\"/>"
+           "<rect x=\"7\" y=\"6\" width=\"2\" height=\"7\" fill=\"#fff\"/>"
+           "<rect x=\"11\" y=\"3\" width=\"2\" height=\"10\" fill=\"#fff\"/>"
+           "</svg>\n";
+}
 
 const char *pages_css(void)
 {

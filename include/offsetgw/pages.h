@@ -53,8 +53,9 @@ void pages_error(struct page_ctx *c, int status, const char *message);
 /* The login form, with MESSAGE ("" none) above it. */
 void pages_login(struct html_buf *out, const char *message);
 
-/* The console's one style sheet. */
+/* The console's one style sheet, and its icon (SVG). */
 const char *pages_css(void);
+const char *pages_icon(void);
 
 /* The audit check of var/audit.check at NOW: true when it says "ok" and
  * is at most 2 days old; its words into WHAT (SIZE bytes). */

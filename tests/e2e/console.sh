@@ -130,6 +130,10 @@ check "  a login from another origin is refused" status_is 403 login-origin \
     POST /login -H 'Origin: https://evil.example' \
     --data-urlencode name=alice \
     --data-urlencode 'password=correct horse battery'
+check "  so is one a browser says is cross-site" status_is 403 login-site \
+    POST /login -H 'Sec-Fetch-Site: cross-site' -H 'Origin: null' \
+    --data-urlencode name=alice \
+    --data-urlencode 'password=correct horse battery'
 for i in 1 2 3 4 5; do
     curl -sk -o /dev/null -D "$dir/h/bob$i" --data-urlencode name=bob \
         --data-urlencode password=not-his-password \
