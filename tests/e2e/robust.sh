@@ -49,9 +49,10 @@ echo "robust.sh: ROBUST_SEED=$seed, $clients clients x $files files, $rounds rou
 # port
 start_server() { # HOME
     rm -f "$dir/port"
+    # no admin console: worker_of takes serve's only child for the worker
     setsid $OG serve --home "$1" --listen 127.0.0.1:0 --port-file \
         "$dir/port" --max-per-address 64 --stop-grace 5 \
-        >>"$dir/serve.log" 2>&1 &
+        --admin-listen off >>"$dir/serve.log" 2>&1 &
     server=$!
     for _ in $(seq 100); do
         [ -s "$dir/port" ] && break
