@@ -80,8 +80,8 @@ static void *conn_open(void *ctx)
     if (c == NULL)
         return NULL;
     c->sv = ctx;
-    if (store_open_with(c->sv->h.db, STORE_OPEN_UNCHECKED, &c->s, err,
-                        sizeof(err)) < 0) {
+    if (home_open_store_with(&c->sv->h, STORE_OPEN_UNCHECKED, &c->s, err,
+                             sizeof(err)) < 0) {
         log_kv("event=error what=registry reason=\"%s\"", err);
         free(c);
         return NULL;
@@ -341,8 +341,8 @@ static int worker(void *ctx)
     struct sigaction sa = {.sa_handler = on_worker_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
-    if (store_open_with(sv->h.db, STORE_OPEN_UNCHECKED, &s, err, sizeof(err)) <
-        0) {
+    if (home_open_store_with(&sv->h, STORE_OPEN_UNCHECKED, &s, err,
+                             sizeof(err)) < 0) {
         log_kv("event=error what=worker reason=\"%s\"", err);
         return 1;
     }
