@@ -88,8 +88,8 @@ static void *conn_open(void *ctx)
         close(c->sv->admin_fd);
         c->sv->admin_fd = -1;
     }
-    if (store_open_with(c->sv->h.db, STORE_OPEN_UNCHECKED, &c->s, err,
-                        sizeof(err)) < 0) {
+    if (home_open_store_with(&c->sv->h, STORE_OPEN_UNCHECKED, &c->s, err,
+                             sizeof(err)) < 0) {
         log_kv("event=error what=registry reason=\"%s\"", err);
         free(c);
         return NULL;
@@ -353,8 +353,8 @@ static int worker(void *ctx)
         close(sv->admin_fd);
         sv->admin_fd = -1;
     }
-    if (store_open_with(sv->h.db, STORE_OPEN_UNCHECKED, &s, err, sizeof(err)) <
-        0) {
+    if (home_open_store_with(&sv->h, STORE_OPEN_UNCHECKED, &s, err,
+                             sizeof(err)) < 0) {
         log_kv("event=error what=worker reason=\"%s\"", err);
         return 1;
     }

@@ -59,7 +59,26 @@ int home_create(const struct home *h, char *err, size_t err_size)
 int home_open_store(const struct home *h, struct store **out, char *err,
                     size_t err_size)
 {
-    return store_open(h->db, out, err, err_size);
+    return home_open_store_with(h, 0, out, err, err_size);
+}
+
+int home_open_store_with(const struct home *h, unsigned flags,
+                         struct store **out, char *err, size_t err_size)
+{
+    struct aead_key master;
+    char why[HOME_PATH_MAX + 128];
+    *out = NULL;
+    /* the registry's TIN keys are wrapped by it: a home from before the
+     * master key gets one here, and a registry keyed by another refuses
+     * to open (store_open_keyed) */
+    int rc = home_master_key(h, true, &master, why, sizeof(why));
+    if (rc < 0) {
+        snprintf(err, err_size, "master key: %s", why);
+        return rc;
+    }
+    rc = store_open_keyed(h->db, flags, &master, out, err, err_size);
+    aead_key_wipe(&master);
+    return rc;
 }
 
 bool home_partner_name_ok(const char *name)

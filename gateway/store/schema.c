@@ -7,8 +7,11 @@
  * registry's invariants that must hold whatever the code does are
  * triggers here: a debt is never deleted, history is append-only.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "offsetgw/tinseal.h"
 #include "storeInt.h"
 
 static const char *const migrations[] = {
@@ -389,7 +392,43 @@ static const char *const migrations[] = {
     /* 13: the newest job of an upload's name, asked at a client's STAT
      * right after the upload left the inbox (cli_serve.c) */
     "CREATE INDEX queue_name ON queue(partner_id, name, id);",
+    /* 14: no TIN in the clear (keyring.c, tinseal.h).  The TIN encryption
+     * and index keys, wrapped under the home's master key; each debtor's
+     * TIN as an index MAC (what lookups and uniqueness use) and sealed
+     * (what reads give back).  The debtors table is rebuilt (sqlite
+     * cannot drop a UNIQUE column) keeping every id: migrate_debtors()
+     * fills debtors_v14, then MIGRATION_14_AFTER swaps it in. */
+    "CREATE TABLE keyring ("
+    "  name TEXT PRIMARY KEY CHECK (name = 'tin-enc' OR name = 'tin-index'),"
+    "  master_id BLOB NOT NULL CHECK (length(master_id) = 8),"
+    "  wrapped BLOB NOT NULL CHECK (length(wrapped) = 60),"
+    "  created_at TEXT NOT NULL,"
+    "  wrapped_at TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER keyring_no_delete BEFORE DELETE ON keyring"
+    " BEGIN SELECT RAISE(ABORT, 'the TIN keys are never deleted'); END;"
+    "CREATE TABLE debtors_v14 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tin_type TEXT NOT NULL CHECK (tin_type = 'S' OR tin_type = 'E'),"
+    "  tin_mac BLOB NOT NULL CHECK (length(tin_mac) = 32),"
+    "  tin_enc BLOB NOT NULL CHECK (length(tin_enc) = 38),"
+    "  last_name TEXT NOT NULL DEFAULT '',"
+    "  first_name TEXT NOT NULL DEFAULT '',"
+    "  middle TEXT NOT NULL DEFAULT '',"
+    "  suffix TEXT NOT NULL DEFAULT '',"
+    "  name_control TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (tin_type, tin_mac)"
+    ");",
 };
+
+/* The end of migration 14, once debtors_v14 holds every debtor: the old
+ * table (and its index of clear TINs) goes, the new one takes its name
+ * (the references to debtors(id) keep pointing at the same ids). */
+#define MIGRATION_14_AFTER                                                     \
+    "DROP TABLE debtors;"                                                      \
+    "ALTER TABLE debtors_v14 RENAME TO debtors;"                               \
+    "CREATE TRIGGER debtors_never_deleted BEFORE DELETE ON debtors"            \
+    " BEGIN SELECT RAISE(ABORT, 'a debtor is never deleted'); END;"
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -408,8 +447,132 @@ static int user_version(sqlite3 *db, int *version)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-int schema_migrate(sqlite3 *db, char *err, size_t err_size)
+/* Migration 14's middle: every debtor of the old table into debtors_v14,
+ * its TIN sealed, its id kept.  A registry with debtors needs the
+ * master key (the keyring is made with it, in this transaction). */
+static int migrate_debtors(struct store *s, const struct aead_key *master,
+                           char *err, size_t err_size)
 {
+    sqlite3 *db = store_sqlite(s);
+    sqlite3_stmt *rd = NULL, *wr = NULL;
+    int64_t n = 0;
+    int rc = -1, step;
+    if (master != NULL && keyring_create(s, master) < 0) {
+        snprintf(err, err_size, "%s", store_error(s));
+        return -1;
+    }
+    struct tinseal *t = store_tinseal(s);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, tin_type, tin, last_name, first_name,"
+                           " middle, suffix, name_control FROM debtors"
+                           " ORDER BY id",
+                           -1, &rd, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO debtors_v14 (id, tin_type, tin_mac,"
+                           " tin_enc, last_name, first_name, middle, suffix,"
+                           " name_control) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &wr, NULL) != SQLITE_OK) {
+        snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((step = sqlite3_step(rd)) == SQLITE_ROW) {
+        unsigned char mac[TINSEAL_MAC_SIZE], sealed[TINSEAL_SEALED_SIZE];
+        const char *type = (const char *)sqlite3_column_text(rd, 1);
+        const char *tin = (const char *)sqlite3_column_text(rd, 2);
+        if (t == NULL) {
+            snprintf(err, err_size,
+                     "the registry's TINs must be encrypted: open it with the"
+                     " home's master key (keys/master.key)");
+            goto out;
+        }
+        if (type == NULL || tin == NULL ||
+            tinseal_mac(t, type[0], tin, mac) < 0 ||
+            tinseal_seal(t, type[0], tin, mac, sealed) < 0) {
+            snprintf(err, err_size, "debtor %lld: cannot seal its TIN",
+                     (long long)sqlite3_column_int64(rd, 0));
+            goto out;
+        }
+        sqlite3_reset(wr);
+        sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
+        sqlite3_bind_text(wr, 2, type, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(wr, 3, mac, sizeof mac, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(wr, 4, sealed, sizeof sealed, SQLITE_TRANSIENT);
+        for (int c = 3; c < 8; c++)
+            sqlite3_bind_value(wr, c + 2, sqlite3_column_value(rd, c));
+        if (sqlite3_step(wr) != SQLITE_DONE) {
+            snprintf(err, err_size, "debtor %lld: %s",
+                     (long long)sqlite3_column_int64(rd, 0),
+                     sqlite3_errmsg(db));
+            goto out;
+        }
+        n++;
+    }
+    if (step != SQLITE_DONE) {
+        snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return rc;
+}
+
+/* After a table rebuild, with foreign keys off: does every reference
+ * still find its row? */
+static int foreign_keys_hold(sqlite3 *db, char *err, size_t err_size)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) !=
+        SQLITE_OK)
+        snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+    else if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(err, err_size, "table %s: a reference to %s is broken",
+                 (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 2));
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One step, to version TO: its SQL, and for 14 the debtors' rebuild. */
+static int migrate_step(struct store *s, const struct aead_key *master, int to,
+                        char *err, size_t err_size)
+{
+    sqlite3 *db = store_sqlite(s);
+    char *msg = NULL;
+    char bump[64];
+    snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", to);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, migrations[to - 1], NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    if (to == 14 &&
+        (migrate_debtors(s, master, err, err_size) < 0 ||
+         sqlite3_exec(db, MIGRATION_14_AFTER, NULL, NULL, &msg) != SQLITE_OK ||
+         foreign_keys_hold(db, err, err_size) < 0))
+        goto fail;
+    if (sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    return 0;
+fail:
+    if (msg != NULL)
+        snprintf(err, err_size, "%s", msg);
+    else if (err[0] == '\0')
+        snprintf(err, err_size, "%s", sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    /* keys made for a transaction that did not commit are no keys */
+    store_set_tinseal(s, NULL);
+    return -1;
+}
+
+int schema_migrate(struct store *s, const struct aead_key *master, char *err,
+                   size_t err_size)
+{
+    sqlite3 *db = store_sqlite(s);
     int version = 0;
     if (user_version(db, &version) < 0) {
         snprintf(err, err_size, "cannot read the schema version: %s",
@@ -424,18 +587,27 @@ int schema_migrate(sqlite3 *db, char *err, size_t err_size)
         return -1;
     }
     for (int v = version; v < N_MIGRATIONS; v++) {
-        char *msg = NULL;
-        char bump[64];
-        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
-                SQLITE_OK ||
-            sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+        char why[256] = "";
+        /* 14 rebuilds a table others refer to: the way sqlite's ALTER
+         * TABLE page prescribes, foreign keys off around the transaction
+         * and checked before it commits; what it frees is zeroed, so no
+         * clear TIN stays behind in free pages */
+        bool rebuild = v + 1 == 14;
+        if (rebuild)
+            sqlite3_exec(db, "PRAGMA foreign_keys=OFF; PRAGMA secure_delete=ON",
+                         NULL, NULL, NULL);
+        int rc = migrate_step(s, master, v + 1, why, sizeof why);
+        if (rebuild) {
+            sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=OFF",
+                         NULL, NULL, NULL);
+            /* the WAL held the old pages too: fold it in and empty it */
+            if (rc == 0)
+                sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+                             NULL);
+        }
+        if (rc < 0) {
             snprintf(err, err_size, "migration to schema %d failed: %s", v + 1,
-                     msg ? msg : sqlite3_errmsg(db));
-            sqlite3_free(msg);
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                     why);
             return -1;
         }
     }

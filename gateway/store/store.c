@@ -4,7 +4,9 @@
  * Owns opening the database (WAL, foreign keys, busy timeout, migration),
  * transactions, and one prepared statement per operation, kept for the
  * life of the store.  No SQL text is ever built from input: every value
- * is bound.  Schema and migrations are in schema.c.
+ * is bound.  Schema and migrations are in schema.c, the TIN keys in
+ * keyring.c: a debtor's TIN is kept sealed (tinseal.h) and found by its
+ * index MAC; it is in the clear only in memory, above the store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "offsetgw/aead.h"
+#include "offsetgw/tinseal.h"
 #include "storeInt.h"
 
 enum stmt_id {
@@ -150,11 +154,11 @@ static const char *const sql[S_COUNT_] = {
     [S_FILE_GET] = "SELECT " FILE_COLUMNS " FROM files WHERE id = ?",
     [S_DEBTOR_FIND] = "SELECT id, last_name, first_name, middle, suffix,"
                       " name_control FROM debtors WHERE tin_type = ? AND"
-                      " tin = ?",
-    [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin, last_name,"
-                     " first_name, middle, suffix, name_control)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                     " ON CONFLICT (tin_type, tin) DO NOTHING",
+                      " tin_mac = ?",
+    [S_DEBTOR_ADD] = "INSERT INTO debtors (tin_type, tin_mac, tin_enc,"
+                     " last_name, first_name, middle, suffix, name_control)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                     " ON CONFLICT (tin_type, tin_mac) DO NOTHING",
     [S_DEBTOR_RENAME] = "UPDATE debtors SET last_name = ?, first_name = ?,"
                         " middle = ?, suffix = ?, name_control = ?"
                         " WHERE id = ?",
@@ -164,7 +168,8 @@ static const char *const sql[S_COUNT_] = {
         "INSERT INTO debtor_names (debtor_id, last_name,"
         " first_name, middle, suffix, name_control, file_id,"
         " seen_at) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
-    [S_DEBTOR_GET] = "SELECT tin_type, tin FROM debtors WHERE id = ?",
+    [S_DEBTOR_GET] = "SELECT tin_type, tin_mac, tin_enc, id FROM debtors"
+                     " WHERE id = ?",
     [S_DEBT_TOUCHED] = "SELECT count(*) FROM debt_history"
                        " WHERE debt_id = ? AND file_id = ?",
     [S_DEBT_ACCOUNTS] = "SELECT account FROM debts WHERE partner_id = ?",
@@ -308,15 +313,15 @@ static const char *const sql[S_COUNT_] = {
         "  AND instr('XED', d.status) = 0"
         " LEFT JOIN partners a ON a.id = d.partner_id AND a.program = ?3"
         "  AND a.kind = 'agency' AND a.enabled = 1"
-        " WHERE b.tin_type = ?1 AND b.tin = ?2 ORDER BY d.id",
+        " WHERE b.tin_type = ?1 AND b.tin_mac = ?2 ORDER BY d.id",
     [S_PROGRAM_DEBTORS] =
-        "SELECT b.tin_type, b.tin, b.last_name, b.first_name, b.middle,"
-        " b.suffix, b.name_control"
+        "SELECT b.tin_type, b.tin_mac, b.tin_enc, b.last_name, b.first_name,"
+        " b.middle, b.suffix, b.name_control, b.id"
         " FROM partners a JOIN debts d ON d.partner_id = a.id"
         " JOIN debtors b ON b.id = d.debtor_id"
         " WHERE a.program = ?1 AND a.kind = 'agency' AND a.enabled = 1"
         " AND d.balance_cents > 0 AND instr('XED', d.status) = 0",
-    [S_DEBTOR_TINS] = "SELECT tin_type, tin FROM debtors",
+    [S_DEBTOR_TINS] = "SELECT tin_type, tin_mac, tin_enc, id FROM debtors",
     [S_PAYMENT_ADD] = "INSERT INTO payments (partner_id, payment_id, file_id,"
                       " line, source, payment_date, amount_cents,"
                       " offset_cents, fee_cents, released_cents, final_on,"
@@ -397,8 +402,9 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_];
     bool in_tx;
-    int64_t job;  /* the queued upload being run (store_set_job) */
-    char now[24]; /* UTC time of the open transaction, for its rows */
+    struct tinseal *tins; /* the TIN keys; NULL without the master key */
+    int64_t job;          /* the queued upload being run (store_set_job) */
+    char now[24];         /* UTC time of the open transaction, for its rows */
     char err[256];
 };
 
@@ -531,6 +537,17 @@ int store_fail_db(struct store *s, int rc, const char *what)
     return db_fail(s, rc, what);
 }
 
+struct tinseal *store_tinseal(struct store *s)
+{
+    return s->tins;
+}
+
+void store_set_tinseal(struct store *s, struct tinseal *t)
+{
+    tinseal_free(s->tins);
+    s->tins = t;
+}
+
 /* --- open, close, transactions ----------------------------------------- */
 
 int store_open(const char *path, struct store **out, char *err, size_t err_size)
@@ -541,8 +558,16 @@ int store_open(const char *path, struct store **out, char *err, size_t err_size)
 int store_open_with(const char *path, unsigned flags, struct store **out,
                     char *err, size_t err_size)
 {
+    return store_open_keyed(path, flags, NULL, out, err, err_size);
+}
+
+int store_open_keyed(const char *path, unsigned flags,
+                     const struct aead_key *master, struct store **out,
+                     char *err, size_t err_size)
+{
     struct store *s = calloc(1, sizeof(*s));
     char *msg = NULL;
+    int code = -EIO;
     *out = NULL;
     /* no global memory statistics: they take a mutex on every malloc */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -597,13 +622,18 @@ int store_open_with(const char *path, unsigned flags, struct store **out,
         sqlite3_free(msg);
         goto fail;
     }
-    if (schema_migrate(s->db, err, err_size) < 0)
+    if (schema_migrate(s, master, err, err_size) < 0)
         goto fail;
+    if (master != NULL && s->tins == NULL &&
+        (code = keyring_load(s, master)) < 0) {
+        snprintf(err, err_size, "%s: %s", path, s->err);
+        goto fail;
+    }
     *out = s;
     return 0;
 fail:
     store_close(s);
-    return -EIO;
+    return code;
 }
 
 void store_close(struct store *s)
@@ -612,6 +642,7 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < S_COUNT_; i++)
         sqlite3_finalize(s->stmt[i]);
+    tinseal_free(s->tins);
     sqlite3_close(s->db);
     free(s);
 }
@@ -1053,24 +1084,76 @@ static void bind_name(sqlite3_stmt *st, int at, const struct store_name *n)
     bind_text(st, at + 4, n->name_control);
 }
 
+/* --- TINs: sealed in the registry, clear above it ---------------------- */
+
+/* TIN's index MAC into MAC: what the registry finds a debtor by. */
+static int tin_mac(struct store *s, char tin_type, const char *tin,
+                   unsigned char mac[TINSEAL_MAC_SIZE])
+{
+    if (s->tins == NULL)
+        return fail(s, -ENOKEY,
+                    "the registry was opened without the master key:"
+                    " TINs can be neither read nor written");
+    int rc = tinseal_mac(s->tins, tin_type, tin, mac);
+    if (rc == -EINVAL)
+        return fail(s, rc, "a debtor needs a type S or E and 9 digits");
+    return rc < 0 ? fail(s, rc, "cannot compute a TIN's index") : 0;
+}
+
+/* The TIN of the row at ST, columns COL (type), COL + 1 (index MAC),
+ * COL + 2 (sealed TIN), into *TYPE and TIN (10 bytes); ID names the
+ * debtor in errors.  -EBADMSG when the sealed TIN is not this row's. */
+static int open_tin(struct store *s, sqlite3_stmt *st, int col, int64_t id,
+                    char *type, char *tin)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    *type = t != NULL ? (char)t[0] : '\0';
+    tin[0] = '\0';
+    if (s->tins == NULL)
+        return fail(s, -ENOKEY,
+                    "the registry was opened without the master key:"
+                    " TINs can be neither read nor written");
+    if (sqlite3_column_bytes(st, col + 1) != TINSEAL_MAC_SIZE)
+        return fail(s, -EBADMSG, "debtor %lld: its TIN index is damaged",
+                    (long long)id);
+    int rc = tinseal_open(s->tins, *type, sqlite3_column_blob(st, col + 1),
+                          sqlite3_column_blob(st, col + 2),
+                          (size_t)sqlite3_column_bytes(st, col + 2), tin);
+    if (rc == -EBADMSG)
+        return fail(
+            s, rc,
+            "debtor %lld: its sealed TIN does not authenticate (altered,"
+            " moved from another row, or another key)",
+            (long long)id);
+    return rc < 0
+               ? fail(s, rc, "debtor %lld: cannot open its TIN", (long long)id)
+               : 0;
+}
+
 int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
                         const struct store_name *name, int64_t file_id,
                         int64_t *debtor_id)
 {
     static const struct store_name no_name;
     char type[2] = {tin_type, '\0'};
+    unsigned char mac[TINSEAL_MAC_SIZE], sealed[TINSEAL_SEALED_SIZE];
     struct debtor_row d;
     int rc;
     if ((tin_type != 'S' && tin_type != 'E') || tin == NULL || strlen(tin) != 9)
         return fail(s, -EINVAL, "a debtor needs a type S or E and 9 digits");
+    if ((rc = tin_mac(s, tin_type, tin, mac)) < 0)
+        return rc;
     /* most debtors are new: try to add first, and look only when one
-     * was there already */
+     * was there already (sealing costs less than a second statement) */
+    if ((rc = tinseal_seal(s->tins, tin_type, tin, mac, sealed)) < 0)
+        return fail(s, rc, "cannot seal a TIN");
     sqlite3_stmt *st = stmt(s, S_DEBTOR_ADD);
     if (st == NULL)
         return -EIO;
     bind_text(st, 1, type);
-    bind_text(st, 2, tin);
-    bind_name(st, 3, name ? name : &no_name);
+    sqlite3_bind_blob(st, 2, mac, sizeof mac, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, sealed, sizeof sealed, SQLITE_STATIC);
+    bind_name(st, 4, name ? name : &no_name);
     if ((rc = run(s, st, "add debtor")) < 0)
         return rc;
     if (sqlite3_changes(s->db) == 1) {
@@ -1082,7 +1165,7 @@ int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
     if ((st = stmt(s, S_DEBTOR_FIND)) == NULL)
         return -EIO;
     bind_text(st, 1, type);
-    bind_text(st, 2, tin);
+    sqlite3_bind_blob(st, 2, mac, sizeof mac, SQLITE_STATIC);
     if ((rc = one_row(s, st, &d, read_debtor_row, "debtor")) < 0)
         return rc;
     if (name != NULL && !same_name(&d.name, name)) {
@@ -1107,29 +1190,19 @@ int store_debtor_upsert(struct store *s, char tin_type, const char *tin,
     return 0;
 }
 
-struct debtor_tin {
-    char *type;
-    char *tin;
-};
-
-static void read_debtor_tin(sqlite3_stmt *st, void *out)
-{
-    struct debtor_tin *d = out;
-    char type[4];
-    copy_text(type, sizeof(type), st, 0);
-    *d->type = type[0];
-    copy_text(d->tin, 10, st, 1);
-}
-
 int store_debtor_get(struct store *s, int64_t debtor_id, char *tin_type,
                      char *tin)
 {
-    struct debtor_tin d = {tin_type, tin};
     sqlite3_stmt *st = stmt(s, S_DEBTOR_GET);
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, debtor_id);
-    return one_row(s, st, &d, read_debtor_tin, "debtor");
+    int rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW ? open_tin(s, st, 0, debtor_id, tin_type, tin)
+               : rc == SQLITE_DONE ? fail(s, -ENOENT, "debtor: not found")
+                                   : db_fail(s, rc, "debtor");
+    sqlite3_reset(st);
+    return code;
 }
 
 /* --- debts -------------------------------------------------------------- */
@@ -1645,14 +1718,20 @@ int store_claims_by_tin(struct store *s, char tin_type, const char *tin,
                         size_t max, size_t *n)
 {
     char type[2] = {tin_type, '\0'};
-    sqlite3_stmt *st = stmt(s, S_CLAIMS_BY_TIN);
+    unsigned char mac[TINSEAL_MAC_SIZE];
     bool found = false;
     int rc;
     *n = 0;
+    /* a payment's TIN that no debtor could have is nobody's */
+    if ((rc = tin_mac(s, tin_type, tin, mac)) == -EINVAL)
+        return fail(s, -ENOENT, "debtor: not found");
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st = stmt(s, S_CLAIMS_BY_TIN);
     if (st == NULL)
         return -EIO;
     bind_text(st, 1, type);
-    bind_text(st, 2, tin);
+    sqlite3_bind_blob(st, 2, mac, sizeof mac, SQLITE_STATIC);
     bind_text(st, 3, program);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (!found) {
@@ -1692,16 +1771,17 @@ int store_program_debtors(struct store *s, const char *program,
     bind_text(st, 1, program);
     while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_name n;
-        char type[4], tin[16];
-        copy_text(type, sizeof(type), st, 0);
-        copy_text(tin, sizeof(tin), st, 1);
+        char type, tin[10];
+        if ((stop = open_tin(s, st, 0, sqlite3_column_int64(st, 8), &type,
+                             tin)) < 0)
+            break;
         memset(&n, 0, sizeof(n));
-        copy_text(n.last, sizeof(n.last), st, 2);
-        copy_text(n.first, sizeof(n.first), st, 3);
-        copy_text(n.middle, sizeof(n.middle), st, 4);
-        copy_text(n.suffix, sizeof(n.suffix), st, 5);
-        copy_text(n.name_control, sizeof(n.name_control), st, 6);
-        stop = fn(type[0], tin, &n, ctx);
+        copy_text(n.last, sizeof(n.last), st, 3);
+        copy_text(n.first, sizeof(n.first), st, 4);
+        copy_text(n.middle, sizeof(n.middle), st, 5);
+        copy_text(n.suffix, sizeof(n.suffix), st, 6);
+        copy_text(n.name_control, sizeof(n.name_control), st, 7);
+        stop = fn(type, tin, &n, ctx);
     }
     int code = stop != 0           ? stop
                : rc == SQLITE_DONE ? 0
@@ -1719,10 +1799,11 @@ int store_debtor_tins(struct store *s,
     if (st == NULL)
         return -EIO;
     while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *type = sqlite3_column_text(st, 0);
-        char tin[16];
-        copy_text(tin, sizeof(tin), st, 1);
-        stop = fn(type ? (char)type[0] : '\0', tin, ctx);
+        char type, tin[10];
+        if ((stop = open_tin(s, st, 0, sqlite3_column_int64(st, 3), &type,
+                             tin)) < 0)
+            break;
+        stop = fn(type, tin, ctx);
     }
     int code = stop != 0           ? stop
                : rc == SQLITE_DONE ? 0

@@ -8,9 +8,29 @@
 
 #include "offsetgw/store.h"
 
-/* Migrate DB from its user_version up to STORE_SCHEMA_VERSION, each step
- * in its own transaction.  0, or -1 with ERR. */
-int schema_migrate(sqlite3 *db, char *err, size_t err_size);
+struct aead_key;
+struct tinseal;
+
+/* Migrate S's database from its user_version up to STORE_SCHEMA_VERSION,
+ * each step in its own transaction.  MASTER (may be NULL) is the home's
+ * master key: the step to 14 needs it to seal the TINs of a registry
+ * that has debtors, and makes the keyring with it.  0, or -1 with ERR. */
+int schema_migrate(struct store *s, const struct aead_key *master, char *err,
+                   size_t err_size);
+
+/* --- the keyring (keyring.c) --- */
+
+/* Make the registry's TIN keys, wrap them under MASTER into the keyring
+ * table, and give S their sealer; in the open transaction. */
+int keyring_create(struct store *s, const struct aead_key *master);
+/* Unwrap the keyring with MASTER and give S its sealer; with no keyring
+ * yet, make one in a transaction of its own (a registry with debtors but
+ * no keyring is refused). */
+int keyring_load(struct store *s, const struct aead_key *master);
+/* S's sealer (NULL: opened without the master key), and setting it (the
+ * old one is freed). */
+struct tinseal *store_tinseal(struct store *s);
+void store_set_tinseal(struct store *s, struct tinseal *t);
 
 /* For the registry's other files (transfer.c): its connection, the time
  * rows written now carry, and its error slot. */

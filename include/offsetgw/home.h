@@ -42,9 +42,13 @@ int home_init(struct home *h, const char *dir);
  * with ERR. */
 int home_create(const struct home *h, char *err, size_t err_size);
 
-/* Open the home's registry; see store_open(). */
+/* Open the home's registry with the home's master key (made first when
+ * the home has none); see store_open_keyed().  The _with form takes
+ * store_open_with()'s FLAGS. */
 int home_open_store(const struct home *h, struct store **out, char *err,
                     size_t err_size);
+int home_open_store_with(const struct home *h, unsigned flags,
+                         struct store **out, char *err, size_t err_size);
 
 /* true for a name that may be a partner's (see above). */
 bool home_partner_name_ok(const char *name);

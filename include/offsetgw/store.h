@@ -11,7 +11,15 @@
  *
  * Functions return 0 on success or a negative code: -ENOENT (not found),
  * -EEXIST (already there), -EINVAL (bad argument), -EIO (sqlite failed;
- * store_error() says why), -EBUSY (the database is locked).
+ * store_error() says why), -EBUSY (the database is locked), -ENOKEY
+ * (TINs asked of a store opened without the master key, or a keyring
+ * wrapped by another master key), -EBADMSG (a sealed TIN that does not
+ * authenticate: the registry was altered).
+ *
+ * TINs are never kept in the clear (docs/registry-encryption.md): each
+ * debtor row has an HMAC of its TIN to be found by and the TIN sealed
+ * with AES-256-GCM, under two keys of the registry's keyring, which the
+ * home's master key wraps.  The functions below take and give plain TINs.
  */
 #ifndef OFFSETGW_STORE_H
 #define OFFSETGW_STORE_H
@@ -33,7 +41,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -48,7 +56,27 @@ int store_open(const char *path, struct store **out, char *err,
 #define STORE_OPEN_UNCHECKED 1u
 int store_open_with(const char *path, unsigned flags, struct store **out,
                     char *err, size_t err_size);
+/* The same with the home's master key MASTER (not kept: the registry's
+ * TIN keys are unwrapped with it, and made on a registry's first open).
+ * Without it (NULL, as store_open does) every TIN operation fails with
+ * -ENOKEY, and a registry from before schema 14 that has debtors cannot
+ * be migrated.  A keyring wrapped by another master key fails the open. */
+struct aead_key;
+int store_open_keyed(const char *path, unsigned flags,
+                     const struct aead_key *master, struct store **out,
+                     char *err, size_t err_size);
 void store_close(struct store *store);
+
+/* Rewrap the registry's TIN keys from OLD_MASTER to NEW_MASTER in one
+ * transaction (for `keys rotate`): only the keyring changes, every
+ * sealed TIN and index stays as it is.  Keys already wrapped by
+ * NEW_MASTER (a rotation run again) are checked and left; a registry
+ * with no keys yet is left for its next open to key under NEW_MASTER.
+ * 0, or negative with ERR: -ENOKEY when a key is wrapped by neither,
+ * -EBADMSG when one does not open, -EINVAL inside a transaction. */
+int store_rewrap_keys(struct store *store, const struct aead_key *old_master,
+                      const struct aead_key *new_master, char *err,
+                      size_t err_size);
 
 /* The page cache a store starts with, and a bigger one for work that
  * reads much of a large registry at random (a payer's file): at most
@@ -392,8 +420,9 @@ int store_program_debtors(struct store *store, const char *program,
                           void *ctx);
 
 /* Every debtor's id type and TIN, in no order; FN returns non-zero to
- * stop.  A scan of the TIN index only: for filters that may say "maybe"
- * too often but never "no" wrongly. */
+ * stop.  A scan of the debtors, each TIN opened (about a second per
+ * million): for filters that may say "maybe" too often but never "no"
+ * wrongly. */
 int store_debtor_tins(struct store *store,
                       int (*fn)(char tin_type, const char *tin, void *ctx),
                       void *ctx);

@@ -33,6 +33,17 @@ check "an agency file" $OG synth --program caltrecs --records 40 \
 # exit 1: some records were refused, as they should be
 $OG ingest --home "$home" --partner demo-agency "$dir/debts.txt" >/dev/null
 check "the agency file was taken in part (exit 1)" test $? -eq 1
+# the registry keeps no TIN in the clear (docs/registry-encryption.md):
+# none of the file's SSNs is in the database file or its WAL
+grep '^D' "$dir/debts.txt" | cut -c24-32 | grep -E '^[0-9]{9}$' | sort -u \
+    >"$dir/ssns"
+check "the agency file has SSNs to look for" test -s "$dir/ssns"
+check "  and the search finds them where they are" \
+    grep -qF -f "$dir/ssns" "$dir/debts.txt"
+db_files=$(ls "$home/var/offsetgw.db" "$home/var/offsetgw.db-wal" \
+    2>/dev/null)
+check "no SSN of the file is in the registry" \
+    bash -c '! strings "$@" | grep -F -f "$0"' "$dir/ssns" $db_files
 check "the cycle to the tax board" $OG cycle --home "$home" --to demo-taxboard
 sent=$(ls "$spool"/demo-taxboard/outbox/taxboard-debt.*.txt)
 check "the tax board's answers" $OG synth replies --program caltrecs \

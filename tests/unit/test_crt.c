@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "testkey.h"
 #include "testutil.h"
 
 #include "offsetgw/crt.h"
@@ -51,7 +52,7 @@ static int setup(void **state)
     fx->city = partner("city", PARTNER_AGENCY);
     fx->village = partner("village", PARTNER_AGENCY);
     fx->ftb = partner("ftb", PARTNER_TAXBOARD);
-    if (store_open(fx->db, &fx->s, err, sizeof err) < 0 ||
+    if (tk_store_open(fx->db, &fx->s, err, sizeof err) < 0 ||
         store_partner_add(fx->s, &fx->county, &fx->county.id) < 0 ||
         store_partner_add(fx->s, &fx->city, &fx->city.id) < 0 ||
         store_partner_add(fx->s, &fx->village, &fx->village.id) < 0 ||

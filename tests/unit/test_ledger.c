@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "testkey.h"
 #include "testutil.h"
 
 #include "offsetgw/ledger.h"
@@ -46,7 +47,7 @@ static int setup(void **state)
     if (mkdtemp(fx->dir) == NULL)
         return -1;
     snprintf(fx->path, sizeof fx->path, "%s/registry.db", fx->dir);
-    if (store_open(fx->path, &fx->s, err, sizeof err) < 0)
+    if (tk_store_open(fx->path, &fx->s, err, sizeof err) < 0)
         return -1;
     struct store_partner a = {.kind = PARTNER_AGENCY, .enabled = true},
                          t = {.kind = PARTNER_TAXBOARD, .enabled = true},
