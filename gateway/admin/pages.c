@@ -684,6 +684,24 @@ static int output_row(const struct views_file *f, void *ctx)
     return 0;
 }
 
+static int reject_row(const char *code, int64_t n, void *ctx)
+{
+    struct files_ctx *fc = ctx;
+    struct html_buf *b = fc->c->out;
+    if (fc->c->json) {
+        html_put(b, fc->n++ > 0 ? ",{" : "{");
+        jstr(b, true, "code", code, false);
+        jnum(b, false, "records", n);
+        html_put(b, "}");
+        return 0;
+    }
+    html_put(b, "<tr><td class=\"code\">");
+    html_text(b, code, false);
+    html_printf(b, "</td><td class=\"num\">%lld</td></tr>\n", (long long)n);
+    fc->n++;
+    return 0;
+}
+
 int pages_file(struct page_ctx *c, int64_t id)
 {
     struct html_buf *b = c->out;
@@ -698,7 +716,11 @@ int pages_file(struct page_ctx *c, int64_t id)
     if (c->json) {
         html_put(b, "{\"file\":");
         file_json(b, &f);
-        html_put(b, ",\"outputs\":[");
+        html_put(b, ",\"rejects\":[");
+        if ((rc = store_file_rejects_each(c->s, id, reject_row, &fc)) < 0)
+            return rc;
+        fc.n = 0;
+        html_put(b, "],\"outputs\":[");
         if ((rc = views_file_outputs(c->s, id, output_row, &fc)) < 0)
             return rc;
         html_put(b, "]}\n");
@@ -735,7 +757,19 @@ int pages_file(struct page_ctx *c, int64_t id)
                     (long long)f.made_from, (long long)f.made_from);
     html_put(b, "<dt>SHA-256</dt><dd class=\"sha\" id=\"sha256\">");
     html_text(b, f.sha256, false);
-    html_put(b, "</dd></dl>\n<h2>Outputs it produced</h2><table><thead><tr>"
+    html_put(b, "</dd></dl>\n");
+    if (f.rejected > 0) {
+        html_put(b, "<h2>Rejected records by code</h2><table id=\"rejects\">"
+                    "<thead><tr><th>code</th><th>records</th></tr></thead>"
+                    "<tbody>\n");
+        if ((rc = store_file_rejects_each(c->s, id, reject_row, &fc)) < 0)
+            return rc;
+        if (fc.n == 0) /* answered before the codes were counted */
+            html_put(b, "<tr><td colspan=\"2\">not counted</td></tr>\n");
+        html_put(b, "</tbody></table>\n");
+        fc.n = 0;
+    }
+    html_put(b, "<h2>Outputs it produced</h2><table><thead><tr>"
                 "<th>file</th><th>exchange</th><th>status</th>"
                 "<th>records</th><th>delivered as</th><th>SHA-256</th></tr>"
                 "</thead><tbody>\n");

@@ -91,6 +91,29 @@ static FILE *open_spool(struct reply *r)
     return f;
 }
 
+static size_t find_code(const struct reply *r, const char *code)
+{
+    size_t i = 0;
+    while (i < r->n_codes && strcmp(r->codes[i].code, code) != 0)
+        i++;
+    return i;
+}
+
+/* Count one more reject with CODE.  The last slot is kept for "OTHER",
+ * which the code tables (far fewer than REPLY_CODES_MAX) never reach. */
+static void count_code(struct reply *r, const char *code)
+{
+    size_t i = find_code(r, code);
+    if (i == r->n_codes && i >= REPLY_CODES_MAX - 1)
+        i = find_code(r, code = "OTHER");
+    if (i == r->n_codes) {
+        store_text_copy(r->codes[i].code, sizeof(r->codes[i].code), code);
+        r->codes[i].n = 0;
+        r->n_codes++;
+    }
+    r->codes[i].n++;
+}
+
 int reply_reject(struct reply *r, int64_t line, const char *account,
                  const char *code, const char *field, const char *message)
 {
@@ -106,6 +129,7 @@ int reply_reject(struct reply *r, int64_t line, const char *account,
     if (fwrite(&s, sizeof(s), 1, r->spool) != 1)
         return fail(r, -EIO, "cannot spool rejects: %s", strerror(errno));
     r->rejects++;
+    count_code(r, s.code[0] ? s.code : "UNKNOWN");
     return 0;
 }
 
@@ -115,6 +139,7 @@ void reply_forget(struct reply *r)
         fclose(r->spool);
     r->spool = NULL;
     r->rejects = 0;
+    r->n_codes = 0;
 }
 
 void reply_release(struct reply *r)
@@ -230,9 +255,15 @@ int reply_write(struct reply *r, const struct reply_outcome *o, char *ack,
 {
     int rc;
     ack[0] = unp[0] = '\0';
-    if (r->spool != NULL && r->rejects > 0 &&
-        (rc = output(r, "unp", "agency-unprocessable", r->unp_layout,
-                     fill_unprocessable, NULL, unp)) < 0)
-        return rc;
+    if (r->spool != NULL && r->rejects > 0) {
+        if ((rc = output(r, "unp", "agency-unprocessable", r->unp_layout,
+                         fill_unprocessable, NULL, unp)) < 0)
+            return rc;
+        for (size_t i = 0; i < r->n_codes; i++)
+            if ((rc = store_file_rejects_add(r->store, r->file_id,
+                                             r->codes[i].code, r->codes[i].n)) <
+                0)
+                return fail(r, rc, "registry: %s", store_error(r->store));
+    }
     return output(r, "ack", "agency-ack", r->ack_layout, fill_ack, o, ack);
 }

@@ -419,6 +419,14 @@ static const char *const migrations[] = {
     "  name_control TEXT NOT NULL DEFAULT '',"
     "  UNIQUE (tin_type, tin_mac)"
     ");",
+    /* 15: an inbound file's rejected records counted by error code, for
+     * the console's file page (reply.c writes them with the answer) */
+    "CREATE TABLE file_rejects ("
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  code TEXT NOT NULL,"
+    "  n INTEGER NOT NULL CHECK (n > 0),"
+    "  PRIMARY KEY (file_id, code)"
+    ") WITHOUT ROWID;",
 };
 
 /* The end of migration 14, once debtors_v14 holds every debtor: the old

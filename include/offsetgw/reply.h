@@ -20,6 +20,14 @@
 #include "offsetgw/outbox.h"
 #include "offsetgw/store.h"
 
+#define REPLY_CODES_MAX 64
+
+/* How many records were rejected with one code. */
+struct reply_code {
+    char code[32];
+    int64_t n;
+};
+
 struct reply {
     const struct home *home;
     struct store *store;
@@ -31,6 +39,8 @@ struct reply {
     char code[STORE_NAME_MAX];      /* the code in the replies' headers */
     int64_t file_id;                /* the inbound file's row */
     int64_t rejects;                /* spooled so far */
+    struct reply_code codes[REPLY_CODES_MAX]; /* the same, per code */
+    size_t n_codes;
     FILE *spool;
     char *err;
     size_t err_size;
@@ -56,8 +66,9 @@ struct reply_outcome {
 };
 
 /* Write the unprocessable file (when rejects were noted) and the
- * acknowledgement, seal and record them as pending outputs, in the
- * caller's open transaction.  Their final paths go to ACK and UNP (""
+ * acknowledgement, seal and record them as pending outputs, with the
+ * rejects counted per code (store_file_rejects_add), in the caller's
+ * open transaction.  Their final paths go to ACK and UNP (""
  * for none; each HOME_PATH_MAX).  0, or negative with ERR. */
 int reply_write(struct reply *r, const struct reply_outcome *o, char *ack,
                 char *unp);

@@ -41,7 +41,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -193,6 +193,16 @@ int store_file_add(struct store *store, const struct store_file *f,
 /* Set a file's outcome: status, counts, amount, error, SHA-256. */
 int store_file_finish(struct store *store, const struct store_file *f);
 int store_file_get(struct store *store, int64_t id, struct store_file *out);
+
+/* File FILE_ID's records rejected with CODE: N more of them (in the open
+ * transaction that writes the file's answer). */
+int store_file_rejects_add(struct store *store, int64_t file_id,
+                           const char *code, int64_t n);
+/* File FILE_ID's rejected records per code, codes in order; FN's
+ * non-zero return stops the walk and is returned. */
+int store_file_rejects_each(struct store *store, int64_t file_id,
+                            int (*fn)(const char *code, int64_t n, void *ctx),
+                            void *ctx);
 
 /* --- debtors and debts -------------------------------------------------- */
 

@@ -161,6 +161,8 @@ check "  its name and SHA-256 as sha256sum prints it" sh -c "grep -q \
     'debts-nov.txt' '$dir/b/file' && grep -q '$sha' '$dir/b/file'"
 check "  its outputs (acknowledgement)" grep -q 'debts-nov.txt.1.ack' \
     "$dir/b/file"
+check "  its rejected records by code" sh -c "grep -q 'Rejected records by code' \
+    '$dir/b/file' && grep -qE '<td class=\"code\">[CE]_' '$dir/b/file'"
 check "  a file that is not there: 404" status_is 404 nofile GET /files/999999
 check "  a hostile id: 400" status_is 400 badfile GET \
     "/files/1%27%20OR%201=1"
@@ -188,6 +190,9 @@ check "  JSON with the file and its SHA-256" sh -c "jq -e --arg s '$sha' \
 check "/api/files/ID" status_is 200 api-file GET "/api/files/$file_id"
 check "  the file, its records and outputs" sh -c "jq -e '.file.records > 0 \
     and (.outputs | length) >= 1' '$dir/b/api-file'"
+check "  its rejects by code add up to its rejected count" sh -c "jq -e \
+    '.file.rejected > 0 and ([.rejects[].records] | add) == .file.rejected \
+    and all(.rejects[]; .code | test(\"^[CE]_[A-Z_]+$\"))' '$dir/b/api-file'"
 check "/api/transfers" status_is 200 api-transfers GET \
     "/api/transfers?partner=demo-agency"
 check "  the upload" sh -c "jq -e '.transfers | map(select(.kind == \

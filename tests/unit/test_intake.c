@@ -242,6 +242,21 @@ static void test_change_and_zero_keep_the_debt_and_its_history(void **state)
 
 /* --- every rule -------------------------------------------------------- */
 
+struct tally {
+    int64_t codes, records;
+    bool saw_ssn;
+};
+
+static int tally_code(const char *code, int64_t n, void *ctx)
+{
+    struct tally *t = ctx;
+    t->codes++;
+    t->records += n;
+    if (strcmp(code, "C_SSN") == 0 && n == 1)
+        t->saw_ssn = true;
+    return 0;
+}
+
 static void test_each_rule_rejects_its_record_with_its_code(void **state)
 {
     struct fixture *fx = *state;
@@ -302,6 +317,13 @@ static void test_each_rule_rejects_its_record_with_its_code(void **state)
     assert_null(strstr(unp, "078051120"));
     assert_null(strstr(unp, "323456785"));
     free(unp);
+    /* the registry counts them by code, one each (for the console) */
+    struct tally t = {0};
+    assert_int_equal(
+        store_file_rejects_each(fx->s, res.file_id, tally_code, &t), 0);
+    assert_int_equal(t.codes, 9);
+    assert_int_equal(t.records, 9);
+    assert_true(t.saw_ssn);
 }
 
 /* Codes travel in 16-character fields of agency files. */

@@ -197,7 +197,7 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
     store_close(fx->s);
     fx->s = NULL;
     assert_int_equal(raw_sql(fx->path,
-                             DEBTORS_BEFORE_14
+                             "DROP TABLE file_rejects;" DEBTORS_BEFORE_14
                              "DROP TABLE admins;"
                              " ALTER TABLE partners DROP COLUMN retention_days;"
                              " DROP TABLE audit;"
