@@ -134,3 +134,37 @@ int account_login(struct store *s, const char *name, const char *password,
         return fail(err, err_size, rc, "%s", store_error(s));
     return 0;
 }
+
+int account_set_cert(struct store *s, const char *name, const char *fingerprint,
+                     const char *pem, char *err, size_t err_size)
+{
+    int rc = store_admin_set_cert(s, name, fingerprint, pem);
+    if (rc < 0)
+        return fail(err, err_size, rc, "%s",
+                    rc == -ENOENT ? "no such admin" : store_error(s));
+    return 0;
+}
+
+int account_login_cert(struct store *s, const char *fingerprint, time_t now,
+                       enum account_verdict *verdict, char *name, char *err,
+                       size_t err_size)
+{
+    struct store_admin a;
+    *verdict = ACCOUNT_BAD;
+    name[0] = '\0';
+    int rc = store_admin_by_cert(s, fingerprint, &a);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return fail(err, err_size, rc, "%s", store_error(s));
+    snprintf(name, STORE_NAME_MAX, "%s", a.name);
+    if (a.locked_until > now) {
+        *verdict = ACCOUNT_LOCKED;
+        return 0;
+    }
+    if ((rc = store_admin_set_state(s, a.name, 0, 0,
+                                    store_transaction_time(s))) < 0)
+        return fail(err, err_size, rc, "%s", store_error(s));
+    *verdict = ACCOUNT_OK;
+    return 0;
+}

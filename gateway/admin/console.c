@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "offsetgw/account.h"
@@ -32,6 +33,8 @@ struct console {
     const struct console_config *cfg;
     struct store *s;
     struct session_table sessions;
+    char *trust; /* the admins' client certificates (PEM); NULL: none */
+    size_t trust_len;
 };
 
 /* One request: its body, gathered. */
@@ -243,6 +246,89 @@ static bool same_origin(struct MHD_Connection *conn)
     return strcmp(origin + 8, host) == 0;
 }
 
+/* Admin NAME is in (HOW says how): a session, its cookie, the trail. */
+static enum MHD_Result start_session(struct console *con,
+                                     struct MHD_Connection *conn,
+                                     const char *name, const char *address,
+                                     const char *how)
+{
+    struct session *sess;
+    char cookie[SESSION_HEX + 100];
+    if (session_create(&con->sessions, name, time(NULL), &sess) < 0)
+        return send_error(conn, 500, false, "no random bytes");
+    audit(con, name, "console-login", address, how);
+    log_kv("console-login admin=%s address=%s ok=1%s%s", name, address,
+           how[0] ? " with=" : "", how[0] ? "certificate" : "");
+    snprintf(cookie, sizeof(cookie),
+             CONSOLE_COOKIE "=%s; Secure; HttpOnly; SameSite=Strict; "
+                            "Path=/",
+             sess->id);
+    return redirect(conn, "/", cookie);
+}
+
+/* The fingerprint of the client certificate CONN's TLS session presented
+ * and GnuTLS verified against the admins' certificates (the trust list)
+ * into FP; false when there is none that verifies. */
+static bool client_cert(struct console *con, struct MHD_Connection *conn,
+                        char fp[TLSCERT_FP_MAX])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    unsigned status = 0, n = 0;
+    if (con->trust == NULL || ci == NULL || ci->tls_session == NULL)
+        return false;
+    gnutls_session_t tls = (gnutls_session_t)ci->tls_session;
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(tls, &n);
+    if (peers == NULL || n == 0 ||
+        gnutls_certificate_verify_peers2(tls, &status) < 0 || status != 0)
+        return false;
+    return tlscert_fingerprint_der(peers[0].data, peers[0].size, fp) == 0;
+}
+
+/* POST /login/cert: log in as the admin whose certificate the client
+ * presented.  No name or password; the lockout still holds. */
+static enum MHD_Result do_login_cert(struct console *con,
+                                     struct MHD_Connection *conn)
+{
+    char fp[TLSCERT_FP_MAX], name[STORE_NAME_MAX], err[256], address[64];
+    enum account_verdict verdict = ACCOUNT_BAD;
+    unsigned status = 401;
+    const char *message = "no admin's certificate was presented";
+    struct html_buf b;
+    client_address(conn, address, sizeof(address));
+    if (!same_origin(conn)) {
+        status = 403;
+        message = "cross-origin login refused";
+    } else if (!client_cert(con, conn, fp)) {
+        log_kv("console-login address=%s ok=0 reason=no-certificate", address);
+    } else if (account_login_cert(con->s, fp, time(NULL), &verdict, name, err,
+                                  sizeof(err)) < 0) {
+        log_kv("error what=login reason=\"%s\"", err);
+        status = 500;
+        message = "the registry could not be read";
+    } else if (verdict == ACCOUNT_OK) {
+        char how[TLSCERT_FP_MAX + 16];
+        snprintf(how, sizeof(how), "certificate %s", fp);
+        return start_session(con, conn, name, address, how);
+    } else {
+        bool locked = verdict == ACCOUNT_LOCKED;
+        audit(con, locked ? name : "?", "console-login-failed", address,
+              locked ? "locked" : fp);
+        log_kv("console-login address=%s ok=0 reason=%s", address,
+               locked ? "locked" : "unknown-certificate");
+        if (locked) {
+            status = 403;
+            message = "too many failures: this account is locked for a while";
+        } else
+            message = "that certificate is no admin's";
+    }
+    html_init(&b, 0);
+    pages_login(&b, message, con->trust != NULL);
+    enum MHD_Result ret = send_buf(conn, status, false, &b);
+    html_release(&b);
+    return ret;
+}
+
 static enum MHD_Result do_login(struct console *con,
                                 struct MHD_Connection *conn,
                                 const struct request *rq)
@@ -271,19 +357,9 @@ static enum MHD_Result do_login(struct console *con,
         status = 500;
         message = "the registry could not be read";
     } else if (verdict == ACCOUNT_OK) {
-        struct session *sess;
-        char cookie[SESSION_HEX + 100];
         memset(password, 0, sizeof(password));
-        if (session_create(&con->sessions, name, now, &sess) < 0)
-            return send_error(conn, 500, false, "no random bytes");
-        audit(con, name, "console-login", address, "");
-        log_kv("console-login admin=%s address=%s ok=1", name, address);
-        snprintf(cookie, sizeof(cookie),
-                 CONSOLE_COOKIE "=%s; Secure; HttpOnly; SameSite=Strict; "
-                                "Path=/",
-                 sess->id);
         html_release(&b);
-        return redirect(conn, "/", cookie);
+        return start_session(con, conn, name, address, "");
     } else {
         bool locked = verdict == ACCOUNT_LOCKED;
         const char *who = clean_name(name, shown, sizeof(shown));
@@ -297,7 +373,7 @@ static enum MHD_Result do_login(struct console *con,
         }
     }
     memset(password, 0, sizeof(password));
-    pages_login(&b, message);
+    pages_login(&b, message, con->trust != NULL);
     enum MHD_Result ret = send_buf(conn, status, false, &b);
     html_release(&b);
     return ret;
@@ -489,12 +565,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return send_page(conn, 200, "image/svg+xml", icon, strlen(icon), NULL,
                          NULL);
     }
+    if (strcmp(url, "/login/cert") == 0 && post)
+        return do_login_cert(con, conn);
     if (strcmp(url, "/login") == 0) {
         if (post)
             return do_login(con, conn, rq);
         struct html_buf b;
         html_init(&b, 0);
-        pages_login(&b, "");
+        pages_login(&b, "", con->trust != NULL);
         enum MHD_Result ret = send_buf(conn, 200, false, &b);
         html_release(&b);
         return ret;
@@ -530,6 +608,24 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     log_kv("console-error reason=\"%s\"", line);
 }
 
+/* store_admin_certs()'s callback: append PEM to the trust list. */
+static int add_trust(const char *pem, void *ctx)
+{
+    struct console *con = ctx;
+    size_t n = strlen(pem);
+    if (con->trust_len + n + 2 > TLSCERT_PEM_MAX)
+        return -E2BIG;
+    char *t = realloc(con->trust, con->trust_len + n + 2);
+    if (t == NULL)
+        return -ENOMEM;
+    memcpy(t + con->trust_len, pem, n);
+    con->trust_len += n;
+    t[con->trust_len++] = '\n';
+    t[con->trust_len] = '\0';
+    con->trust = t;
+    return 0;
+}
+
 int console_run(const struct console_config *cfg, volatile sig_atomic_t *stop,
                 char *err, size_t err_size)
 {
@@ -546,30 +642,44 @@ int console_run(const struct console_config *cfg, volatile sig_atomic_t *stop,
     if ((rc = store_open_with(cfg->home->db, STORE_OPEN_UNCHECKED, &con->s, err,
                               err_size)) < 0)
         goto out;
+    /* with admins' certificates registered, clients are asked for one */
+    if ((rc = store_admin_certs(con->s, add_trust, con)) < 0) {
+        rc = fail(err, err_size, rc, "admin certificates: %s",
+                  rc == -E2BIG ? "too many" : store_error(con->s));
+        goto out;
+    }
     d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, con, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-        NULL, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
+            MHD_USE_ITC,
+        0, NULL, NULL, on_request, con, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_error, NULL, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
         MHD_OPTION_HTTPS_MEM_CERT, crt, MHD_OPTION_HTTPS_MEM_KEY, key,
         MHD_OPTION_HTTPS_PRIORITIES, CONSOLE_TLS_PRIORITIES,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        con->trust != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
+        con->trust, MHD_OPTION_END);
     memset(key, 0, sizeof(key));
     if (d == NULL) {
         rc = fail(err, err_size, -EIO, "the console cannot start (TLS pair?)");
         goto out;
     }
-    log_kv("console-start pid=%ld", (long)getpid());
+    log_kv("console-start pid=%ld client_certificates=%s", (long)getpid(),
+           con->trust != NULL ? "asked" : "off");
     while (!*stop) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* let go of the listening socket first: stopping would shut it down,
+     * and it is serve's, shared with the console started after this one */
+    MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
 out:
     store_close(con->s);
+    free(con->trust);
     memset(con, 0, sizeof(*con));
     free(con);
     return rc;

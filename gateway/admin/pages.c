@@ -88,7 +88,7 @@ void pages_error(struct page_ctx *c, int status, const char *message)
                 "</html>\n");
 }
 
-void pages_login(struct html_buf *b, const char *message)
+void pages_login(struct html_buf *b, const char *message, bool cert)
 {
     html_put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
                 "charset=\"utf-8\"><title>Log in - offsetgw</title>" LINKS
@@ -105,8 +105,12 @@ void pages_login(struct html_buf *b, const char *message)
                 "<label>Password <input name=\"password\" type=\"password\" "
                 "autocomplete=\"current-password\" required "
                 "maxlength=\"256\"></label>"
-                "<button type=\"submit\">Log in</button></form></main>"
-                "</body></html>\n");
+                "<button type=\"submit\">Log in</button></form>");
+    if (cert)
+        html_put(b, "<form method=\"post\" action=\"/login/cert\">"
+                    "<button type=\"submit\">Log in with my certificate"
+                    "</button></form>");
+    html_put(b, "</main></body></html>\n");
 }
 
 /* --- the audit check ------------------------------------------------------ */

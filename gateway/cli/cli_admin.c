@@ -1,5 +1,5 @@
 /*
- * cli_admin.c - "offsetgw admin add|passwd|remove|list": the console's
+ * cli_admin.c - "offsetgw admin add|passwd|remove|list|cert": the console's
  * accounts (the work is account.c's).  Passwords are read from standard
  * input (one line), never from the command line, where `ps` would show
  * them.
@@ -15,6 +15,7 @@
 #include "offsetgw/account.h"
 #include "offsetgw/home.h"
 #include "offsetgw/store.h"
+#include "offsetgw/tlscert.h"
 
 /* "--home DIR NAME": the home opened; -1 after help; else a status. */
 static int args(const char *cmd, int argc, char **argv, bool want_name,
@@ -128,12 +129,76 @@ static int cmd_remove(int argc, char **argv)
     return cli_close_stdout(status);
 }
 
+static const char cert_help[] =
+    "usage: offsetgw admin cert --home DIR NAME FILE.pem\n"
+    "       offsetgw admin cert --home DIR --remove NAME\n\n"
+    "Let admin NAME log in to the console with the client certificate in\n"
+    "FILE.pem (its SHA-256 fingerprint is what is checked), or remove it.\n"
+    "The console reads certificates when it starts: `kill -HUP` serve to\n"
+    "restart it.\n";
+
+static int cmd_cert(int argc, char **argv)
+{
+    static const char cmd[] = "admin cert";
+    static const struct option options[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"remove", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static char pem[TLSCERT_PEM_MAX];
+    char fp[TLSCERT_FP_MAX] = "", err[512];
+    const char *dir = NULL;
+    bool remove = false;
+    int c, status;
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":H:rh", options, NULL)) != -1) {
+        if (c == 'H')
+            dir = optarg;
+        else if (c == 'r')
+            remove = true;
+        else if (c == 'h') {
+            fputs(cert_help, stdout);
+            return cli_close_stdout(CLI_EXIT_OK);
+        } else
+            return cli_option_error(cmd, c, argv);
+    }
+    if (optind + (remove ? 1 : 2) != argc)
+        return cli_usage_error(cmd, remove ? "give one admin NAME"
+                                           : "give an admin NAME and a FILE");
+    const char *name = argv[optind];
+    pem[0] = '\0';
+    if (!remove &&
+        tlscert_client_read(argv[optind + 1], pem, fp, err, sizeof(err)) < 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_INPUT;
+    }
+    struct home h;
+    struct store *s = NULL;
+    if ((status = cli_home_open(cmd, cli_home_dir(dir), &h, &s)) != 0)
+        return status;
+    int rc = account_set_cert(s, name, fp, pem, err, sizeof(err));
+    if (rc < 0) {
+        cli_error(cmd, "%s", err);
+        status =
+            rc == -ENOENT || rc == -EEXIST ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;
+    } else {
+        printf("admin %s: %s%s\n", name,
+               remove ? "certificate removed" : "certificate ", fp);
+        cli_audit(&h, s, remove ? "admin-cert-remove" : "admin-cert", name, fp);
+    }
+    store_close(s);
+    return cli_close_stdout(status);
+}
+
 static int print_admin(const struct store_admin *a, void *ctx)
 {
     time_t now = *(time_t *)ctx;
-    printf("%-24s last login %-20s %s\n", a->name,
+    printf("%-24s last login %-20s %-6s %s\n", a->name,
            a->last_login[0] ? a->last_login : "never",
-           a->locked_until > now ? "LOCKED" : "");
+           a->locked_until > now ? "LOCKED" : "",
+           a->cert_sha256[0] ? a->cert_sha256 : "");
     return 0;
 }
 
@@ -161,6 +226,7 @@ static const struct cli_command commands[] = {
     {"passwd", cmd_passwd, "set an admin's password (and unlock it)"},
     {"remove", cmd_remove, "remove an admin"},
     {"list", cmd_list, "list the admins"},
+    {"cert", cmd_cert, "set or remove an admin's client certificate"},
     {NULL, NULL, NULL},
 };
 

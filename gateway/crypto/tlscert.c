@@ -194,3 +194,44 @@ int tlscert_load(const char *keys_dir, char *crt, char *key, char *err,
     int rc = read_pem(crt_path, false, crt, err, err_size);
     return rc < 0 ? rc : read_pem(key_path, true, key, err, err_size);
 }
+
+int tlscert_client_read(const char *path, char *pem, char *fp, char *err,
+                        size_t err_size)
+{
+    static char raw[TLSCERT_PEM_MAX];
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t out = {NULL, 0};
+    int rc = read_pem(path, false, raw, err, err_size);
+    if (rc < 0)
+        return rc;
+    gnutls_datum_t d = {(unsigned char *)raw, (unsigned)strlen(raw)};
+    if (gnutls_x509_crt_init(&crt) < 0 ||
+        gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
+        fingerprint(crt, fp, TLSCERT_FP_MAX) < 0 ||
+        gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out) < 0 ||
+        out.size >= TLSCERT_PEM_MAX)
+        rc = fail(err, err_size, -EINVAL, "%s: not a PEM certificate", path);
+    else if (gnutls_x509_crt_get_expiration_time(crt) <= time(NULL))
+        rc = fail(err, err_size, -EINVAL, "%s: the certificate has expired",
+                  path);
+    else {
+        memcpy(pem, out.data, out.size);
+        pem[out.size] = '\0';
+    }
+    gnutls_free(out.data);
+    gnutls_x509_crt_deinit(crt);
+    return rc;
+}
+
+int tlscert_fingerprint_der(const void *der, size_t len, char *fp)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t d = {(unsigned char *)der, (unsigned)len};
+    int rc = gnutls_x509_crt_init(&crt) < 0 ||
+                     gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0 ||
+                     fingerprint(crt, fp, TLSCERT_FP_MAX) < 0
+                 ? -EINVAL
+                 : 0;
+    gnutls_x509_crt_deinit(crt);
+    return rc;
+}

@@ -647,7 +647,10 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
         if (got_reload) {
             got_reload = 0;
             log_line("SIGHUP: partners and keys are read at each login; "
-                     "nothing is cached");
+                     "the admin console restarts to read admins' "
+                     "certificates");
+            if (p.console > 0)
+                kill(p.console, SIGTERM);
         }
         if (n > 0 && (pfd.revents & POLLIN))
             accept_one(&p, b, ops);

@@ -24,9 +24,11 @@ static void read_admin(sqlite3_stmt *st, struct store_admin *a)
     a->failures = sqlite3_column_int(st, 3);
     a->locked_until = sqlite3_column_int64(st, 4);
     store_column_text(a->last_login, sizeof(a->last_login), st, 5);
+    store_column_text(a->cert_sha256, sizeof(a->cert_sha256), st, 6);
 }
 
-#define COLUMNS "id, name, hash, failures, locked_until, last_login"
+#define COLUMNS                                                                \
+    "id, name, hash, failures, locked_until, last_login, cert_sha256"
 
 int store_admin_add(struct store *s, const char *name, const char *hash)
 {
@@ -123,6 +125,72 @@ int store_admin_each(struct store *s,
     int code = stop != 0           ? stop
                : rc == SQLITE_DONE ? 0
                                    : store_fail_db(s, rc, "admins");
+    sqlite3_finalize(st);
+    return code;
+}
+
+int store_admin_set_cert(struct store *s, const char *name,
+                         const char *fingerprint, const char *pem)
+{
+    sqlite3_stmt *st;
+    int rc = store_prepare_once(s,
+                                "UPDATE admins SET cert_sha256 = ?,"
+                                " cert_pem = ? WHERE name = ?",
+                                &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, pem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    int code =
+        rc == SQLITE_DONE ? 0
+        : (rc & 0xff) == SQLITE_CONSTRAINT
+            ? store_fail_code(s, -EEXIST, "another admin has that certificate")
+            : store_fail_db(s, rc, "set the certificate");
+    sqlite3_finalize(st);
+    if (code == 0 && sqlite3_changes(store_sqlite(s)) == 0)
+        code = store_fail_code(s, -ENOENT, "no such admin");
+    return code;
+}
+
+int store_admin_by_cert(struct store *s, const char *fingerprint,
+                        struct store_admin *out)
+{
+    sqlite3_stmt *st;
+    if (fingerprint[0] == '\0')
+        return -ENOENT;
+    int rc = store_prepare_once(
+        s, "SELECT " COLUMNS " FROM admins WHERE cert_sha256 = ?", &st);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    int code = rc == SQLITE_ROW    ? 0
+               : rc == SQLITE_DONE ? -ENOENT
+                                   : store_fail_db(s, rc, "admin");
+    if (rc == SQLITE_ROW)
+        read_admin(st, out);
+    sqlite3_finalize(st);
+    return code;
+}
+
+int store_admin_certs(struct store *s, int (*fn)(const char *pem, void *ctx),
+                      void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = store_prepare_once(s,
+                                "SELECT cert_pem FROM admins"
+                                " WHERE cert_pem <> '' ORDER BY name",
+                                &st);
+    if (rc < 0)
+        return rc;
+    int stop = 0;
+    while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn((const char *)sqlite3_column_text(st, 0), ctx);
+    int code = stop != 0           ? stop
+               : rc == SQLITE_DONE ? 0
+                                   : store_fail_db(s, rc, "admin certificates");
     sqlite3_finalize(st);
     return code;
 }

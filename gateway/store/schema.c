@@ -427,6 +427,12 @@ static const char *const migrations[] = {
     "  n INTEGER NOT NULL CHECK (n > 0),"
     "  PRIMARY KEY (file_id, code)"
     ") WITHOUT ROWID;",
+    /* 16: an admin's client certificate for the console (its SHA-256
+     * fingerprint to find the admin, its PEM for the TLS trust list) */
+    "ALTER TABLE admins ADD COLUMN cert_sha256 TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE admins ADD COLUMN cert_pem TEXT NOT NULL DEFAULT '';"
+    "CREATE UNIQUE INDEX admins_cert ON admins(cert_sha256)"
+    "  WHERE cert_sha256 <> '';",
 };
 
 /* The end of migration 14, once debtors_v14 holds every debtor: the old

@@ -47,4 +47,20 @@ int account_login(struct store *s, const char *name, const char *password,
                   time_t now, enum account_verdict *verdict,
                   time_t *locked_until, char *err, size_t err_size);
 
+/* Admin NAME logs in with the client certificate FINGERPRINT
+ * ("SHA256:..."), or "" to remove it; the certificate's PEM for the
+ * console's trust list.  -ENOENT for no such admin, -EEXIST when another
+ * admin has it.  0, or negative with ERR. */
+int account_set_cert(struct store *s, const char *name, const char *fingerprint,
+                     const char *pem, char *err, size_t err_size);
+
+/* Check a login at NOW with a client certificate whose FINGERPRINT the
+ * TLS layer verified: ACCOUNT_OK with the admin's name in NAME (a
+ * STORE_NAME_MAX buffer), ACCOUNT_BAD when no admin has it, ACCOUNT_LOCKED
+ * when its admin is locked (a certificate does not unlock).  0, or
+ * negative with ERR on a registry error. */
+int account_login_cert(struct store *s, const char *fingerprint, time_t now,
+                       enum account_verdict *verdict, char *name, char *err,
+                       size_t err_size);
+
 #endif

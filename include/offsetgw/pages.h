@@ -51,7 +51,8 @@ int pages_audit(struct page_ctx *c, int64_t page);
 void pages_error(struct page_ctx *c, int status, const char *message);
 
 /* The login form, with MESSAGE ("" none) above it. */
-void pages_login(struct html_buf *out, const char *message);
+/* CERT: offer the client-certificate login too. */
+void pages_login(struct html_buf *out, const char *message, bool cert);
 
 /* The console's one style sheet, and its icon (SVG). */
 const char *pages_css(void);

@@ -41,7 +41,7 @@ void store_text_copy(char *dst, size_t size, const char *src);
 
 /* The schema version this build writes; store_open() migrates older
  * databases up to it and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 /* Open (creating when absent) the database at PATH, in WAL mode with
  * foreign keys on, and migrate it.  On failure *OUT is NULL and ERR says
@@ -649,6 +649,8 @@ struct store_admin {
     int32_t failures;
     int64_t locked_until; /* seconds since 1970; 0: not locked */
     char last_login[24];
+    char cert_sha256[72]; /* "SHA256:" and hex of a client certificate
+                             that logs in as this admin; "" for none */
 };
 
 /* -EEXIST when the name is taken. */
@@ -664,6 +666,17 @@ int store_admin_set_state(struct store *store, const char *name,
                           int32_t failures, int64_t locked_until,
                           const char *login_at);
 int store_admin_remove(struct store *store, const char *name);
+/* Set (FINGERPRINT and PEM) or clear (both "") admin NAME's client
+ * certificate.  -ENOENT for no such admin; -EEXIST when another admin
+ * has that certificate. */
+int store_admin_set_cert(struct store *store, const char *name,
+                         const char *fingerprint, const char *pem);
+/* The admin whose client certificate has FINGERPRINT; -ENOENT if none. */
+int store_admin_by_cert(struct store *store, const char *fingerprint,
+                        struct store_admin *out);
+/* Every registered client certificate, as PEM, through FN. */
+int store_admin_certs(struct store *store,
+                      int (*fn)(const char *pem, void *ctx), void *ctx);
 int store_admin_each(struct store *store,
                      int (*fn)(const struct store_admin *a, void *ctx),
                      void *ctx);

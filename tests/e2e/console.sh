@@ -274,6 +274,74 @@ check "  SFTP goes on" sh -c "echo 'ls /outbox' >'$dir/ls.batch' && timeout \
 check "  the console comes back" sh -c "for i in \$(seq 50); do curl -sk -o \
     /dev/null https://127.0.0.1:$aport/login && exit 0; sleep 0.2; done; \
     exit 1"
+
+# --- client-certificate login ---------------------------------------------------
+# cert_login NAME CERT-OPTIONS...: POST /login/cert with a client
+# certificate (or none); prints the status
+cert_login() {
+    local name=$1
+    shift
+    curl -sk --max-time 20 -X POST -D "$dir/h/$name" -o "$dir/b/$name" \
+        -w '%{http_code}' "$@" "https://127.0.0.1:$aport/login/cert"
+}
+mkcert() { # NAME: a self-signed client certificate and key
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -days 30 -subj "/CN=$1" -keyout "$dir/$1.key" -out "$dir/$1.crt" \
+        2>/dev/null
+}
+check "three client certificates made" sh -c "$(declare -f mkcert); \
+    dir='$dir' mkcert alice-cert && dir='$dir' mkcert bob-cert && \
+    dir='$dir' mkcert stranger"
+check "admin cert registers alice's" sh -c "$OG admin cert --home '$home' \
+    alice '$dir/alice-cert.crt' | grep -qi \"\$(openssl x509 -in \
+    '$dir/alice-cert.crt' -noout -fingerprint -sha256 | sed \
+    's/.*=//; s/://g')\""
+check "  the same certificate for bob is refused (exit 1)" sh -c "$OG admin \
+    cert --home '$home' bob '$dir/alice-cert.crt'; test \$? -eq 1"
+check "  bob (locked above) gets his own" $OG admin cert --home "$home" bob \
+    "$dir/bob-cert.crt"
+check "  admin list shows it" sh -c "$OG admin list --home '$home' | grep \
+    '^alice ' | grep -q SHA256:"
+check "  not a certificate: refused, naming the file" sh -c "! $OG admin \
+    cert --home '$home' alice '$dir/alice-cert.key' 2>'$dir/err' && grep -q \
+    alice-cert.key '$dir/err'"
+check "before the console restarts, no certificate login" sh -c "[ \
+    \"\$(cert_login() { curl -sk -X POST -o /dev/null -w '%{http_code}' \
+    --cert '$dir/alice-cert.crt' --key '$dir/alice-cert.key' \
+    https://127.0.0.1:$aport/login/cert; }; cert_login)\" = 401 ]"
+check "SIGHUP restarts the console" sh -c "kill -HUP $server && sleep 0.3 && \
+    for i in \$(seq 50); do grep -q 'client_certificates=asked' \
+    '$dir/serve.log' && curl -sk -o /dev/null \
+    https://127.0.0.1:$aport/login && exit 0; sleep 0.2; done; exit 1"
+code=$(cert_login cert-ok --cert "$dir/alice-cert.crt" \
+    --key "$dir/alice-cert.key")
+check "alice's certificate logs in: 303 with a session cookie" sh -c "[ \
+    '$code' = 303 ] && grep -qi '^set-cookie: __Host-ogsid=.*HttpOnly' \
+    '$dir/h/cert-ok'"
+check "  the session works" sh -c "curl -sk -o /dev/null -w '%{http_code}' \
+    -H 'Cookie: $(grep -o '__Host-ogsid=[0-9a-f]*' "$dir/h/cert-ok" |
+        head -1)' https://127.0.0.1:$aport/api/dashboard | grep -qx 200"
+check "  audited with the fingerprint" sh -c "$OG audit list --home \
+    '$home' | grep 'admin:alice' | grep console-login | grep -q \
+    'certificate SHA256:'"
+check "a locked admin's certificate: 403, still locked" sh -c "[ \
+    \"\$(curl -sk -X POST -o '$dir/b/cert-bob' -w '%{http_code}' --cert \
+    '$dir/bob-cert.crt' --key '$dir/bob-cert.key' \
+    https://127.0.0.1:$aport/login/cert)\" = 403 ] && grep -q locked \
+    '$dir/b/cert-bob'"
+check "a certificate no admin has: 401" test "$(cert_login cert-stranger \
+    --cert "$dir/stranger.crt" --key "$dir/stranger.key")" = 401
+check "no certificate: 401" test "$(cert_login cert-none)" = 401
+check "the login page offers the certificate button" sh -c "curl -sk \
+    https://127.0.0.1:$aport/login | grep -q 'action=\"/login/cert\"'"
+check "admin cert --remove" $OG admin cert --home "$home" --remove alice
+check "  after SIGHUP alice's certificate no longer logs in" sh -c "kill -HUP \
+    $server && sleep 1.5 && for i in \$(seq 50); do curl -sk -o /dev/null \
+    https://127.0.0.1:$aport/login && break; sleep 0.2; done; [ \
+    \"\$(curl -sk -X POST -o /dev/null -w '%{http_code}' --cert \
+    '$dir/alice-cert.crt' --key '$dir/alice-cert.key' \
+    https://127.0.0.1:$aport/login/cert)\" = 401 ]"
+
 check "the audit chain is intact" $OG audit verify --home "$home"
 check "serve stops on SIGTERM" sh -c "kill -TERM $server; for i in \$(seq \
     100); do kill -0 $server 2>/dev/null || exit 0; sleep 0.1; done; exit 1"

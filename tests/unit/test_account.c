@@ -3,7 +3,8 @@
  * hashes with their own salts; a login with the right password, a wrong
  * one, an unknown name; five failures lock the account, the right
  * password included, until the lock ends; a new password unlocks it; the
- * password and name rules.
+ * password and name rules; a client certificate logs its admin in, is
+ * one admin's only, does not unlock a locked account, and can be removed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -161,6 +162,57 @@ static void test_the_rules(void **state)
     assert_int_equal(store_admin_remove(fx->s, "alice"), -ENOENT);
 }
 
+static enum account_verdict login_cert(struct fixture *fx, const char *fp,
+                                       time_t now, char *name)
+{
+    enum account_verdict v;
+    char err[256];
+    assert_int_equal(
+        account_login_cert(fx->s, fp, now, &v, name, err, sizeof err), 0);
+    return v;
+}
+
+static void test_client_certificate_logins(void **state)
+{
+    struct fixture *fx = *state;
+    static const char fp[] = "SHA256:0123456789abcdef0123456789abcdef"
+                             "0123456789abcdef0123456789abcdef";
+    char err[256], name[STORE_NAME_MAX];
+    struct store_admin row;
+    assert_int_equal(
+        account_add(fx->s, "bob", "another long secret", err, sizeof err), 0);
+    /* none registered: nobody */
+    assert_int_equal(login_cert(fx, fp, NOW, name), ACCOUNT_BAD);
+    assert_string_equal(name, "");
+    assert_int_equal(
+        account_set_cert(fx->s, "alice", fp, "PEM", err, sizeof err), 0);
+    assert_int_equal(login_cert(fx, fp, NOW, name), ACCOUNT_OK);
+    assert_string_equal(name, "alice");
+    assert_int_equal(store_admin_get(fx->s, "alice", &row), 0);
+    assert_string_equal(row.cert_sha256, fp);
+    assert_true(row.last_login[0] != '\0');
+    /* one admin's only; an unknown admin */
+    assert_int_equal(account_set_cert(fx->s, "bob", fp, "PEM", err, sizeof err),
+                     -EEXIST);
+    assert_int_equal(
+        account_set_cert(fx->s, "nobody", "SHA256:ff", "PEM", err, sizeof err),
+        -ENOENT);
+    /* locked by passwords: the certificate does not get in either */
+    for (int i = 0; i < ACCOUNT_MAX_FAILURES; i++)
+        login(fx, "alice", "wrong password!", NOW + 1);
+    assert_int_equal(login_cert(fx, fp, NOW + 2, name), ACCOUNT_LOCKED);
+    assert_int_equal(login_cert(fx, fp, NOW + 2 + ACCOUNT_LOCK_S, name),
+                     ACCOUNT_OK);
+    /* removed: no longer */
+    assert_int_equal(account_set_cert(fx->s, "alice", "", "", err, sizeof err),
+                     0);
+    assert_int_equal(login_cert(fx, fp, NOW + 3 + ACCOUNT_LOCK_S, name),
+                     ACCOUNT_BAD);
+    /* an empty fingerprint never matches the admins without one */
+    assert_int_equal(login_cert(fx, "", NOW + 4 + ACCOUNT_LOCK_S, name),
+                     ACCOUNT_BAD);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -169,6 +221,7 @@ int main(void)
         T(test_right_wrong_and_unknown),
         T(test_five_failures_lock_until_the_lock_ends),
         T(test_the_rules),
+        T(test_client_certificate_logins),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "testutil.h"
 
 #include "offsetgw/html.h"
@@ -387,7 +389,31 @@ static void test_tlscert_made_once_key_private(void **state)
         tlscert_ensure(dir, &created, fp2, sizeof(fp2), err, sizeof(err)),
         -ENOENT);
     assert_false(created);
+    /* the certificate read as a client's: the same fingerprint, from the
+     * PEM and from its DER; a key file is no certificate */
     snprintf(path, sizeof(path), "%s/console.crt", dir);
+    static char pem[TLSCERT_PEM_MAX];
+    assert_int_equal(tlscert_client_read(path, pem, fp2, err, sizeof(err)), 0);
+    assert_string_equal(fp, fp2);
+    assert_non_null(strstr(pem, "BEGIN CERTIFICATE"));
+    unsigned char der[4096];
+    size_t der_len = 0;
+    gnutls_datum_t in = {(unsigned char *)pem, (unsigned)strlen(pem)};
+    gnutls_datum_t out = {NULL, 0};
+    assert_int_equal(gnutls_pem_base64_decode2("CERTIFICATE", &in, &out), 0);
+    assert_true(out.size <= sizeof(der));
+    memcpy(der, out.data, out.size);
+    der_len = out.size;
+    gnutls_free(out.data);
+    assert_int_equal(tlscert_fingerprint_der(der, der_len, fp2), 0);
+    assert_string_equal(fp, fp2);
+    der[der_len / 2] ^= 0xff;
+    assert_true(tlscert_fingerprint_der(der, der_len, fp2) < 0 ||
+                strcmp(fp, fp2) != 0);
+    assert_int_equal(
+        tlscert_client_read("/nonexistent/x.crt", pem, fp2, err, sizeof(err)),
+        -ENOENT);
+    assert_non_null(strstr(err, "x.crt"));
     unlink(path);
     rmdir(dir);
 }
