@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,6 +48,8 @@ int vault_load(struct vault *v, const struct home *h, char *err,
     int rc;
 
     vault_init(v, NULL);
+    if (h == NULL)
+        return 0; /* no home: plain files only (tests, tools) */
     rc = home_master_key(h, false, &k, err, err_size);
     if (rc == -ENOENT)
         return 0; /* off: a home from before encryption at rest */
@@ -91,8 +94,8 @@ const char *vault_strerror(int rc)
 struct vault_file {
     int fd;
     struct aead_reader *r; /* NULL: a plain file */
-    const struct aead_key *key;
-    off_t plain_pos; /* vault_read's offset in a plain file */
+    bool has_key;          /* KEY is the one that wraps the file */
+    struct aead_key key;   /* a copy: the vault may go first */
 };
 
 static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
@@ -132,11 +135,11 @@ static int sniff(const struct vault *v, int fd, const struct aead_key **key)
 
 static int open_reader(struct vault_file *f)
 {
-    if (f->key == NULL)
+    if (!f->has_key)
         return -ENOKEY;
     if (lseek(f->fd, 0, SEEK_SET) < 0)
         return -errno;
-    return aead_reader_open(&f->r, f->fd, f->key);
+    return aead_reader_open(&f->r, f->fd, &f->key);
 }
 
 int vault_open_fd(const struct vault *v, int fd, struct vault_file **out)
@@ -149,7 +152,12 @@ int vault_open_fd(const struct vault *v, int fd, struct vault_file **out)
         return -ENOMEM;
     }
     f->fd = fd;
-    rc = sniff(v, fd, &f->key);
+    const struct aead_key *key = NULL;
+    rc = sniff(v, fd, &key);
+    if (rc == 1 && key != NULL) {
+        f->key = *key;
+        f->has_key = true;
+    }
     if (rc == 1)
         rc = open_reader(f);
     if (rc < 0) {
@@ -207,14 +215,11 @@ ssize_t vault_read(struct vault_file *f, void *buf, size_t len)
 {
     if (f->r != NULL)
         return aead_read(f->r, buf, len);
-    for (;;) {
-        ssize_t n = pread(f->fd, buf, len, f->plain_pos);
+    for (;;) { /* read(), not pread: the fd's offset shows the progress */
+        ssize_t n = read(f->fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
-            return -errno;
-        f->plain_pos += n;
-        return n;
+        return n < 0 ? -errno : n;
     }
 }
 
@@ -239,9 +244,8 @@ ssize_t vault_pread(struct vault_file *f, void *buf, size_t len, int64_t off)
 
 int vault_rewind(struct vault_file *f)
 {
-    f->plain_pos = 0;
     if (f->r == NULL)
-        return 0;
+        return lseek(f->fd, 0, SEEK_SET) < 0 ? -errno : 0;
     aead_reader_free(f->r);
     f->r = NULL;
     return open_reader(f);
@@ -285,6 +289,7 @@ void vault_close(struct vault_file *f)
         return;
     aead_reader_free(f->r);
     close(f->fd);
+    gnutls_memset(f, 0, sizeof(*f));
     free(f);
 }
 
@@ -398,6 +403,34 @@ int vault_feed_finish(struct vault_feed *feed, char hex[65], int64_t *bytes)
         *bytes = feed->bytes;
     vault_close(feed->f);
     free(feed);
+    return rc;
+}
+
+int vault_feed_path(const struct home *h, const char *path, bool hash,
+                    struct vault_feed **out, int *fd, int64_t *size, char *err,
+                    size_t err_size)
+{
+    struct vault v;
+    struct vault_file *f = NULL;
+    int64_t n = 0;
+    int rc = vault_load(&v, h, err, err_size);
+    *out = NULL;
+    *fd = -1;
+    if (rc < 0)
+        return rc;
+    rc = vault_open(&v, path, &f);
+    vault_release(&v);
+    if (rc == 0 && (rc = vault_size(f, &n)) < 0)
+        vault_close(f);
+    if (rc < 0) {
+        snprintf(err, err_size, "cannot read '%s': %s", path,
+                 vault_strerror(rc));
+        return rc;
+    }
+    if (size != NULL)
+        *size = n;
+    if ((rc = vault_feed_start(f, hash, out, fd)) < 0)
+        snprintf(err, err_size, "cannot read '%s': %s", path, strerror(-rc));
     return rc;
 }
 
@@ -529,6 +562,21 @@ void vault_writer_free(struct vault_writer *w)
 }
 
 /* --- key rotation ------------------------------------------------------- */
+
+int vault_lock(const struct home *h, bool exclusive)
+{
+    char path[HOME_PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/master.lock", h->keys);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+        int rc = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
 
 void vault_key_id_hex(const struct aead_key *k,
                       char hex[2 * AEAD_KEY_ID_SIZE + 1])

@@ -41,7 +41,8 @@ struct vault {
 };
 
 /* Load H's vault into V: on when keys/master.key exists (with any
- * keys/master.key.old-* for reading), off when it does not.  0, or
+ * keys/master.key.old-* for reading), off when it does not (or H is
+ * NULL).  0, or
  * negative with ERR (a key file that exists but is unusable). */
 int vault_load(struct vault *v, const struct home *h, char *err,
                size_t err_size);
@@ -114,6 +115,14 @@ int vault_feed_start(struct vault_file *f, bool hash, struct vault_feed **out,
  * FEED and its file; vault_feed_finish(NULL, ...) returns -EINVAL. */
 int vault_feed_finish(struct vault_feed *feed, char hex[65], int64_t *bytes);
 
+/* Open PATH with H's vault (vault_load, vault_open), its plaintext size
+ * into *SIZE (may be NULL; an encrypted file's last chunk is checked),
+ * and start a feed on it (vault_feed_start).  0, or negative with ERR
+ * naming PATH and what is wrong ("damaged", ...). */
+int vault_feed_path(const struct home *h, const char *path, bool hash,
+                    struct vault_feed **out, int *fd, int64_t *size, char *err,
+                    size_t err_size);
+
 /* --- writing ------------------------------------------------------------ */
 
 struct vault_writer;
@@ -180,6 +189,12 @@ typedef int (*vault_rekey_fn)(void *ctx, const struct aead_key *old_master,
  * key; -EIO: some files failed, the old key is kept). */
 int vault_rotate(const struct home *h, vault_rekey_fn rekey, void *ctx,
                  struct vault_rotation *out, char *err, size_t err_size);
+
+/* Lock H's master key against rotation: EXCLUSIVE for `keys rotate`,
+ * shared for a running gateway (held until the fd is closed; children
+ * share it).  The lock's fd, or -EWOULDBLOCK when the other kind is
+ * held, or another negative errno. */
+int vault_lock(const struct home *h, bool exclusive);
 
 /* The hex id of key K into HEX. */
 void vault_key_id_hex(const struct aead_key *k,

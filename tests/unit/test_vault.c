@@ -296,6 +296,22 @@ static void test_plain_files_read_and_off_vault_writes_plain(void **state)
     free(disk);
 }
 
+static void test_open_file_outlives_its_vault(void **state)
+{
+    struct fixture *fx = *state;
+    struct vault_file *f = NULL;
+    struct vault copy = fx->v;
+    char hex[65], back[8];
+    put(&fx->v, fx->path, "kept", 4, hex);
+    assert_int_equal(vault_open(&copy, fx->path, &f), 0);
+    vault_release(&copy); /* the keys wiped: the file holds its own */
+    assert_int_equal(vault_read(f, back, sizeof(back)), 4);
+    assert_int_equal(vault_rewind(f), 0);
+    assert_int_equal(vault_read(f, back, sizeof(back)), 4);
+    assert_memory_equal(back, "kept", 4);
+    vault_close(f);
+}
+
 /* Paths of files in lacounty's boxes. */
 static void box_file(struct fixture *fx, const char *box, const char *name,
                      char *buf, size_t size)
@@ -447,6 +463,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_plain_files_read_and_off_vault_writes_plain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_file_outlives_its_vault,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotate_rewraps_every_spool_file,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
