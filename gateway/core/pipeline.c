@@ -231,11 +231,15 @@ static int orphans(const struct pipeline_env *env,
         /* the plaintext's hash and size, as an upload's are taken */
         struct vault_file *f = NULL;
         int64_t bytes = 0;
-        if (vault_open(&v, path, &f) < 0 || vault_sha256(f, sha, &bytes) < 0) {
-            vault_close(f);
+        int vrc = vault_open(&v, path, &f);
+        if (vrc == 0)
+            vrc = vault_sha256(f, sha, &bytes);
+        vault_close(f);
+        if (vrc == -ENOKEY) {
+            sha[0] = '\0'; /* queued all the same: the worker says why */
+        } else if (vrc < 0) {
             continue; /* unreadable now: left for a later start */
         }
-        vault_close(f);
         struct transfer_job j = {.partner_id = p->id, .bytes = bytes};
         store_text_copy(j.name, sizeof(j.name), dot + 1);
         store_text_copy(j.path, sizeof(j.path), path);
