@@ -31,7 +31,8 @@
  * are written: writes must come in order, but those ahead of the next
  * offset are held in a bounded window (SFTP_WINDOW_BYTES, SFTP_WINDOW_
  * WRITES) until the gap before them fills; a write over bytes already
- * written, or beyond the window, fails (SSH_FX_FAILURE, saying why), as
+ * written, or beyond the window, fails (SSH_FX_FAILURE, saying why) and
+ * so does the upload: its CLOSE fails and it is not handed on; as
  * does opening a non-empty file to write without truncating it (a
  * resumed upload: send the file whole).  A file still holding a gap at
  * its close is not handed on.  Sizes (STAT, FSTAT, READDIR) are the
