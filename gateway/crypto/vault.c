@@ -506,14 +506,14 @@ int vault_writer_fd(const struct vault_writer *w)
     return w->fd;
 }
 
-int vault_seal(struct vault_writer *w, char hex[65])
+static int finish(struct vault_writer *w, char hex[65], bool sync)
 {
     int rc = w->err;
     if (hex != NULL)
         hex[0] = '\0';
     if (rc == 0 && w->w != NULL)
         rc = aead_finish(w->w);
-    if (rc == 0 && fsync(w->fd) < 0)
+    if (rc == 0 && sync && fsync(w->fd) < 0)
         rc = -errno;
     if (rc == 0 && w->d != NULL) {
         rc = digest_finish(w->d, hex);
@@ -522,6 +522,16 @@ int vault_seal(struct vault_writer *w, char hex[65])
     if (rc < 0)
         w->err = rc;
     return rc;
+}
+
+int vault_seal(struct vault_writer *w, char hex[65])
+{
+    return finish(w, hex, true);
+}
+
+int vault_finish(struct vault_writer *w, char hex[65])
+{
+    return finish(w, hex, false);
 }
 
 static ssize_t stream_write(void *cookie, const char *buf, size_t len)

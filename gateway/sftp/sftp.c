@@ -534,7 +534,7 @@ static int close_file(struct session *s, struct handle *h, bool ended)
             h->failed = "the upload has a gap (writes before some offset "
                         "never came): not taken";
         /* sealed (its last chunk written) only when whole */
-        if (h->failed == NULL && !ended && vault_seal(h->vw, e.sha256) < 0)
+        if (h->failed == NULL && !ended && vault_finish(h->vw, e.sha256) < 0)
             h->failed = "the upload could not be written to the gateway's "
                         "disk";
         size = h->next;

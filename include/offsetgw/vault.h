@@ -143,6 +143,10 @@ int64_t vault_written(const struct vault_writer *w);
  * plaintext into HEX when hashed (else "").  0 or negative. */
 int vault_seal(struct vault_writer *w, char hex[65]);
 
+/* As vault_seal, without the fsync (an upload: durable once handed on,
+ * as a plain one). */
+int vault_finish(struct vault_writer *w, char hex[65]);
+
 /* The fd underneath; W keeps it. */
 int vault_writer_fd(const struct vault_writer *w);
 
