@@ -87,6 +87,9 @@ int cli_keys_run(int argc, char **argv);
 int cli_partner_key_run(int argc, char **argv);
 int cli_transfers_run(int argc, char **argv);
 int cli_status_run(int argc, char **argv);
+/* offsetgw keys rotate|cat (cli_atrest.c) */
+int cli_keys_rotate(int argc, char **argv);
+int cli_keys_cat(int argc, char **argv);
 /* offsetgw audit verify|list (cli_audit.c) */
 int cli_audit_run(int argc, char **argv);
 int cli_purge_run(int argc, char **argv);

@@ -34,6 +34,7 @@
 #include "offsetgw/store.h"
 #include "offsetgw/tlscert.h"
 #include "offsetgw/transfer.h"
+#include "offsetgw/vault.h"
 
 /* --- serve ---------------------------------------------------------------- */
 
@@ -51,6 +52,7 @@ struct conn {
     struct store *s;
     struct store_partner partner; /* once a key of it was checked */
     int64_t last_job;             /* the upload just queued */
+    struct vault vault;           /* spool files at rest, this session's */
 };
 
 /* A log line: "offsetgw event=... key=value ...", values of our own
@@ -94,6 +96,13 @@ static void *conn_open(void *ctx)
         free(c);
         return NULL;
     }
+    /* read at each connection: a key file put back takes at once */
+    if (vault_load(&c->vault, &c->sv->h, err, sizeof(err)) < 0) {
+        log_kv("event=error what=master-key reason=\"%s\"", err);
+        store_close(c->s);
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -101,6 +110,7 @@ static void conn_close(void *arg)
 {
     struct conn *c = arg;
     store_close(c->s);
+    vault_release(&c->vault);
     free(c);
 }
 
@@ -189,7 +199,19 @@ static int handed_on(void *arg, const char *name, struct stat *st)
         lstat(path, st) < 0 || !S_ISREG(st->st_mode) ||
         st->st_ctime < time(NULL) - HANDED_ON_S)
         return -ENOENT;
+    /* the size the partner sent, not the encrypted one */
+    struct vault_file *f = NULL;
+    int64_t size;
+    if (vault_open(&c->vault, path, &f) == 0 && vault_size(f, &size) == 0)
+        st->st_size = (off_t)size;
+    vault_close(f);
     return 0;
+}
+
+static const struct vault *conn_vault(void *arg)
+{
+    struct conn *c = arg;
+    return &c->vault;
 }
 
 static void on_event(void *arg, const struct sftp_event *e)
@@ -229,6 +251,10 @@ static void on_event(void *arg, const struct sftp_event *e)
                                        : "; not handed on");
     if (e->kind != SFTP_EV_UPLOAD || e->complete || e->status != SFTP_OK)
         audit(c, actor, actions[e->kind], e->path, detail);
+    if (e->status != SFTP_OK && e->kind <= SFTP_EV_DOWNLOAD)
+        log_kv("event=error what=%s partner=%s path=%s reason=\"%s\"",
+               kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
+               e->message ? e->message : "");
     log_kv("event=%s partner=%s path=%s%s%s bytes=%lld ms=%lld sha256=%s "
            "status=%d complete=%d job=%lld",
            kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
@@ -667,6 +693,15 @@ int cli_serve_run(int argc, char **argv)
         cli_error(cmd, "audit key: %s", err);
         return CLI_EXIT_ERROR;
     }
+    /* held while serving: `keys rotate` waits for a stopped gateway */
+    int atrest_lock = vault_lock(&sv.h, false);
+    if (atrest_lock < 0) {
+        cli_error(cmd, "%s",
+                  atrest_lock == -EWOULDBLOCK
+                      ? "a master key rotation is running on this home"
+                      : strerror(-atrest_lock));
+        return CLI_EXIT_ERROR;
+    }
     cfg.host_key = host_key;
     log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
     if (!admin_off &&
@@ -680,6 +715,7 @@ int cli_serve_run(int argc, char **argv)
                              .login = on_login,
                              .hooks = {.upload_done = upload_done,
                                        .handed_on = handed_on,
+                                       .vault = conn_vault,
                                        .event = on_event},
                              .worker = worker,
                              .console = sv.admin_fd >= 0 ? console_main : NULL,
@@ -741,7 +777,9 @@ static int cmd_keys_show(int argc, char **argv)
     int rc = home_option(cmd, argc, argv,
                          "usage: offsetgw keys show --home DIR\n\n"
                          "Print the SFTP host key's fingerprint, for "
-                         "partners to check\nwhen they first connect.\n",
+                         "partners to check\nwhen they first connect, and "
+                         "the id of the master key for\nfiles at rest (never "
+                         "the key).\n",
                          &dir);
     if (rc != 0)
         return rc < 0 ? cli_close_stdout(CLI_EXIT_OK) : rc;
@@ -758,11 +796,27 @@ static int cmd_keys_show(int argc, char **argv)
         return CLI_EXIT_ERROR;
     }
     printf("%s ED25519 %s\n", fp, path);
+    /* the master key for files at rest: its id, never the key */
+    struct aead_key mk;
+    char id[2 * AEAD_KEY_ID_SIZE + 1];
+    rc = home_master_key(&h, false, &mk, err, sizeof(err));
+    if (rc == 0) {
+        vault_key_id_hex(&mk, id);
+        aead_key_wipe(&mk);
+        printf("%s master-key %s/master.key\n", id, h.keys);
+    } else if (rc == -ENOENT) {
+        printf("- master-key none: spool files are kept plain\n");
+    } else {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
     return cli_close_stdout(CLI_EXIT_OK);
 }
 
 static const struct cli_command keys_commands[] = {
     {"show", cmd_keys_show, "print the host key's fingerprint"},
+    {"rotate", cli_keys_rotate, "replace the master key for files at rest"},
+    {"cat", cli_keys_cat, "print a spool file's plaintext"},
     {NULL, NULL, NULL},
 };
 

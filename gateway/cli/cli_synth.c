@@ -21,6 +21,7 @@
 #include "offsetgw/profile.h"
 #include "offsetgw/store.h"
 #include "offsetgw/synth.h"
+#include "offsetgw/vault.h"
 
 static void usage(FILE *out)
 {
@@ -36,6 +37,7 @@ static void usage(FILE *out)
           "F]\n"
           "                      [--invalid-share F] [--deceased-share F]\n"
           "                      [--offset-share F] [--reversal-share F]\n"
+          "                      [--home DIR]\n"
           "\n"
           "Write a synthetic agency debt file in PROGRAM's layout (caltrecs,\n"
           "kansas, utah, top): N detail records with plausible names, valid\n"
@@ -55,7 +57,9 @@ static void usage(FILE *out)
           "matches, a reversal for the share --reversal-share (0.1) of the\n"
           "offsets.  Give M, C or both (an address request gets M only);\n"
           "the same seed gives the same files.  Feed them to 'offsetgw\n"
-          "ingest'.\n"
+          "ingest'.  FILE in a home's spool is encrypted at rest: it is\n"
+          "read with that home's key (--home DIR, else the home whose\n"
+          "var/spool holds FILE, else OFFSETGW_HOME).\n"
           "\n"
           "'payments' plays a setoff program's payer (kansas, utah): N\n"
           "payments, the share --debtor-share (0.1) to debtors with open\n"
@@ -143,11 +147,13 @@ static int replies_run(int argc, char **argv)
         O_INVALID,
         O_DECEASED,
         O_OFFSET,
-        O_REVERSAL
+        O_REVERSAL,
+        O_HOME
     };
     static const struct option options[] = {
         {"program", required_argument, NULL, 'p'},
         {"sent", required_argument, NULL, O_SENT},
+        {"home", required_argument, NULL, O_HOME},
         {"match-output", required_argument, NULL, O_MATCH_OUT},
         {"collection-output", required_argument, NULL, O_COLL_OUT},
         {"seed", required_argument, NULL, 's'},
@@ -171,6 +177,7 @@ static int replies_run(int argc, char **argv)
         .offset_per_mille = 500,
         .reversal_per_mille = 100};
     const char *program = NULL, *sent = NULL, *outputs[2] = {NULL, NULL};
+    const char *home_dir = NULL;
     char sent_exchange[64];
     int c;
     char dir[HOME_PATH_MAX], err[512];
@@ -183,6 +190,9 @@ static int replies_run(int argc, char **argv)
         switch (c) {
         case 'p':
             program = optarg;
+            break;
+        case O_HOME:
+            home_dir = optarg;
             break;
         case O_SENT:
             sent = optarg;
@@ -250,9 +260,30 @@ static int replies_run(int argc, char **argv)
         return cli_usage_error(cmd, "the shares of codes other than match "
                                     "add up to more than 1");
     snprintf(dir, sizeof(dir), "%s/programs", cli_formats_dir());
+    /* the sent file is read with its home's key (encrypted at rest):
+     * --home, else the home whose spool holds it, else OFFSETGW_HOME */
+    char found[HOME_PATH_MAX];
+    const char *in_spool = strstr(sent, "/var/spool/");
+    if (home_dir == NULL && in_spool != NULL &&
+        (size_t)(in_spool - sent) < sizeof(found)) {
+        snprintf(found, sizeof(found), "%.*s", (int)(in_spool - sent), sent);
+        home_dir = found[0] ? found : "/";
+    }
+    if (home_dir == NULL)
+        home_dir = cli_home_dir(NULL);
+    struct home h;
+    struct vault v;
+    vault_init(&v, NULL);
+    if (home_dir != NULL && (home_init(&h, home_dir) < 0 ||
+                             vault_load(&v, &h, err, sizeof(err)) < 0)) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_ERROR;
+    }
+    o.vault = &v;
     struct synth_reply_result res;
     int rc = synth_replies_files(dir, program, &o, sent, outputs[0], outputs[1],
                                  &res, sent_exchange, err, sizeof(err));
+    vault_release(&v);
     if (rc < 0) {
         cli_error(cmd, "%s", err);
         return rc == -EBADMSG ? CLI_EXIT_INPUT : CLI_EXIT_ERROR;

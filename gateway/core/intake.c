@@ -20,6 +20,7 @@
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reply.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/writer.h"
 
 struct intake {
@@ -39,9 +40,8 @@ struct intake {
      * account it certainly lacks skips the registry lookup */
     uint64_t *bloom;
     uint64_t bloom_bits;
-    pthread_t hasher;
-    bool hashing;
-    int hash_fd;
+    struct vault_feed *feed; /* the file's plaintext, hashed as read */
+    int64_t plain_bytes;
     int hash_rc;
     char *err;
     size_t err_size;
@@ -566,23 +566,17 @@ static int record_rejected(struct intake *in, enum file_status status)
     return outbox_deliver_pending(in->s, in->err, in->err_size);
 }
 
-static void *hash_file(void *arg)
-{
-    struct intake *in = arg;
-    in->hash_rc = digest_fd_sha256(in->hash_fd, in->sha);
-    return NULL;
-}
-
-/* Wait for the file's SHA-256.  0, or negative with ERR. */
+/* Wait for the whole file to be read, checked and hashed.  0, or
+ * negative with ERR (a damaged file shows here). */
 static int hashed(struct intake *in)
 {
-    if (in->hashing) {
-        pthread_join(in->hasher, NULL);
-        in->hashing = false;
+    if (in->feed != NULL) {
+        in->hash_rc = vault_feed_finish(in->feed, in->sha, NULL);
+        in->feed = NULL;
     }
     if (in->hash_rc < 0)
-        return fail(in, in->hash_rc, "cannot read '%s' to hash it",
-                    in->rq->path);
+        return fail(in, in->hash_rc, "cannot read '%s': %s", in->rq->path,
+                    vault_strerror(in->hash_rc));
     return 0;
 }
 
@@ -628,8 +622,7 @@ static int run(struct intake *in, int fd)
         return db_fail(in, rc);
     }
     f.id = res->file_id;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (rc = bloom_fill(in, st.st_size)) < 0) {
+    if ((rc = bloom_fill(in, in->plain_bytes)) < 0) {
         store_rollback(in->s);
         return rc;
     }
@@ -696,26 +689,13 @@ int intake_file(const struct intake_request *rq, struct intake_result *res,
     }
     if ((rc = load_config(&in)) < 0)
         goto out;
-    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    in.hash_fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || in.hash_fd < 0) {
-        rc = fail(&in, -errno, "cannot open '%s': %s", rq->path,
-                  strerror(errno));
+    if ((rc = vault_feed_path(rq->home, rq->path, true, &in.feed, &fd,
+                              &in.plain_bytes, err, err_size)) < 0)
         goto out;
-    }
-    if (pthread_create(&in.hasher, NULL, hash_file, &in) != 0) {
-        rc = fail(&in, -EAGAIN, "cannot start the hashing thread");
-        goto out;
-    }
-    in.hashing = true;
-    rc = run(&in, fd);
+    rc = run(&in, fd); /* FD is the feed's */
 out:
-    if (in.hashing)
-        pthread_join(in.hasher, NULL);
-    if (fd >= 0)
-        close(fd);
-    if (in.hash_fd >= 0)
-        close(in.hash_fd);
+    if (in.feed != NULL)
+        vault_feed_finish(in.feed, NULL, NULL);
     reply_release(&in.reply);
     free(in.bloom);
     debt_fields_free(in.df);

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "offsetgw/digest.h"
 #include "offsetgw/outbox.h"
+#include "offsetgw/vault.h"
 
 int outbox_open(const struct home *h, const char *partner, const char *name,
                 struct outbox_file *out, char *err, size_t err_size)
@@ -38,46 +38,49 @@ int outbox_open(const struct home *h, const char *partner, const char *name,
         snprintf(err, err_size, "output path too long");
         return -ENAMETOOLONG;
     }
+    struct vault v;
+    int rc = vault_load(&v, h, err, err_size);
+    if (rc < 0)
+        return rc;
     int fd = open(out->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || (out->fp = fdopen(fd, "w")) == NULL) {
-        int e = errno;
+    if (fd < 0) {
+        rc = -errno;
         snprintf(err, err_size, "cannot create '%s': %s", out->tmp_path,
-                 strerror(e));
-        if (fd >= 0)
-            close(fd);
-        return -e;
+                 strerror(errno));
+        vault_release(&v);
+        return rc;
     }
-    setvbuf(out->fp, NULL, _IOFBF, 1 << 16);
+    rc = vault_create(&v, fd, true, &out->vw);
+    vault_release(&v);
+    if (rc == 0 && (out->fp = vault_writer_stream(out->vw)) == NULL)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        snprintf(err, err_size, "cannot create '%s': %s", out->tmp_path,
+                 strerror(-rc));
+        vault_writer_free(out->vw);
+        out->vw = NULL;
+        unlink(out->tmp_path);
+        return rc;
+    }
     return 0;
 }
 
 int outbox_seal(struct outbox_file *f, char *err, size_t err_size)
 {
     int rc = 0;
-    if (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0) {
-        rc = -errno;
+    if (fclose(f->fp) != 0) {
+        rc = errno > 0 ? -errno : -EIO;
         snprintf(err, err_size, "cannot write '%s': %s", f->tmp_path,
-                 strerror(errno));
-    }
-    if (fclose(f->fp) != 0 && rc == 0) {
-        rc = -errno;
-        snprintf(err, err_size, "cannot write '%s': %s", f->tmp_path,
-                 strerror(errno));
+                 strerror(-rc));
     }
     f->fp = NULL;
-    if (rc < 0)
-        return rc;
-    int fd = open(f->tmp_path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 ||
-        (rc = digest_fd_sha256(fd, f->sha256)) < 0) {
-        rc = rc < 0 ? rc : -errno;
-        snprintf(err, err_size, "cannot read back '%s'", f->tmp_path);
-    } else {
-        f->bytes = st.st_size;
-    }
-    if (fd >= 0)
-        close(fd);
+    if (rc == 0 && (rc = vault_seal(f->vw, f->sha256)) < 0)
+        snprintf(err, err_size, "cannot write '%s': %s", f->tmp_path,
+                 strerror(-rc));
+    if (rc == 0)
+        f->bytes = vault_written(f->vw);
+    vault_writer_free(f->vw);
+    f->vw = NULL;
     return rc;
 }
 
@@ -96,6 +99,8 @@ void outbox_discard(struct outbox_file *f)
         fclose(f->fp);
         f->fp = NULL;
     }
+    vault_writer_free(f->vw);
+    f->vw = NULL;
     if (f->tmp_path[0] != '\0')
         unlink(f->tmp_path);
 }

@@ -33,6 +33,7 @@
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reply.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/writer.h"
 
 /* The payer's own record codes (payer.h); stable, at most 16 bytes. */
@@ -173,10 +174,9 @@ struct payer {
     bool off_open;
     struct agency_out *out;
     size_t n_out, cap_out;
-    struct side *sides; /* [0] the payee, [1] the spouse */
-    pthread_t hasher;
-    bool hashing;
-    int hash_fd;
+    struct side *sides;      /* [0] the payee, [1] the spouse */
+    struct vault_feed *feed; /* the file's plaintext, hashed as read */
+    bool sha_known;          /* hashed in a first pass (see payer_file) */
     int hash_rc;
     char *err;
     size_t err_size;
@@ -618,22 +618,17 @@ done:
 
 /* --- hashing ------------------------------------------------------------ */
 
-static void *hash_file(void *arg)
-{
-    struct payer *py = arg;
-    py->hash_rc = digest_fd_sha256(py->hash_fd, py->sha);
-    return NULL;
-}
-
+/* Wait for the whole file to be read, checked and hashed.  0, or
+ * negative with ERR (a damaged file shows here). */
 static int hashed(struct payer *py)
 {
-    if (py->hashing) {
-        pthread_join(py->hasher, NULL);
-        py->hashing = false;
+    if (py->feed != NULL) {
+        py->hash_rc = vault_feed_finish(py->feed, py->sha, NULL);
+        py->feed = NULL;
     }
     if (py->hash_rc < 0)
-        return fail(py, py->hash_rc, "cannot read '%s' to hash it",
-                    py->rq->path);
+        return fail(py, py->hash_rc, "cannot read '%s': %s", py->rq->path,
+                    vault_strerror(py->hash_rc));
     return 0;
 }
 
@@ -652,7 +647,7 @@ static int put_file_header(struct payer *py, struct writer *w,
 {
     bool sha = wants_sha(layout);
     int rc;
-    if (sha && (rc = hashed(py)) < 0)
+    if (sha && !py->sha_known && (rc = hashed(py)) < 0)
         return rc;
     if (writer_begin(w, "header") < 0 ||
         writer_put_text(w, "agency_code", code) < 0 ||
@@ -1325,12 +1320,8 @@ undo:
 int payer_file(const struct payer_request *rq, struct payer_result *res,
                char *err, size_t err_size)
 {
-    struct payer py = {.rq = rq,
-                       .res = res,
-                       .s = rq->store,
-                       .err = err,
-                       .err_size = err_size,
-                       .hash_fd = -1};
+    struct payer py = {
+        .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
     int fd = -1, rc;
     memset(res, 0, sizeof(*res));
     err[0] = '\0';
@@ -1352,28 +1343,34 @@ int payer_file(const struct payer_request *rq, struct payer_result *res,
                        ? py.profile->appeal_days
                        : py.profile->hold_days;
     res->final_on = calendar_add_days(py.today, days);
-    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    py.hash_fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || py.hash_fd < 0) {
-        rc = fail(&py, -errno, "cannot open '%s': %s", rq->path,
-                  strerror(errno));
-        goto out;
+    /* an output whose header carries the file's SHA-256 is written while
+     * the file is read: the hash is then taken in a first pass */
+    if (wants_sha(py.off_layout) || wants_sha(py.coll_layout)) {
+        struct vault v;
+        struct vault_file *f = NULL;
+        if ((rc = vault_load(&v, rq->home, err, err_size)) < 0)
+            goto out;
+        rc = vault_open(&v, rq->path, &f);
+        vault_release(&v);
+        if (rc == 0)
+            rc = vault_sha256(f, py.sha, NULL);
+        vault_close(f);
+        if (rc < 0) {
+            rc = fail(&py, rc, "cannot read '%s': %s", rq->path,
+                      vault_strerror(rc));
+            goto out;
+        }
+        py.sha_known = true;
     }
-    if (pthread_create(&py.hasher, NULL, hash_file, &py) != 0) {
-        rc = fail(&py, -EAGAIN, "cannot start the hashing thread");
+    if ((rc = vault_feed_path(rq->home, rq->path, true, &py.feed, &fd, NULL,
+                              err, err_size)) < 0)
         goto out;
-    }
-    py.hashing = true;
     store_cache_mib(py.s, PAYER_CACHE_MIB);
     rc = run(&py, fd);
     store_cache_mib(py.s, STORE_CACHE_MIB);
 out:
-    if (py.hashing)
-        pthread_join(py.hasher, NULL);
-    if (fd >= 0)
-        close(fd);
-    if (py.hash_fd >= 0)
-        close(py.hash_fd);
+    if (py.feed != NULL) /* FD is the feed's */
+        vault_feed_finish(py.feed, NULL, NULL);
     drop_outputs(&py, true);
     reply_release(&py.reply);
     free(py.bloom);

@@ -16,6 +16,7 @@
 #include "offsetgw/digest.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/pipeline.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/transfer.h"
 
 __attribute__((format(printf, 4, 5))) static int
@@ -180,6 +181,15 @@ int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
     }
     free(o);
     job.state = rc == 0 ? JOB_DONE : JOB_FAILED;
+    /* a file encrypted under a key the home does not hold now (a key
+     * file replaced or missing) is not the file's fault: the job waits,
+     * marked running, for the next start (pipeline_recover) */
+    if (rc == -ENOKEY) {
+        job.state = JOB_RUNNING;
+        snprintf(result, sizeof(result),
+                 "unreadable: encrypted under another master key; kept in "
+                 "received/ and run again at the next start");
+    }
     store_text_copy(job.result, sizeof(job.result), result);
     if (transfer_queue_finish(env->store, job.id, job.state, result) < 0)
         return fail(err, err_size, -EIO, "finish job %lld: %s",
@@ -198,11 +208,16 @@ static int orphans(const struct pipeline_env *env,
     char dir[HOME_PATH_MAX], path[HOME_PATH_MAX * 2], sha[DIGEST_HEX_SIZE];
     if (home_box_path(env->home, p->name, "received", dir, sizeof(dir)) < 0)
         return 0;
+    struct vault v;
+    int rc = vault_load(&v, env->home, err, err_size);
+    if (rc < 0)
+        return rc;
     DIR *d = opendir(dir);
-    if (d == NULL)
+    if (d == NULL) {
+        vault_release(&v);
         return 0;
+    }
     struct dirent *e;
-    int rc = 0;
     while (rc == 0 && (e = readdir(d)) != NULL) {
         const char *dot = strchr(e->d_name, '.');
         if (e->d_name[0] == '.' || dot == NULL || dot[1] == '\0')
@@ -213,17 +228,19 @@ static int orphans(const struct pipeline_env *env,
             break;
         if (named)
             continue;
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            digest_fd_sha256(fd, sha) < 0) {
-            if (fd >= 0)
-                close(fd);
-            continue;
+        /* the plaintext's hash and size, as an upload's are taken */
+        struct vault_file *f = NULL;
+        int64_t bytes = 0;
+        int vrc = vault_open(&v, path, &f);
+        if (vrc == 0)
+            vrc = vault_sha256(f, sha, &bytes);
+        vault_close(f);
+        if (vrc == -ENOKEY) {
+            sha[0] = '\0'; /* queued all the same: the worker says why */
+        } else if (vrc < 0) {
+            continue; /* unreadable now: left for a later start */
         }
-        close(fd);
-        struct transfer_job j = {.partner_id = p->id,
-                                 .bytes = (int64_t)st.st_size};
+        struct transfer_job j = {.partner_id = p->id, .bytes = bytes};
         store_text_copy(j.name, sizeof(j.name), dot + 1);
         store_text_copy(j.path, sizeof(j.path), path);
         store_text_copy(j.sha256, sizeof(j.sha256), sha);
@@ -234,6 +251,7 @@ static int orphans(const struct pipeline_env *env,
             (*found)++;
     }
     closedir(d);
+    vault_release(&v);
     return rc;
 }
 

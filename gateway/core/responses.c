@@ -16,6 +16,7 @@
 #include "offsetgw/profile.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reply.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/responses.h"
 #include "offsetgw/writer.h"
 
@@ -75,11 +76,14 @@ static struct layout *load_exchange(struct response *r, const char *exchange)
 /* Which partner file is this?  Its first line is read as the header of
  * each partner-* layout the program names; the one it fits is the one.
  * Sets R->layout and RES->exchange; -ENOENT when none fits. */
-static int identify(struct response *r, int fd)
+static int identify(struct response *r, struct vault_file *f)
 {
     char line[4096];
-    ssize_t n = pread(fd, line, sizeof(line), 0);
-    if (n <= 0)
+    ssize_t n = vault_pread(f, line, sizeof(line), 0);
+    if (n < 0)
+        return fail(r, (int)n, "cannot read '%s': %s", r->rq->path,
+                    vault_strerror((int)n));
+    if (n == 0)
         return fail(r, -ENOENT, "the file is empty");
     const char *nl = memchr(line, '\n', (size_t)n);
     size_t len = nl ? (size_t)(nl - line) + 1 : (size_t)n;
@@ -724,6 +728,9 @@ int response_file(const struct response_request *rq,
         .rq = rq, .res = res, .s = rq->store, .err = err, .err_size = err_size};
     struct layout_problems probs = {0};
     int fd = -1, rc;
+    struct vault v;
+    struct vault_file *vf = NULL;
+    struct vault_feed *feed = NULL;
     memset(res, 0, sizeof(*res));
     err[0] = '\0';
     const char *name = rq->name;
@@ -749,13 +756,15 @@ int response_file(const struct response_request *rq,
         rc = -EINVAL;
         goto out;
     }
-    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc =
-            fail(&r, -errno, "cannot open '%s': %s", rq->path, strerror(errno));
+    if ((rc = vault_load(&v, rq->home, err, err_size)) < 0)
+        goto out;
+    rc = vault_open(&v, rq->path, &vf);
+    vault_release(&v);
+    if (rc < 0) {
+        rc = fail(&r, rc, "cannot read '%s': %s", rq->path, vault_strerror(rc));
         goto out;
     }
-    if ((rc = identify(&r, fd)) < 0)
+    if ((rc = identify(&r, vf)) < 0)
         goto out;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
         if (strcmp(res->exchange, kinds[i].partner_exchange) == 0) {
@@ -771,16 +780,32 @@ int response_file(const struct response_request *rq,
         rc = -EINVAL;
         goto out;
     }
-    if ((rc = digest_fd_sha256(fd, r.sha)) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-        rc = fail(&r, rc < 0 ? rc : -errno, "cannot read '%s'", rq->path);
+    /* the hash first, in a pass that checks the whole file; then the
+     * records, from the start again */
+    if ((rc = vault_sha256(vf, r.sha, NULL)) < 0 ||
+        (rc = vault_rewind(vf)) < 0) {
+        rc = fail(&r, rc, "cannot read '%s': %s", rq->path, vault_strerror(rc));
+        goto out;
+    }
+    rc = vault_feed_start(vf, false, &feed, &fd);
+    vf = NULL; /* the feed's */
+    if (rc < 0) {
+        rc = fail(&r, rc, "cannot read '%s': %s", rq->path, strerror(-rc));
         goto out;
     }
     reply_init(&r.reply, rq->home, rq->store, rq->partner, r.ack_layout,
                r.unp_layout, r.name, err, err_size);
     rc = run(&r, fd);
+    /* checked whole by the hash; a change since then shows here */
+    int frc = vault_feed_finish(feed, NULL, NULL);
+    feed = NULL;
+    if (rc == 0 && frc < 0)
+        rc = fail(&r, frc, "cannot read '%s': %s", rq->path,
+                  vault_strerror(frc));
 out:
-    if (fd >= 0)
-        close(fd);
+    if (feed != NULL)
+        vault_feed_finish(feed, NULL, NULL);
+    vault_close(vf);
     reply_release(&r.reply);
     drop_agency_files(&r, true);
     layout_free(r.layout);

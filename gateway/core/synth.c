@@ -13,6 +13,7 @@
 #include "offsetgw/calendar.h"
 #include "offsetgw/cycle.h"
 #include "offsetgw/synth.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/writer.h"
 
 /* The bad kinds, in rotation order. */
@@ -883,6 +884,8 @@ int synth_replies_files(const char *programs_dir, const char *program,
     struct layout_problems probs = {0};
     struct layout *sent = NULL, *layouts[2] = {NULL, NULL};
     FILE *outs[2] = {NULL, NULL};
+    struct vault_file *vf = NULL;
+    struct vault_feed *feed = NULL;
     int rc = -EINVAL, fd = -1;
     const char *exchange = NULL;
     sent_exchange[0] = '\0';
@@ -928,12 +931,18 @@ int synth_replies_files(const char *programs_dir, const char *program,
     o->sent = sent;
     o->match = layouts[0];
     o->collection = layouts[1];
-    if ((fd = open(sent_path, O_RDONLY | O_CLOEXEC)) < 0) {
-        rc = -errno;
-        snprintf(err, err_size, "cannot open '%s': %s", sent_path,
-                 strerror(errno));
+    struct vault off;
+    vault_init(&off, NULL);
+    rc = vault_open(o->vault ? o->vault : &off, sent_path, &vf);
+    if (rc == 0 && (rc = vault_feed_start(vf, false, &feed, &fd)) < 0)
+        vf = NULL; /* closed by the feed */
+    if (rc < 0) {
+        snprintf(err, err_size, "cannot read '%s': %s%s", sent_path,
+                 vault_strerror(rc),
+                 rc == -ENOKEY && o->vault == NULL ? " (give --home)" : "");
         goto out;
     }
+    vf = NULL; /* the feed's */
     for (int k = 0; k < 2; k++)
         if (outputs[k] != NULL && (outs[k] = fopen(outputs[k], "w")) == NULL) {
             rc = -errno;
@@ -942,6 +951,14 @@ int synth_replies_files(const char *programs_dir, const char *program,
             goto out;
         }
     rc = synth_replies(o, fd, sent_path, outs[0], outs[1], res, err, err_size);
+    int frc = vault_feed_finish(feed, NULL, NULL);
+    feed = NULL;
+    fd = -1;
+    if (rc == 0 && frc < 0) {
+        rc = frc;
+        snprintf(err, err_size, "cannot read '%s': %s", sent_path,
+                 vault_strerror(frc));
+    }
 out:
     for (int k = 0; k < 2; k++) {
         if (outs[k] != NULL && fclose(outs[k]) != 0 && rc == 0) {
@@ -955,8 +972,9 @@ out:
     for (int k = 0; k < 2 && rc < 0; k++)
         if (outs[k] != NULL)
             unlink(outputs[k]);
-    if (fd >= 0)
-        close(fd);
+    if (feed != NULL)
+        vault_feed_finish(feed, NULL, NULL);
+    vault_close(vf);
     o->sent = o->match = o->collection = NULL;
     layout_free(sent);
     profile_free(p);

@@ -504,6 +504,14 @@ struct aead_reader {
     uint64_t index;
     size_t pos, len; /* unread data: block[LEN_SIZE + pos .. + len) */
     gnutls_aead_cipher_hd_t h;
+    /* random access (aead_reader_size, aead_pread) */
+    off_t base;          /* where the header starts; -1: not seekable */
+    bool sized;          /* n_chunks and plain_size are known */
+    uint64_t n_chunks;   /* records in the file */
+    uint64_t plain_size; /* plaintext bytes */
+    int64_t at_index;    /* the chunk in at_block; -1 for none */
+    size_t at_len;       /* its data bytes */
+    unsigned char *at_block;
     unsigned char hdr[AEAD_HEADER_SIZE];
     unsigned char block[BLOCK_SIZE];
     unsigned char record[AEAD_RECORD_SIZE];
@@ -520,6 +528,8 @@ int aead_reader_open(struct aead_reader **out, int fd,
     if (r == NULL)
         return -ENOMEM;
     r->fd = fd;
+    r->base = lseek(fd, 0, SEEK_CUR);
+    r->at_index = -1;
     rc = header_read(fd, r->hdr, data_key, master);
     if (rc == 0)
         rc = cipher_new(&r->h, data_key);
@@ -609,10 +619,129 @@ ssize_t aead_read(struct aead_reader *r, void *buf, size_t len)
     return (ssize_t)n;
 }
 
+/* Read record INDEX into r->record by pread.  0, -EPIPE when the file
+ * ends inside it or before it, or a read error. */
+static int record_at(struct aead_reader *r, uint64_t index)
+{
+    off_t at = r->base + AEAD_HEADER_SIZE + (off_t)(index * AEAD_RECORD_SIZE);
+    size_t got = 0;
+
+    while (got < AEAD_RECORD_SIZE) {
+        ssize_t n = pread(r->fd, r->record + got, AEAD_RECORD_SIZE - got,
+                          at + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EPIPE;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Open r->record as chunk INDEX (LAST or not) into at_block. */
+static int open_at(struct aead_reader *r, uint64_t index, bool last)
+{
+    unsigned char nonce[NONCE_SIZE], ad[9];
+
+    chunk_nonce(nonce, r->hdr + OFF_PREFIX, index);
+    chunk_ad(ad, index, last);
+    r->at_index = -1;
+    return open_sealed(r->h, nonce, ad, sizeof ad, r->record, sizeof r->record,
+                       r->at_block);
+}
+
+int aead_reader_size(struct aead_reader *r, uint64_t *size)
+{
+    struct stat st;
+    uint64_t body, k, rem;
+    uint32_t data_len;
+    int rc;
+
+    if (r->sized) {
+        *size = r->plain_size;
+        return 0;
+    }
+    if (r->base < 0)
+        return -ESPIPE;
+    if (r->at_block == NULL && (r->at_block = malloc(BLOCK_SIZE)) == NULL)
+        return -ENOMEM;
+    if (fstat(r->fd, &st) < 0)
+        return -errno;
+    if (st.st_size < r->base + (off_t)AEAD_HEADER_SIZE + AEAD_RECORD_SIZE)
+        return -EPIPE;
+    body = (uint64_t)(st.st_size - r->base - AEAD_HEADER_SIZE);
+    k = body / AEAD_RECORD_SIZE;
+    rem = body % AEAD_RECORD_SIZE;
+    if (k > MAX_CHUNKS)
+        return -EBADMSG;
+    rc = record_at(r, k - 1);
+    if (rc < 0)
+        return rc;
+    rc = open_at(r, k - 1, true);
+    if (rc == -EBADMSG) {
+        /* cut inside a record, or at a boundary after a middle chunk */
+        if (rem != 0 || open_at(r, k - 1, false) == 0)
+            return -EPIPE;
+        return -EBADMSG;
+    }
+    if (rc < 0)
+        return rc;
+    data_len = get_be32(r->at_block);
+    if (rem != 0 || data_len > AEAD_CHUNK_SIZE)
+        return -EBADMSG; /* bytes after the last chunk, or a bad length */
+    r->at_index = (int64_t)(k - 1);
+    r->at_len = data_len;
+    r->n_chunks = k;
+    r->plain_size = (k - 1) * AEAD_CHUNK_SIZE + data_len;
+    r->sized = true;
+    *size = r->plain_size;
+    return 0;
+}
+
+ssize_t aead_pread(struct aead_reader *r, void *buf, size_t len, uint64_t off)
+{
+    uint64_t size, index, in;
+    size_t n;
+    int rc = aead_reader_size(r, &size);
+
+    if (rc < 0)
+        return rc;
+    if (len == 0 || off >= size)
+        return 0;
+    index = off / AEAD_CHUNK_SIZE;
+    if (r->at_index != (int64_t)index) {
+        bool last = index == r->n_chunks - 1;
+        uint32_t data_len;
+        rc = record_at(r, index);
+        if (rc == 0)
+            rc = open_at(r, index, last);
+        if (rc < 0)
+            return rc;
+        data_len = get_be32(r->at_block);
+        if (data_len !=
+            (last ? size - index * AEAD_CHUNK_SIZE : AEAD_CHUNK_SIZE))
+            return -EBADMSG;
+        r->at_index = (int64_t)index;
+        r->at_len = data_len;
+    }
+    in = off - index * AEAD_CHUNK_SIZE;
+    n = r->at_len - (size_t)in;
+    if (n > len)
+        n = len;
+    memcpy(buf, r->at_block + LEN_SIZE + in, n);
+    return (ssize_t)n;
+}
+
 void aead_reader_free(struct aead_reader *r)
 {
     if (r == NULL)
         return;
+    if (r->at_block != NULL) {
+        gnutls_memset(r->at_block, 0, BLOCK_SIZE);
+        free(r->at_block);
+    }
     if (r->h != NULL)
         gnutls_aead_cipher_deinit(r->h);
     gnutls_memset(r, 0, sizeof(*r));

@@ -18,6 +18,7 @@
 
 #include "offsetgw/digest.h"
 #include "offsetgw/sftp.h"
+#include "offsetgw/vault.h"
 
 enum {
     FXP_INIT = 1,
@@ -214,15 +215,30 @@ struct handle {
     struct jail_path path;
     int fd;
     bool writing;
-    int64_t bytes;     /* moved through this handle */
-    int64_t next;      /* the offset a sequential transfer is at */
-    struct digest *dg; /* of the bytes so far; NULL once out of order */
+    int64_t bytes;           /* moved through this handle */
+    int64_t next;            /* the offset a sequential transfer is at */
+    struct digest *dg;       /* of the bytes so far; NULL once out of order */
+    struct vault_file *vf;   /* reading: decrypts (plain files as they are) */
+    struct vault_writer *vw; /* writing, encrypted; NULL: pwrite to fd */
+    struct pending *pend;    /* encrypted upload: writes ahead of next */
+    unsigned n_pend;
+    size_t pend_bytes;
+    const char *failed; /* why the transfer failed, for its event */
     struct timespec start;
     struct jail_dir *dir;
     bool dir_done;
 };
 
+/* An upload write that came ahead of the bytes before it. */
+struct pending {
+    uint64_t off;
+    size_t len;
+    uint8_t *data;
+};
+
 struct session {
+    const struct vault *v; /* spool files at rest (never NULL) */
+    struct vault off;      /* when the hooks give none */
     const struct sftp_io *io;
     const struct jail *j;
     const struct sftp_config *cfg;
@@ -418,12 +434,67 @@ static void path_sha(struct session *s, const struct jail_path *p, char hex[65])
     hex[0] = '\0';
     if (!s->cfg->digest)
         return;
+    struct vault_file *f = NULL;
     int fd = jail_open_file(s->j, p, O_RDONLY);
-    if (fd >= 0) {
-        if (digest_fd_sha256(fd, hex) < 0)
+    if (fd >= 0 && vault_open_fd(s->v, fd, &f) == 0) {
+        if (vault_sha256(f, hex, NULL) < 0)
             hex[0] = '\0';
-        close(fd);
+        vault_close(f);
     }
+}
+
+/* ST's size made the plaintext's, for file P: an encrypted file is
+ * opened for its size; one that does not open (being written, damaged,
+ * another key) shows the data its full chunks could hold. */
+static void plain_size(struct session *s, const struct jail_path *p,
+                       struct stat *st)
+{
+    struct vault_file *f = NULL;
+    int64_t size;
+    if (!S_ISREG(st->st_mode) ||
+        st->st_size < (off_t)(AEAD_HEADER_SIZE + AEAD_RECORD_SIZE))
+        return; /* too short to be encrypted */
+    int fd = jail_open_file(s->j, p, O_RDONLY);
+    if (fd < 0 || vault_open_fd(s->v, fd, &f) < 0 || !vault_encrypted(f) ||
+        vault_size(f, &size) < 0) {
+        if (f == NULL || vault_encrypted(f))
+            st->st_size = (st->st_size - AEAD_HEADER_SIZE) / AEAD_RECORD_SIZE *
+                          AEAD_CHUNK_SIZE;
+        vault_close(f);
+        return;
+    }
+    st->st_size = (off_t)size;
+    vault_close(f);
+}
+
+/* Words for an error of a file at rest (vault.h); NULL for other errors. */
+static const char *atrest_message(int rc)
+{
+    switch (-rc) {
+    case EBADMSG:
+        return "the file is damaged: the gateway will not serve it";
+    case EPIPE:
+        return "the file is damaged (truncated): the gateway will not serve "
+               "it";
+    case ENOKEY:
+        return "the file does not open with the gateway's master key: the "
+               "gateway cannot serve it";
+    case ENOTSUP:
+        return "the file is in an encrypted format this gateway does not "
+               "read";
+    default:
+        return NULL;
+    }
+}
+
+static void pending_free(struct handle *h)
+{
+    for (unsigned i = 0; i < h->n_pend; i++)
+        free(h->pend[i].data);
+    free(h->pend);
+    h->pend = NULL;
+    h->n_pend = 0;
+    h->pend_bytes = 0;
 }
 
 /* SHA-256 of the file behind H, SIZE bytes: the running one when the
@@ -455,11 +526,37 @@ static int close_file(struct session *s, struct handle *h, bool ended)
                            .message = ""};
     struct stat st;
     int rc = 0;
-    int64_t size = fstat(h->fd, &st) == 0 ? (int64_t)st.st_size : -1;
-    file_sha(s, h, size, e.sha256);
-    close(h->fd);
+    int64_t size = -1;
+    if (h->vw != NULL) {
+        digest_free(h->dg);
+        h->dg = NULL;
+        if (h->n_pend > 0 && h->failed == NULL)
+            h->failed = "the upload has a gap (writes before some offset "
+                        "never came): not taken";
+        /* sealed (its last chunk written) only when whole */
+        if (h->failed == NULL && !ended && vault_finish(h->vw, e.sha256) < 0)
+            h->failed = "the upload could not be written to the gateway's "
+                        "disk";
+        size = h->next;
+        vault_writer_free(h->vw);
+        h->vw = NULL;
+        pending_free(h);
+    } else if (h->vf != NULL) {
+        if (vault_size(h->vf, &size) < 0)
+            size = -1;
+        file_sha(s, h, size, e.sha256);
+        vault_close(h->vf);
+        h->vf = NULL;
+    } else {
+        size = fstat(h->fd, &st) == 0 ? (int64_t)st.st_size : -1;
+        file_sha(s, h, size, e.sha256);
+        close(h->fd);
+    }
     h->fd = -1;
-    if (h->writing && ended) {
+    if (h->failed != NULL) {
+        e.status = SFTP_FAILURE;
+        e.message = h->failed;
+    } else if (h->writing && ended) {
         e.status = SFTP_FAILURE;
         e.message = "the connection ended during the upload";
     } else if (h->writing && !sftp_temporary_name(h->path.name)) {
@@ -474,7 +571,7 @@ static int close_file(struct session *s, struct handle *h, bool ended)
     }
     report(s, &e);
     h->kind = H_FREE;
-    return rc;
+    return h->writing && e.status != SFTP_OK && !ended && rc == 0 ? -EIO : rc;
 }
 
 static void close_all(struct session *s)
@@ -553,14 +650,54 @@ static int do_open(struct session *s, struct cursor *c)
     int fd = jail_open_file(s->j, &p, flags);
     if (fd < 0)
         return send_errno(s, fd);
+    struct vault_file *vf = NULL;
+    struct vault_writer *vw = NULL;
+    if (!wr) {
+        /* checked now: a file cut short or under another key is refused
+         * before a byte of it goes out */
+        int64_t size;
+        rc = vault_open_fd(s->v, fd, &vf);
+        if (rc == 0 && (rc = vault_size(vf, &size)) < 0) {
+            vault_close(vf);
+            vf = NULL;
+        }
+        if (rc < 0) {
+            const char *why = atrest_message(rc);
+            struct sftp_event e = {.kind = SFTP_EV_DOWNLOAD,
+                                   .path = p.canon,
+                                   .status = SFTP_FAILURE,
+                                   .message = why ? why : "unreadable"};
+            report(s, &e);
+            return why ? send_status(s, SFTP_FAILURE, why) : send_errno(s, rc);
+        }
+        fd = vault_fd(vf);
+    } else if (s->v->on) {
+        struct stat st;
+        if (!(flags & O_TRUNC) && fstat(fd, &st) == 0 && st.st_size > 0) {
+            close(fd);
+            return send_status(s, SFTP_FAILURE,
+                               "files are encrypted here and cannot be "
+                               "written in place or resumed: send it whole");
+        }
+        if ((rc = vault_create(s->v, fd, s->cfg->digest, &vw)) < 0)
+            return send_errno(s, rc);
+        fd = vault_writer_fd(vw);
+    }
     h->kind = H_FILE;
     h->path = p;
     h->fd = fd;
+    h->vf = vf;
+    h->vw = vw;
+    h->pend = NULL;
+    h->n_pend = 0;
+    h->pend_bytes = 0;
+    h->failed = NULL;
     h->writing = wr;
     h->bytes = 0;
     h->next = 0;
-    /* NULL: no running digest (read again at the end, if wanted) */
-    h->dg = s->cfg->digest ? digest_new() : NULL;
+    /* NULL: no running digest (read again at the end, if wanted); an
+     * encrypted upload's writer takes its own */
+    h->dg = s->cfg->digest && vw == NULL ? digest_new() : NULL;
     clock_gettime(CLOCK_MONOTONIC, &h->start);
     begin(s, FXP_HANDLE);
     put_handle(s, slot);
@@ -578,7 +715,12 @@ static int do_close(struct session *s, struct cursor *c)
         h->kind = H_FREE;
         return send_status(s, SFTP_OK, "");
     }
-    return close_file(s, h, false) < 0
+    int rc = close_file(s, h, false);
+    if (rc == -EIO)
+        return send_status(s, SFTP_FAILURE,
+                           h->failed ? h->failed
+                                     : "the upload could not be written");
+    return rc < 0
                ? send_status(s, SFTP_FAILURE, "the upload could not be queued")
                : send_status(s, SFTP_OK, "");
 }
@@ -617,12 +759,14 @@ static int do_read(struct session *s, struct cursor *c)
     size_t at = s->o.len;
     put_u32(&s->o, 0);
     uint8_t *dst = s->o.p + s->o.len;
-    ssize_t n;
-    do
-        n = pread(h->fd, dst, len, (off_t)offset);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return send_errno(s, -errno);
+    ssize_t n = vault_pread(h->vf, dst, len, (int64_t)offset);
+    if (n < 0) {
+        const char *why = atrest_message((int)n);
+        if (why == NULL)
+            return send_errno(s, (int)n);
+        h->failed = why; /* the download's event says so at its close */
+        return send_status(s, SFTP_FAILURE, why);
+    }
     if (n == 0)
         return send_status(s, SFTP_EOF, "");
     track(h, offset, dst, (size_t)n);
@@ -632,6 +776,72 @@ static int do_read(struct session *s, struct cursor *c)
     s->o.p[at + 2] = (uint8_t)((uint32_t)n >> 8);
     s->o.p[at + 3] = (uint8_t)n;
     return send_reply(s);
+}
+
+/* Write the held writes that now follow on. */
+static int drain(struct handle *h)
+{
+    for (unsigned i = 0; i < h->n_pend;) {
+        struct pending *q = &h->pend[i];
+        if (q->off != (uint64_t)h->next) {
+            i++;
+            continue;
+        }
+        int rc = vault_write(h->vw, q->data, q->len);
+        if (rc < 0)
+            return rc;
+        h->next += (int64_t)q->len;
+        h->pend_bytes -= q->len;
+        free(q->data);
+        h->pend[i] = h->pend[--h->n_pend];
+        i = 0; /* the next may be anywhere */
+    }
+    return 0;
+}
+
+/* An encrypted upload's write: in order, or held in the window until
+ * the bytes before it come.  0, or negative with *WHY (NULL: an errno
+ * the caller words). */
+static int window_write(struct handle *h, uint64_t off, const uint8_t *data,
+                        size_t len, const char **why)
+{
+    int rc;
+    if (len == 0)
+        return 0;
+    if (off < (uint64_t)h->next) {
+        *why = "this write goes back over bytes already written; files are "
+               "encrypted here as they come and must be written in order";
+        return -EINVAL;
+    }
+    if (off == (uint64_t)h->next) {
+        if ((rc = vault_write(h->vw, data, len)) < 0)
+            return rc;
+        h->next += (int64_t)len;
+        return drain(h);
+    }
+    for (unsigned i = 0; i < h->n_pend; i++)
+        if (off < h->pend[i].off + h->pend[i].len &&
+            h->pend[i].off < off + len) {
+            *why = "this write overlaps another one: files are encrypted "
+                   "here as they come and must be written in order";
+            return -EINVAL;
+        }
+    if (h->n_pend == SFTP_WINDOW_WRITES ||
+        len > SFTP_WINDOW_BYTES - h->pend_bytes) {
+        *why = "writes came too far out of order (files are encrypted here "
+               "as they come)";
+        return -EINVAL;
+    }
+    if (h->pend == NULL &&
+        (h->pend = calloc(SFTP_WINDOW_WRITES, sizeof(*h->pend))) == NULL)
+        return -ENOMEM;
+    uint8_t *copy = malloc(len);
+    if (copy == NULL)
+        return -ENOMEM;
+    memcpy(copy, data, len);
+    h->pend[h->n_pend++] = (struct pending){off, len, copy};
+    h->pend_bytes += len;
+    return 0;
 }
 
 static int do_write(struct session *s, struct cursor *c)
@@ -649,6 +859,17 @@ static int do_write(struct session *s, struct cursor *c)
     if (offset > (uint64_t)s->cfg->max_file_bytes ||
         len > (uint64_t)s->cfg->max_file_bytes - offset)
         return send_errno(s, -EFBIG);
+    if (h->vw != NULL) {
+        const char *why = NULL;
+        int rc = window_write(h, offset, data, len, &why);
+        if (rc < 0) {
+            if (h->failed == NULL)
+                h->failed = why;
+            return why ? send_status(s, SFTP_FAILURE, why) : send_errno(s, rc);
+        }
+        h->bytes += (int64_t)len;
+        return send_status(s, SFTP_OK, "");
+    }
     size_t done = 0;
     while (done < len) {
         ssize_t n =
@@ -672,11 +893,23 @@ static int do_stat(struct session *s, struct cursor *c)
         return rc;
     if ((rc = jail_stat(s->j, &p, &st)) == -ENOENT)
         rc = handed_on(s, &p, &st);
+    else if (rc == 0)
+        plain_size(s, &p, &st);
     if (rc < 0)
         return send_errno(s, rc);
     begin(s, FXP_ATTRS);
     put_attrs(&s->o, &st);
     return send_reply(s);
+}
+
+/* ST's size made the plaintext's for file handle H. */
+static void handle_size(struct handle *h, struct stat *st)
+{
+    int64_t size;
+    if (h->vw != NULL)
+        st->st_size = (off_t)h->next;
+    else if (h->vf != NULL && vault_size(h->vf, &size) == 0)
+        st->st_size = (off_t)size;
 }
 
 static int do_fstat(struct session *s, struct cursor *c)
@@ -687,6 +920,7 @@ static int do_fstat(struct session *s, struct cursor *c)
         return send_status(s, SFTP_FAILURE, "no such handle");
     if (fstat(h->fd, &st) < 0)
         return send_errno(s, -errno);
+    handle_size(h, &st);
     begin(s, FXP_ATTRS);
     put_attrs(&s->o, &st);
     return send_reply(s);
@@ -696,15 +930,20 @@ static int do_fstat(struct session *s, struct cursor *c)
  * upload they are taken and left as they are); permissions, owners and
  * extended attributes are ignored (files stay 0600); a size is refused
  * unless it is the size the file has. */
-static int set_attrs(struct session *s, const struct jail_path *p, int fd,
-                     const struct attrs *a)
+static int set_attrs(struct session *s, const struct jail_path *p,
+                     struct handle *h, const struct attrs *a)
 {
     struct stat st;
     bool gone = false; /* handed on: the gateway's file now */
+    int fd = h != NULL ? h->fd : -1;
     int rc =
         fd >= 0 ? (fstat(fd, &st) < 0 ? -errno : 0) : jail_stat(s->j, p, &st);
     if (rc == -ENOENT && fd < 0 && (rc = handed_on(s, p, &st)) == 0)
         gone = true;
+    else if (rc == 0 && h != NULL)
+        handle_size(h, &st);
+    else if (rc == 0)
+        plain_size(s, p, &st);
     if (rc < 0)
         return send_errno(s, rc);
     if ((a->flags & ATTR_SIZE) && a->size != (uint64_t)st.st_size)
@@ -737,7 +976,7 @@ static int do_setstat(struct session *s, struct cursor *c)
     get_attrs(c, &a);
     if (c->bad)
         return send_status(s, SFTP_BAD_MESSAGE, "");
-    return set_attrs(s, &p, -1, &a);
+    return set_attrs(s, &p, NULL, &a);
 }
 
 static int do_fsetstat(struct session *s, struct cursor *c)
@@ -749,7 +988,7 @@ static int do_fsetstat(struct session *s, struct cursor *c)
         return send_status(s, SFTP_BAD_MESSAGE, "");
     if (h == NULL)
         return send_status(s, SFTP_FAILURE, "no such handle");
-    return set_attrs(s, &h->path, h->fd, &a);
+    return set_attrs(s, &h->path, h, &a);
 }
 
 static int do_opendir(struct session *s, struct cursor *c)
@@ -818,6 +1057,9 @@ static int do_readdir(struct session *s, struct cursor *c)
     int rc = 0;
     /* each entry takes at most ~800 bytes: NAMES_PER_READDIR fit */
     while (n < NAMES_PER_READDIR && (rc = jail_readdir(h->dir, &e)) == 1) {
+        struct jail_path ep = {.area = h->path.area};
+        snprintf(ep.name, sizeof(ep.name), "%s", e.name);
+        plain_size(s, &ep, &e.st);
         long_name(s, &e, ln, sizeof(ln));
         put_cstring(&s->o, e.name);
         put_cstring(&s->o, ln);
@@ -894,6 +1136,7 @@ static int do_rename(struct session *s, struct cursor *c, bool overwrite)
                                 .message = "",
                                 .complete = true};
         if ((rc = jail_stat(s->j, &to, &st)) == 0) {
+            plain_size(s, &to, &st);
             path_sha(s, &to, up.sha256);
             up.bytes = (int64_t)st.st_size;
             if (s->hooks != NULL && s->hooks->upload_done != NULL)
@@ -1093,6 +1336,11 @@ int sftp_serve(const struct sftp_io *io, const struct jail *jail,
 {
     struct session s = {.io = io, .j = jail, .cfg = config, .hooks = hooks};
     int rc;
+    vault_init(&s.off, NULL);
+    s.v =
+        hooks != NULL && hooks->vault != NULL ? hooks->vault(hooks->ctx) : NULL;
+    if (s.v == NULL)
+        s.v = &s.off;
     s.n_h = config->max_handles < 1      ? 1
             : config->max_handles > 1024 ? 1024
                                          : config->max_handles;

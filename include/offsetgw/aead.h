@@ -126,6 +126,23 @@ int aead_reader_open(struct aead_reader **out, int fd,
  * caller that must not act on part of a file keeps them until 0. */
 ssize_t aead_read(struct aead_reader *r, void *buf, size_t len);
 
+/* Random access.  These read with pread, relative to where the header
+ * began, and neither move the fd's offset nor disturb aead_read. */
+
+/* The plaintext size into *SIZE, from the file's size and its last
+ * chunk, which is read and checked (the chunks before it are not).  0;
+ * -EPIPE when the file is cut short (inside a record, or after a chunk
+ * not sealed as last); -EBADMSG for a damaged last chunk or bytes after
+ * it; -ESPIPE when the fd cannot seek; -ENOMEM; or a read error. */
+int aead_reader_size(struct aead_reader *r, uint64_t *size);
+
+/* Up to LEN plaintext bytes from plaintext offset OFF into BUF, from one
+ * chunk (so fewer than LEN at a chunk's end: call again).  The chunk is
+ * checked whole before any of its bytes are returned.  The count, 0 when
+ * OFF is at or past the end (or LEN is 0), or the aead_reader_size
+ * errors and -EBADMSG for a damaged chunk. */
+ssize_t aead_pread(struct aead_reader *r, void *buf, size_t len, uint64_t off);
+
 /* Free R and wipe its keys; aead_reader_free(NULL) is a no-op. */
 void aead_reader_free(struct aead_reader *r);
 

@@ -7,6 +7,8 @@
  * made it, then renamed into the outbox once that transaction commits.
  * After a crash, outbox_recover() finishes the renames of committed work
  * and removes temporary files that no committed work refers to.
+ * Files are written through vault.h: encrypted at rest when the home
+ * has a master key; the SHA-256 and size are the plaintext's.
  */
 #ifndef OFFSETGW_OUTBOX_H
 #define OFFSETGW_OUTBOX_H
@@ -16,8 +18,11 @@
 #include "offsetgw/home.h"
 #include "offsetgw/store.h"
 
+struct vault_writer;
+
 struct outbox_file {
-    FILE *fp; /* write the content here */
+    FILE *fp;                /* write the content here */
+    struct vault_writer *vw; /* under FP: encrypts */
     char tmp_path[HOME_PATH_MAX];
     char final_path[HOME_PATH_MAX];
     char sha256[65]; /* set by outbox_seal() */
@@ -29,7 +34,8 @@ struct outbox_file {
 int outbox_open(const struct home *h, const char *partner, const char *name,
                 struct outbox_file *out, char *err, size_t err_size);
 
-/* Flush, fsync and close the temporary file, and take its SHA-256.  0, or
+/* Flush, finish (encrypted: the last chunk), fsync and close the
+ * temporary file; the SHA-256 and size of what was written.  0, or
  * negative with ERR (disk full shows here). */
 int outbox_seal(struct outbox_file *f, char *err, size_t err_size);
 

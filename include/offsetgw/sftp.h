@@ -25,6 +25,21 @@
  * uploads again.  So STAT, LSTAT and SETSTAT of an inbox name with no
  * file ask the handed_on hook, and answer for the upload it finds: its
  * attributes; times to set are taken and left as they are.
+ *
+ * Files are kept through vault.h (encrypted at rest when the session's
+ * vault is on); partners see plain files.  Uploads are encrypted as they
+ * are written: writes must come in order, but those ahead of the next
+ * offset are held in a bounded window (SFTP_WINDOW_BYTES, SFTP_WINDOW_
+ * WRITES) until the gap before them fills; a write over bytes already
+ * written, or beyond the window, fails (SSH_FX_FAILURE, saying why) and
+ * so does the upload: its CLOSE fails and it is not handed on; as
+ * does opening a non-empty file to write without truncating it (a
+ * resumed upload: send the file whole).  A file still holding a gap at
+ * its close is not handed on.  Sizes (STAT, FSTAT, READDIR) are the
+ * plaintext's.  Downloads decrypt, each chunk checked before any of its
+ * bytes are sent; a file whose header or last chunk does not check is
+ * refused at OPEN, one with a damaged chunk fails the READ that meets it
+ * (SSH_FX_FAILURE, "... damaged ..."), never served as if whole.
  */
 #ifndef OFFSETGW_SFTP_H
 #define OFFSETGW_SFTP_H
@@ -42,6 +57,12 @@
  * and OpenSSH's own server takes no larger packets). */
 #define SFTP_MAX_DATA 261120u
 #define SFTP_MAX_PACKET (256u * 1024u + 1024u)
+
+/* Out-of-order upload writes held per handle, at most. */
+#define SFTP_WINDOW_BYTES (8u * 1024u * 1024u)
+#define SFTP_WINDOW_WRITES 128u
+
+struct vault;
 
 /* SSH_FX_* status codes (draft-ietf-secsh-filexfer-02). */
 enum sftp_status {
@@ -94,6 +115,9 @@ struct sftp_hooks {
     int (*handed_on)(void *ctx, const char *name, struct stat *st);
     /* Every event; NULL for none. */
     void (*event)(void *ctx, const struct sftp_event *e);
+    /* The session's vault (vault.h), asked once at its start.  NULL (or
+     * a NULL hook): files are plain, encrypted ones are refused. */
+    const struct vault *(*vault)(void *ctx);
     void *ctx;
 };
 

@@ -24,6 +24,8 @@
 #ifndef OFFSETGW_SYNTH_H
 #define OFFSETGW_SYNTH_H
 
+struct vault;
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,6 +81,9 @@ struct synth_reply_options {
     int32_t code_per_mille[SYNTH_CODES];
     int32_t offset_per_mille;   /* of the matches: one offset each */
     int32_t reversal_per_mille; /* of the offsets: one reversal each */
+    /* synth_replies_files reads the sent file through this (a file in a
+     * home's spool is encrypted at rest); NULL: plain files only */
+    const struct vault *vault;
 };
 
 struct synth_reply_result {

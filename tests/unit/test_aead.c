@@ -607,6 +607,119 @@ static void test_master_key_file_is_made_0600_and_checked(void **state)
     free(bytes);
 }
 
+/* Open PATH for random access with KEY; the fd into *FD. */
+static struct aead_reader *open_random(const char *path,
+                                       const struct aead_key *key, int *fd)
+{
+    struct aead_reader *r = NULL;
+
+    *fd = open(path, O_RDONLY);
+    assert_true(*fd >= 0);
+    assert_int_equal(aead_reader_open(&r, *fd, key), 0);
+    return r;
+}
+
+static void test_size_and_reads_at_offsets_across_chunks(void **state)
+{
+    struct fixture *fx = *state;
+    const size_t sizes[] = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17};
+
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t len = sizes[i];
+        unsigned char *data = pattern(len, 300 + i);
+        unsigned char buf[3 * 1000];
+        uint64_t size = 99;
+        int fd;
+
+        encrypt_to(fx->path, data, len, &fx->m1, 300 + i);
+        struct aead_reader *r = open_random(fx->path, &fx->m1, &fd);
+        assert_int_equal(aead_reader_size(r, &size), 0);
+        assert_int_equal(size, len);
+        /* offsets either side of every chunk edge, out of order */
+        for (size_t e = 0; e <= len / CHUNK + 1; e++) {
+            for (int d = -3; d <= 3; d++) {
+                int64_t off = (int64_t)(e * CHUNK) + d * 333;
+                if (off < 0)
+                    continue;
+                size_t want = (uint64_t)off >= len ? 0 : len - (size_t)off;
+                size_t got = 0;
+                if (want > sizeof buf)
+                    want = sizeof buf;
+                while (got < sizeof buf) {
+                    ssize_t n = aead_pread(r, buf + got, sizeof buf - got,
+                                           (uint64_t)off + got);
+                    assert_true(n >= 0);
+                    if (n == 0)
+                        break;
+                    got += (size_t)n;
+                }
+                assert_int_equal(got, want);
+                if (want > 0)
+                    assert_memory_equal(buf, data + off, want);
+            }
+        }
+        /* the sequential reader is not disturbed */
+        ssize_t n = aead_read(r, buf, sizeof buf);
+        assert_int_equal(n,
+                         len < sizeof buf ? (ssize_t)len : (ssize_t)sizeof buf);
+        if (n > 0)
+            assert_memory_equal(buf, data, (size_t)n);
+        aead_reader_free(r);
+        close(fd);
+        free(data);
+    }
+}
+
+static void test_size_of_cut_or_damaged_file_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    size_t len = 2 * CHUNK + 5, flen;
+    unsigned char *data = pattern(len, 77), *file;
+    unsigned char buf[16];
+    uint64_t size;
+    int fd;
+
+    encrypt_to(fx->path, data, len, &fx->m1, 77);
+    file = slurp(fx->path, &flen);
+    /* cut at a record boundary: the new last chunk was not sealed last */
+    spit(fx->path, file, flen - RECORD);
+    struct aead_reader *r = open_random(fx->path, &fx->m1, &fd);
+    assert_int_equal(aead_reader_size(r, &size), -EPIPE);
+    assert_int_equal(aead_pread(r, buf, sizeof buf, 0), -EPIPE);
+    aead_reader_free(r);
+    close(fd);
+    /* cut inside the last record */
+    spit(fx->path, file, flen - 100);
+    r = open_random(fx->path, &fx->m1, &fd);
+    assert_int_equal(aead_reader_size(r, &size), -EPIPE);
+    aead_reader_free(r);
+    close(fd);
+    /* a byte after the last chunk */
+    unsigned char *longer = tu_xmalloc(flen + 1);
+    memcpy(longer, file, flen);
+    longer[flen] = 0;
+    spit(fx->path, longer, flen + 1);
+    r = open_random(fx->path, &fx->m1, &fd);
+    assert_int_equal(aead_reader_size(r, &size), -EBADMSG);
+    aead_reader_free(r);
+    close(fd);
+    /* a flipped bit in the middle chunk: the size reads, that chunk not */
+    file[HEADER + RECORD + 1000] ^= 0x10;
+    spit(fx->path, file, flen);
+    r = open_random(fx->path, &fx->m1, &fd);
+    assert_int_equal(aead_reader_size(r, &size), 0);
+    assert_int_equal(size, len);
+    assert_int_equal(aead_pread(r, buf, sizeof buf, 5), (ssize_t)sizeof buf);
+    assert_memory_equal(buf, data + 5, sizeof buf);
+    assert_int_equal(aead_pread(r, buf, sizeof buf, CHUNK + 3), -EBADMSG);
+    assert_int_equal(aead_pread(r, buf, sizeof buf, 2 * CHUNK), 5);
+    aead_reader_free(r);
+    close(fd);
+    free(longer);
+    free(file);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +748,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_master_key_file_is_made_0600_and_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_size_and_reads_at_offsets_across_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_size_of_cut_or_damaged_file_is_refused, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 
 #include "offsetgw/digest.h"
 #include "offsetgw/sftp.h"
+#include "offsetgw/vault.h"
 
 /* --- the server side ------------------------------------------------------ */
 
@@ -48,6 +49,7 @@ struct fixture {
     char event_paths[64][300];
     int n_events;
     uint32_t id;
+    struct vault *vault; /* the session's (vault hook); NULL: none */
 };
 
 static ssize_t io_read(void *ctx, void *buf, size_t len)
@@ -120,6 +122,12 @@ static int handed_on(void *ctx, const char *name, struct stat *st)
     return stat(path, st) < 0 ? -errno : 0;
 }
 
+static const struct vault *session_vault(void *ctx)
+{
+    struct fixture *fx = ctx;
+    return fx->vault;
+}
+
 static void *serve(void *arg)
 {
     struct fixture *fx = arg;
@@ -127,6 +135,7 @@ static void *serve(void *arg)
     struct sftp_hooks hooks = {.upload_done = upload_done,
                                .handed_on = fx->move_done ? handed_on : NULL,
                                .event = on_event,
+                               .vault = fx->vault ? session_vault : NULL,
                                .ctx = fx};
     fx->serve_rc = sftp_serve(&io, &fx->j, &fx->cfg, &hooks);
     close(fx->fd[1]);
@@ -1023,10 +1032,196 @@ static void test_random_requests_never_crash_or_escape(void **state)
     assert_int_equal(stat(path, &st), 0);
 }
 
+/* --- encryption at rest -----------------------------------------------------
+ */
+
+static struct vault *test_vault(void)
+{
+    unsigned char bytes[AEAD_KEY_SIZE] = {7, 7, 7};
+    struct aead_key k;
+    struct vault *v = tu_xmalloc(sizeof(*v));
+    assert_int_equal(aead_key_init(&k, bytes), 0);
+    vault_init(v, &k);
+    return v;
+}
+
+/* PATH's plaintext through V, LEN bytes expected. */
+static void expect_plain(const struct vault *v, const char *path,
+                         const char *want, size_t len)
+{
+    struct vault_file *f = NULL;
+    char *back = tu_xmalloc(len + 1);
+    size_t got = 0;
+    ssize_t n;
+    assert_int_equal(vault_open(v, path, &f), 0);
+    assert_true(vault_encrypted(f));
+    while ((n = vault_read(f, back + got, len + 1 - got)) > 0)
+        got += (size_t)n;
+    assert_int_equal(n, 0);
+    assert_int_equal(got, len);
+    assert_memory_equal(back, want, len);
+    vault_close(f);
+    free(back);
+}
+
+static void test_encrypted_upload_takes_writes_out_of_order(void **state)
+{
+    struct fixture *fx = *state;
+    size_t size = 200000;
+    char *text = tu_xmalloc(size), sha[65], path[192];
+    for (size_t i = 0; i < size; i++)
+        text[i] = (char)('A' + i % 23);
+    assert_int_equal(digest_sha256(text, size, sha), 0);
+    fx->vault = test_vault();
+    fx->cfg.digest = true;
+    start(fx);
+    handshake(fx);
+    struct handle h = open_file(fx, "/inbox/ooo.txt", WRITE_FLAGS);
+    /* pipelined writes arriving 2, 1, 4, 3, 0 */
+    write_at(fx, &h, 80000, text + 80000, 40000, 0);
+    write_at(fx, &h, 40000, text + 40000, 40000, 0);
+    write_at(fx, &h, 160000, text + 160000, 40000, 0);
+    write_at(fx, &h, 120000, text + 120000, 40000, 0);
+    write_at(fx, &h, 0, text, 40000, 0);
+    close_handle(fx, &h, 0);
+    assert_int_equal(fx->n_done, 1);
+    assert_int_equal(fx->done[0].bytes, (int64_t)size);
+    assert_string_equal(fx->done[0].sha, sha);
+    snprintf(path, sizeof path, "%s/inbox/ooo.txt", fx->dir);
+    expect_plain(fx->vault, path, text, size);
+
+    /* a write back over written bytes is refused, and so is the upload
+     * (what it meant to change is not known) */
+    h = open_file(fx, "/inbox/back.txt", WRITE_FLAGS);
+    write_at(fx, &h, 0, text, 50, 0);
+    write_at(fx, &h, 10, text + 10, 5, 4);
+    close_handle(fx, &h, 4);
+    assert_int_equal(fx->n_done, 1);
+    /* a gap never filled: not handed on, the close fails */
+    h = open_file(fx, "/inbox/gap.txt", WRITE_FLAGS);
+    write_at(fx, &h, 100, text, 50, 0);
+    write_at(fx, &h, 120, text, 50, 4); /* overlaps the held one */
+    close_handle(fx, &h, 4);
+    assert_int_equal(fx->n_done, 1);
+    /* a non-empty file opened without truncation: refused */
+    struct pkt *p = req(fx, 3);
+    p_str(p, "/inbox/ooo.txt");
+    p_u32(p, 0x2u);
+    p_u32(p, 0);
+    send_pkt(fx, p);
+    expect_status(fx, 4, NULL, 0);
+    assert_int_equal(stop(fx), 0);
+    vault_release(fx->vault);
+    free(fx->vault);
+    fx->vault = NULL;
+    free(text);
+}
+
+/* READ of LEN at OFF: the data's length into *N (status 0), or the
+ * status code with MSG. */
+static uint32_t read_at(struct fixture *fx, const struct handle *h,
+                        uint64_t off, uint32_t len, uint32_t *n, char *msg,
+                        size_t size)
+{
+    struct pkt *p = req(fx, 5);
+    p_bytes(p, h->b, h->n);
+    p_u64(p, off);
+    p_u32(p, len);
+    send_pkt(fx, p);
+    struct reply *r = tu_xmalloc(sizeof(*r));
+    assert_int_equal(recv_reply(fx, r), 1);
+    uint32_t code = 0;
+    if (r->type == 103) {
+        *n = r_u32(r);
+    } else {
+        assert_int_equal(r->type, 101);
+        code = r_u32(r);
+        r_str(r, msg, size);
+    }
+    free(r);
+    return code;
+}
+
+static void test_encrypted_download_sizes_and_damage(void **state)
+{
+    struct fixture *fx = *state;
+    size_t size = 3 * AEAD_CHUNK_SIZE + 5;
+    char *text = tu_xmalloc(size), path[192], msg[200];
+    struct vault_writer *w = NULL;
+    uint32_t n = 0;
+    for (size_t i = 0; i < size; i++)
+        text[i] = (char)(i * 13);
+    fx->vault = test_vault();
+    snprintf(path, sizeof path, "%s/outbox/enc.bin", fx->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_int_equal(vault_create(fx->vault, fd, false, &w), 0);
+    assert_int_equal(vault_write(w, text, size), 0);
+    assert_int_equal(vault_seal(w, NULL), 0);
+    vault_writer_free(w);
+    start(fx);
+    handshake(fx);
+    /* STAT and FSTAT say the plaintext's size */
+    struct pkt *p = req(fx, 17);
+    p_str(p, "/outbox/enc.bin");
+    send_pkt(fx, p);
+    struct reply *r = expect(fx, 105);
+    assert_int_equal(r_u32(r) & 1, 1);
+    assert_int_equal(r_u64(r), size);
+    free(r);
+    struct handle h = open_file(fx, "/outbox/enc.bin", 0x1);
+    p = req(fx, 8);
+    p_bytes(p, h.b, h.n);
+    send_pkt(fx, p);
+    r = expect(fx, 105);
+    r_u32(r);
+    assert_int_equal(r_u64(r), size);
+    free(r);
+    assert_int_equal(
+        read_at(fx, &h, AEAD_CHUNK_SIZE - 3, 10, &n, msg, sizeof msg), 0);
+    assert_int_equal(n, 10);
+    close_handle(fx, &h, 0);
+
+    /* a bit flipped in the second chunk: that READ fails, saying so */
+    FILE *f = fopen(path, "r+");
+    assert_non_null(f);
+    fseek(f, AEAD_HEADER_SIZE + AEAD_RECORD_SIZE + 50, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, AEAD_HEADER_SIZE + AEAD_RECORD_SIZE + 50, SEEK_SET);
+    fputc(c ^ 1, f);
+    fclose(f);
+    h = open_file(fx, "/outbox/enc.bin", 0x1);
+    assert_int_equal(read_at(fx, &h, 0, 100, &n, msg, sizeof msg), 0);
+    assert_int_equal(read_at(fx, &h, AEAD_CHUNK_SIZE, 100, &n, msg, sizeof msg),
+                     4);
+    assert_non_null(strstr(msg, "damaged"));
+    close_handle(fx, &h, 0);
+
+    /* cut short: refused at its open */
+    assert_int_equal(
+        truncate(path, (off_t)(AEAD_HEADER_SIZE + AEAD_RECORD_SIZE)), 0);
+    p = req(fx, 3);
+    p_str(p, "/outbox/enc.bin");
+    p_u32(p, 0x1);
+    p_u32(p, 0);
+    send_pkt(fx, p);
+    expect_status(fx, 4, msg, sizeof msg);
+    assert_non_null(strstr(msg, "damaged (truncated)"));
+    assert_int_equal(stop(fx), 0);
+    /* the downloads' events carry the failures */
+    assert_int_equal(fx->events[fx->n_events - 1].status, SFTP_FAILURE);
+    assert_int_equal(fx->events[fx->n_events - 2].status, SFTP_FAILURE);
+    vault_release(fx->vault);
+    free(fx->vault);
+    fx->vault = NULL;
+    free(text);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(test_encrypted_upload_takes_writes_out_of_order),
+        T(test_encrypted_download_sizes_and_damage),
         T(test_version_exchange_advertises_the_extensions),
         T(test_a_request_before_init_ends_the_session),
         T(test_an_oversized_packet_ends_the_session),
