@@ -15,23 +15,17 @@
 #include "offsetgw/store.h"
 #include "offsetgw/vault.h"
 
-/* The registry keeps data keys wrapped by the same master key (SSNs in
- * the registry, issue 6): they move to the new master key here, before
- * the old one is removed.  The lead adds, in place of the body:
- *     return store_rewrap_keys(store, old_master, new_master, err,
- *                              err_size);
- * Until then the registry holds nothing wrapped by the master key. */
+/* vault_rotate()'s hook, once per old master key, before the spool: the
+ * registry's TIN keys (keyring.c) are re-wrapped under the
+ * new master key in one transaction.  A key that does not wrap them is
+ * not theirs (an older run's, say): the check after the rotation tells
+ * whether they ended up under the new key. */
 static int rotate_registry_keys(void *ctx, const struct aead_key *old_master,
                                 const struct aead_key *new_master, char *err,
                                 size_t err_size)
 {
-    struct store *store = ctx;
-    (void)store;
-    (void)old_master;
-    (void)new_master;
-    (void)err;
-    (void)err_size;
-    return 0;
+    int rc = store_rewrap_keys(ctx, old_master, new_master, err, err_size);
+    return rc == -ENOKEY ? 0 : rc;
 }
 
 /* "--home DIR" and the arguments after it (at most MAX_ARGS). */
@@ -70,8 +64,8 @@ int cli_keys_rotate(int argc, char **argv)
     struct home h;
     struct store *s = NULL;
     struct vault_rotation ro;
-    char err[512], detail[256];
-    int first, lock = -1, status;
+    char err[512] = "", detail[256];
+    int first, lock = -1;
     int rc = parse(cmd, argc, argv,
                    "usage: offsetgw keys rotate --home DIR\n\n"
                    "Make a new master key for the files at rest, re-wrap "
@@ -84,8 +78,18 @@ int cli_keys_rotate(int argc, char **argv)
         return rc < 0 ? cli_close_stdout(CLI_EXIT_OK) : rc;
     if (first != argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[first]);
-    if ((status = cli_home_open(cmd, dir, &h, &s)) != 0)
-        return status;
+    /* opened without a master key: after a rotation cut short, keys/
+     * master.key is the new key while the registry's are still under the
+     * old one, which only vault_rotate() holds then */
+    if ((dir = cli_home_dir(dir)) == NULL)
+        return cli_usage_error(cmd, "--home DIR is required (or set "
+                                    "OFFSETGW_HOME)");
+    if (home_init(&h, dir) < 0 || access(h.db, F_OK) != 0 ||
+        store_open(h.db, &s, err, sizeof(err)) < 0) {
+        cli_error(cmd, "'%s' is not a gateway home whose registry opens%s%s",
+                  dir, s == NULL && err[0] ? ": " : "", err);
+        return CLI_EXIT_ERROR;
+    }
     if ((lock = vault_lock(&h, true)) < 0) {
         cli_error(cmd, "%s",
                   lock == -EWOULDBLOCK
@@ -94,13 +98,18 @@ int cli_keys_rotate(int argc, char **argv)
         store_close(s);
         return CLI_EXIT_ERROR;
     }
+    err[0] = '\0';
     rc = vault_rotate(&h, rotate_registry_keys, s, &ro, err, sizeof(err));
+    struct store *check = NULL;
+    if (rc == 0 && home_open_store(&h, &check, err, sizeof(err)) < 0)
+        rc = -ENOKEY; /* the registry's keys are under no key we held */
+    store_close(check);
     snprintf(detail, sizeof(detail),
              "%s -> %s; %lld re-wrapped, %lld already, %lld plain, "
-             "%lld failed%s",
+             "%lld foreign, %lld failed%s",
              ro.old_id[0] ? ro.old_id : "-", ro.new_id[0] ? ro.new_id : "-",
              (long long)ro.rewrapped, (long long)ro.current,
-             (long long)ro.plain, (long long)ro.failed,
+             (long long)ro.plain, (long long)ro.foreign, (long long)ro.failed,
              ro.resumed ? "; finished an earlier run" : "");
     if (ro.new_id[0] != '\0')
         cli_audit(&h, s, "keys-rotate", "keys/master.key", detail);
@@ -115,6 +124,10 @@ int cli_keys_rotate(int argc, char **argv)
            "already, %lld plain%s\n",
            ro.old_id, ro.new_id, (long long)ro.rewrapped, (long long)ro.current,
            (long long)ro.plain, ro.resumed ? " (finished an earlier run)" : "");
+    if (ro.foreign > 0)
+        printf("%lld files are under a master key this home never held: "
+               "left as they are (they do not open here)\n",
+               (long long)ro.foreign);
     return cli_close_stdout(CLI_EXIT_OK);
 }
 

@@ -94,7 +94,7 @@ static int add_partner(const char *cmd, const struct home *h, struct store *s,
 
 static void init_usage(FILE *out)
 {
-    fputs("usage: offsetgw init --home DIR [--demo]\n"
+    fputs("usage: offsetgw init --home DIR [--demo] [--plain-spool]\n"
           "\n"
           "Create a gateway home in DIR: its folders, the registry\n"
           "(DIR/var/offsetgw.db), the spool and the SSH host key\n"
@@ -110,6 +110,10 @@ static void init_usage(FILE *out)
           "                  (caltrecs), demo-taxboard (caltrecs),\n"
           "                  demo-treasury (top), demo-payer (kansas),\n"
           "                  each with a key pair in DIR/demo-keys/\n"
+          "      --plain-spool  write spool files plain from now on\n"
+          "                  (keys/spool.plain), for a spool on an\n"
+          "                  encrypted volume or tests that compare\n"
+          "                  its files; the registry's SSNs stay sealed\n"
           "  -h, --help      show this help\n",
           out);
 }
@@ -175,11 +179,12 @@ int cli_init_run(int argc, char **argv)
     static const struct option options[] = {
         {"home", required_argument, NULL, 'H'},
         {"demo", no_argument, NULL, 'd'},
+        {"plain-spool", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL;
-    bool demo = false;
+    bool demo = false, plain = false;
     struct home h;
     struct store *s = NULL;
     char err[512];
@@ -194,6 +199,9 @@ int cli_init_run(int argc, char **argv)
             break;
         case 'd':
             demo = true;
+            break;
+        case 'P':
+            plain = true;
             break;
         case 'h':
             init_usage(stdout);
@@ -237,6 +245,15 @@ int cli_init_run(int argc, char **argv)
         goto out;
     }
     aead_key_wipe(&master);
+    if (plain && home_spool_plain(&h) == 0) {
+        if (home_set_spool_plain(&h, err, sizeof(err)) < 0) {
+            cli_error(cmd, "%s", err);
+            status = CLI_EXIT_ERROR;
+            goto out;
+        }
+        cli_audit(&h, s, "spool-plain", "keys/spool.plain",
+                  "new spool files are written plain");
+    }
     char tls_fp[TLSCERT_FP_MAX];
     bool tls_created;
     if (tlscert_ensure(h.keys, &tls_created, tls_fp, sizeof(tls_fp), err,
@@ -257,8 +274,9 @@ int cli_init_run(int argc, char **argv)
             (status = demo_key(cmd, &h, s, &p)) != CLI_EXIT_OK)
             goto out;
     }
-    printf("home:     %s\nregistry: %s (schema %d)\nspool:    %s\n", h.root,
-           h.db, store_schema_version(s), h.spool);
+    printf("home:     %s\nregistry: %s (schema %d)\nspool:    %s (%s)\n",
+           h.root, h.db, store_schema_version(s), h.spool,
+           home_spool_plain(&h) == 0 ? "encrypted at rest" : "plain");
     printf("host key: %s%s\n          %s\n", fp, created ? " (new)" : "",
            host_key);
     printf("console:  %s%s\n          %s/console.crt\n", tls_fp,

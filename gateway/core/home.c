@@ -147,3 +147,34 @@ int home_master_key(const struct home *h, bool create, struct aead_key *k,
         snprintf(err, err_size, "%s: %s", path, strerror(-rc));
     return rc;
 }
+
+int home_spool_plain(const struct home *h)
+{
+    char path[HOME_PATH_MAX + 16];
+    struct stat st;
+    if (join(path, sizeof(path), h->keys, "spool.plain") < 0)
+        return -ENAMETOOLONG;
+    if (lstat(path, &st) == 0)
+        return 1;
+    return errno == ENOENT ? 0 : -errno;
+}
+
+int home_set_spool_plain(const struct home *h, char *err, size_t err_size)
+{
+    char path[HOME_PATH_MAX + 16];
+    if (join(path, sizeof(path), h->keys, "spool.plain") < 0)
+        return -ENAMETOOLONG;
+    FILE *f = fopen(path, "wx");
+    if (f == NULL && errno == EEXIST)
+        return 0;
+    if (f == NULL ||
+        fputs("spool files are written plain (offsetgw init "
+              "--plain-spool); remove this file to encrypt "
+              "new ones\n",
+              f) < 0 ||
+        fclose(f) != 0) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -EIO;
+    }
+    return 0;
+}

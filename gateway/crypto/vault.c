@@ -31,7 +31,7 @@ void vault_init(struct vault *v, const struct aead_key *key)
 {
     memset(v, 0, sizeof(*v));
     if (key != NULL) {
-        v->on = true;
+        v->on = v->keyed = true;
         v->key = *key;
     }
 }
@@ -57,6 +57,11 @@ int vault_load(struct vault *v, const struct home *h, char *err,
         return rc;
     vault_init(v, &k);
     aead_key_wipe(&k);
+    if ((rc = home_spool_plain(h)) < 0) {
+        snprintf(err, err_size, "%s/spool.plain: %s", h->keys, strerror(-rc));
+        return rc;
+    }
+    v->on = rc == 0; /* spool.plain: written plain on purpose */
     /* keys an unfinished rotation left: files it did not reach yet */
     DIR *d = opendir(h->keys);
     struct dirent *e;
@@ -124,7 +129,7 @@ static int sniff(const struct vault *v, int fd, const struct aead_key **key)
         return (int)n;
     if (n < MAGIC_LEN || memcmp(hdr, MAGIC, MAGIC_LEN) != 0)
         return 0;
-    *key = v->on ? &v->key : NULL;
+    *key = v->keyed ? &v->key : NULL;
     if (n < (ssize_t)sizeof(hdr))
         return 1;
     for (unsigned i = 0; i < v->n_old; i++)
@@ -687,10 +692,9 @@ static void rotate_file(struct rotation *ro, const char *path)
                          vault_strerror(rc));
             return;
         }
-    if (ro->out->failed++ == 0)
-        snprintf(ro->err, ro->err_size,
-                 "%s: encrypted under a master key this home does not hold",
-                 path);
+    /* under a key this home never held (copied in from elsewhere): it did
+     * not read before and does not now; rotating cannot change that */
+    ro->out->foreign++;
 }
 
 /* Is NAME a temporary file aead_rewrap left ("F.rewrap.XXXXXX") beside a
@@ -829,14 +833,17 @@ int vault_rotate(const struct home *h, vault_rekey_fn rekey, void *ctx,
         goto out;
     vault_key_id_hex(&ro->old[0], out->old_id);
     vault_key_id_hex(&ro->new_key, out->new_id);
+    /* the keys outside the spool first: once master.key is the new key,
+     * whatever opens the registry needs them under it, while spool files
+     * not yet re-wrapped still read with the old key files */
+    for (unsigned i = 0; rekey != NULL && i < ro->n_old; i++)
+        if ((rc = rekey(ctx, &ro->old[i], &ro->new_key, err, err_size)) < 0)
+            goto out;
     rotate_spool(ro);
     if (out->failed > 0) {
         rc = -EIO;
         goto out;
     }
-    for (unsigned i = 0; rekey != NULL && i < ro->n_old; i++)
-        if ((rc = rekey(ctx, &ro->old[i], &ro->new_key, err, err_size)) < 0)
-            goto out;
     /* every file is under the new key: the old ones retire */
     for (unsigned i = 0; i < ro->n_old; i++)
         if (unlink(ro->old_path[i]) < 0 && errno != ENOENT) {

@@ -11,6 +11,8 @@
  *   HOME/keys/                           host, partner and data keys
  *   HOME/keys/master.key                 the master key for data at rest
  *                                        (aead.h), made by `offsetgw init`
+ *   HOME/keys/spool.plain                present: spool files are written
+ *                                        plain (vault.h; `init --plain-spool`)
  * Every folder is created 0700.  Partner names become folder names, so
  * they are checked here: 1-32 of a-z, 0-9, '-' and '_', not starting
  * with '-'.
@@ -67,5 +69,13 @@ int home_create_partner(const struct home *h, const char *partner, char *err,
  * 0, or negative with ERR naming the file.  Wipe K when done. */
 int home_master_key(const struct home *h, bool create, struct aead_key *k,
                     char *err, size_t err_size);
+
+/* Is H's spool plain on purpose (keys/spool.plain)?  1 yes, 0 no, or a
+ * negative errno. */
+int home_spool_plain(const struct home *h);
+
+/* Make H's spool plain from now on (creates keys/spool.plain).  0, or
+ * negative with ERR. */
+int home_set_spool_plain(const struct home *h, char *err, size_t err_size);
 
 #endif

@@ -5,9 +5,12 @@
  * Owns which key a spool file is read and written with, and the rule for
  * when files are encrypted: a home whose keys/master.key exists is "on"
  * (`offsetgw init` makes it); every file the gateway writes is then
- * encrypted.  Files read are taken by their first bytes: one starting
- * with the OGAEAD magic is decrypted (with the master key, or a
- * keys/master.key.old-* that a rotation left, whichever wrapped it);
+ * encrypted, unless the home's spool was made plain on purpose
+ * (keys/spool.plain, `offsetgw init --plain-spool`: a spool on an
+ * encrypted volume, or tests that compare spool files byte for byte);
+ * such a home still reads its encrypted files.  Files read are taken by their
+ * first bytes: one starting with the OGAEAD magic is decrypted (with the master
+ * key, or a keys/master.key.old-* that a rotation left, whichever wrapped it);
  * anything else is a plain file from before encryption and is read as
  * it is.  A home without the key file is "off": files are written plain,
  * and an encrypted file reads as -ENOKEY.
@@ -35,19 +38,21 @@
 
 struct vault {
     bool on;                            /* new files are encrypted */
-    struct aead_key key;                /* the master key, when on */
+    bool keyed;                         /* KEY holds the master key */
+    struct aead_key key;                /* the master key, when keyed */
     unsigned n_old;                     /* keys a rotation left behind */
     struct aead_key old[VAULT_OLD_MAX]; /* read with, never written */
 };
 
 /* Load H's vault into V: on when keys/master.key exists (with any
- * keys/master.key.old-* for reading), off when it does not (or H is
- * NULL).  0, or
+ * keys/master.key.old-* for reading) and keys/spool.plain does not; off
+ * when there is no key (or H is NULL), or on purpose (keyed, then).  0, or
  * negative with ERR (a key file that exists but is unusable). */
 int vault_load(struct vault *v, const struct home *h, char *err,
                size_t err_size);
 
-/* V on with master key KEY (copied), or off when KEY is NULL. */
+/* V on with master key KEY (copied), or off and keyless when KEY is
+ * NULL. */
 void vault_init(struct vault *v, const struct aead_key *key);
 
 /* Wipe V's keys. */
@@ -170,21 +175,23 @@ struct vault_rotation {
     int64_t current;   /* files already under the new key */
     int64_t plain;     /* files not encrypted (left as they are) */
     int64_t failed;    /* files that could not be re-wrapped */
+    int64_t foreign;   /* files under a key this home never held: left */
 };
 
 /* Called by vault_rotate with each retiring master key and the new one,
- * before the old key files are removed: where keys wrapped by the master
- * key outside the spool (the registry's) are re-wrapped.  0 or negative
- * with ERR (the old keys are then kept). */
+ * once the new key is in place and before the spool is walked: where keys
+ * wrapped by the master key outside the spool (the registry's) are
+ * re-wrapped.  0 or negative with ERR (the old keys are then kept). */
 typedef int (*vault_rekey_fn)(void *ctx, const struct aead_key *old_master,
                               const struct aead_key *new_master, char *err,
                               size_t err_size);
 
 /* Rotate H's master key: keep the current one as
  * keys/master.key.old-<UTC time> (0600), put a new random key in
- * keys/master.key, re-wrap (aead_rewrap) every encrypted file of every
- * partner's inbox, received/, outbox and outbox/.tmp from an old key to
- * the new one, call REKEY (may be NULL) and, when every file and REKEY
+ * keys/master.key, call REKEY (may be NULL), re-wrap (aead_rewrap) every
+ * encrypted file of every partner's inbox, received/, outbox and
+ * outbox/.tmp from an old key to the new one (files under a key the home
+ * never held are counted and left), and when REKEY and every file
  * succeeded, remove the old key files.  Crash-safe: a file is always
  * wrapped by the old key or the new one, and a run that finds an old key
  * file finishes the rotation it left (it makes no second new key).

@@ -5,9 +5,10 @@
 #     upload on disk; the partner downloads plain files, byte for byte
 #     those `offsetgw ingest` writes in a plain home; the transfer log's
 #     SHA-256 is the plaintext's;
-#   - another key in keys/master.key: downloads fail, saying why; an
-#     upload finished then is kept and reported unreadable, and taken in
-#     once the key is back;
+#   - files under another home's key: a download fails, saying why; an
+#     upload is kept and reported unreadable; another keys/master.key
+#     stops the gateway from starting (the registry's SSN keys do not
+#     open), and with the key back all reads again;
 #   - a truncated outbox file is refused on download, and logged damaged;
 #   - `offsetgw keys rotate`: refused while serving; after it downloads
 #     still work and the old key opens nothing.
@@ -60,7 +61,7 @@ grep '^D' "$dir/debts.txt" | cut -c33-57 | awk 'length($1) >= 5 { print $1 }' |
 check "  it has SSNs and names to look for" test "$(wc -l <"$dir/secrets")" -gt 40
 # the same file through `offsetgw ingest` in a plain home: the expectation
 check "a plain reference home" sh -c "$OG init --home '$dir/ref' --demo \
-    >/dev/null && rm '$dir/ref/keys/master.key' && $OG ingest --home \
+    --plain-spool >/dev/null && $OG ingest --home \
     '$dir/ref' --partner demo-agency '$dir/debts.txt' >/dev/null; test \$? -eq 1"
 start_server
 check "serve listens" test -n "$port"
@@ -104,42 +105,50 @@ check "  the acknowledgement, byte for byte as ingest writes it" \
 check "  the unprocessable file too" \
     cmp "$dir/got/unp" "$dir/ref/var/spool/demo-agency/outbox/debts.txt.1.unp"
 
-# --- another key in keys/master.key -------------------------------------------
-# an upload under a temporary name, handed on only once renamed: after
-# the key is swapped, so the worker meets a file it cannot open
-check "another agency file" $OG synth --program caltrecs --records 10 \
-    --seed 8 --agency-code DEMO1 --output "$dir/late.txt"
-check "an upload under a temporary name" sftp_agency <<EOF
-put $dir/late.txt /inbox/late.txt.part
-EOF
-check "SIGTERM stops serve" stop_server
-cp -p "$home/keys/master.key" "$dir/right.key"
-head -c 32 /dev/urandom >"$home/keys/master.key"
-start_server
-check "with another key: a download fails" refused sftp_agency <<EOF
-get /outbox/debts.txt.1.ack $dir/got/wrong
+# --- another master key ----------------------------------------------------------
+# files sealed under another home's key (a restore mixed up, a copy from
+# elsewhere): a download refused, saying why; an upload kept, reported
+check "another home, with a key of its own" sh -c "$OG init --home \
+    '$dir/other' --demo >/dev/null && $OG ingest --home '$dir/other' \
+    --partner demo-agency '$dir/debts.txt' >/dev/null; test \$? -eq 1"
+cp "$dir/other/var/spool/demo-agency/outbox/debts.txt.1.ack" "$out/foreign.ack"
+check "a file under another key: its download fails" refused sftp_agency <<EOF
+get /outbox/foreign.ack $dir/got/wrong
 EOF
 keep
 # OpenSSH's sftp prints the status code only; the message sent with it
 # is the one the server logs
-check "  at its open" said 'remote open "/outbox/debts.txt.1.ack": Failure'
+check "  at its open" said 'remote open "/outbox/foreign.ack": Failure'
 check "  and nothing garbled is left" test ! -s "$dir/got/wrong"
 check "  the server says why" grep -q "event=error what=download \
-partner=demo-agency path=/outbox/debts.txt.1.ack reason=\"the file does not \
+partner=demo-agency path=/outbox/foreign.ack reason=\"the file does not \
 open with the gateway's master key" "$dir/serve.log"
-check "the upload made whole by its rename" sftp_agency <<EOF
-rename /inbox/late.txt.part /inbox/late.txt
-EOF
+check "SIGTERM stops serve" stop_server
+# an upload sealed under the other key (any of its files will do), in
+# received/ with no job naming it (as after a stop), found at start
+cp "$dir/other/var/spool/demo-agency/outbox/debts.txt.1.unp" \
+    "$spool/demo-agency/received/1.late.txt"
+start_server
 check "  the worker says it cannot read it" sh -c "for i in \$(seq 100); do \
     $OG audit list --home '$home' | grep -q 'file-failed.*late.txt.*another \
 master key' && exit 0; sleep 0.2; done; exit 1"
 check "  nothing came of it" test -z "$(ls "$out"/late.txt.* 2>/dev/null)"
 check "  and it is kept" test -n "$(ls "$spool"/demo-agency/received/*.late.txt)"
 check "SIGTERM stops serve" stop_server
+# the home's own key replaced: the registry's SSN keys do not open, so
+# the gateway does not start at all (nothing is read or written)
+cp -p "$home/keys/master.key" "$dir/right.key"
+head -c 32 /dev/urandom >"$home/keys/master.key"
+check "with another keys/master.key serve refuses to start" refused \
+    timeout 20 $OG serve --home "$home" --listen 127.0.0.1:0
+keep
+check "  saying the key is wrong" said "wrong or rotated keys/master.key"
+check "  and so does ingest" refused $OG ingest --home "$home" \
+    --partner demo-agency "$dir/debts.txt"
 cp -p "$dir/right.key" "$home/keys/master.key"
+rm -f "$out/foreign.ack"
 start_server
-check "the key back: the upload is taken in" wait_for "$out/late.txt.*.ack"
-check "  downloads work again" sftp_agency <<EOF
+check "the key back: downloads work again" sftp_agency <<EOF
 get /outbox/debts.txt.1.ack $dir/got/ack2
 EOF
 check "  the same bytes" cmp "$dir/got/ack2" "$dir/got/ack"
@@ -167,6 +176,8 @@ old_id=$($OG keys show --home "$home" | sed -n 's/ master-key .*//p')
 check "keys rotate" $OG keys rotate --home "$home"
 keep
 check "  re-wrapped the files" said "[1-9][0-9]* files re-wrapped"
+check "  and left the one under the other home's key, saying so" \
+    said "1 files are under a master key this home never held"
 check "  a new master key" sh -c "$OG keys show --home '$home' | \
     grep ' master-key ' | grep -vq '^$old_id '"
 check "  the old one removed" test -z "$(ls "$home/keys" | grep old)"

@@ -54,6 +54,7 @@ static int setup(void **state)
     snprintf(fx->agency.agency_code, sizeof fx->agency.agency_code, "CNTY01");
     if (home_init(&fx->h, root) < 0 ||
         home_create(&fx->h, err, sizeof err) < 0 ||
+        home_set_spool_plain(&fx->h, err, sizeof err) < 0 || /* read by path */
         home_open_store(&fx->h, &fx->s, err, sizeof err) < 0 ||
         store_partner_add(fx->s, &fx->agency, &fx->agency.id) < 0 ||
         home_create_partner(&fx->h, "county", err, sizeof err) < 0)

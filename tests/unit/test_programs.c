@@ -91,6 +91,7 @@ static int setup(void **state)
     setenv("OFFSETGW_TODAY", FILE_DATE_ISO, 1);
     if (home_init(&fx->h, root) < 0 ||
         home_create(&fx->h, err, sizeof err) < 0 ||
+        home_set_spool_plain(&fx->h, err, sizeof err) < 0 || /* read by path */
         home_open_store(&fx->h, &fx->s, err, sizeof err) < 0) {
         print_error("home: %s\n", err);
         return -1;

@@ -77,6 +77,7 @@ static int setup(void **state)
     struct store_cycle c = {0};
     if (home_init(&fx->h, root) < 0 ||
         home_create(&fx->h, err, sizeof err) < 0 ||
+        home_set_spool_plain(&fx->h, err, sizeof err) < 0 || /* read by path */
         home_open_store(&fx->h, &fx->s, err, sizeof err) < 0 ||
         store_partner_add(fx->s, &fx->county, &fx->county.id) < 0 ||
         store_partner_add(fx->s, &fx->ftb, &fx->ftb.id) < 0 ||

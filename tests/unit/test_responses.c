@@ -94,6 +94,7 @@ static int setup(void **state)
     snprintf(root, sizeof root, "%s/gw", fx->dir);
     if (home_init(&fx->h, root) < 0 ||
         home_create(&fx->h, err, sizeof err) < 0 ||
+        home_set_spool_plain(&fx->h, err, sizeof err) < 0 || /* read by path */
         home_open_store(&fx->h, &fx->s, err, sizeof err) < 0 ||
         add_partner(fx, &fx->county, PARTNER_AGENCY, "county", "CNTY01") < 0 ||
         add_partner(fx, &fx->city, PARTNER_AGENCY, "city", "CITY01") < 0 ||
