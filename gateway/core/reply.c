@@ -12,6 +12,7 @@
 #include "offsetgw/outbox.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reply.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/writer.h"
 
 __attribute__((format(printf, 3, 4))) static int fail(struct reply *r, int code,
@@ -54,6 +55,7 @@ void reply_init(struct reply *r, const struct home *home, struct store *store,
     store_text_copy(r->name, sizeof(r->name), name);
     reply_safe_name(name, r->safe_name, sizeof(r->safe_name));
     store_text_copy(r->code, sizeof(r->code), to->agency_code);
+    r->spool_fd = -1;
 }
 
 /* A rejected record as it waits in the spool. */
@@ -66,11 +68,14 @@ struct spooled_reject {
 };
 
 /* An unnamed file in the sender's outbox/.tmp: never seen, gone at exit
- * (a named one, unlinked at once, where O_TMPFILE is not supported). */
-static FILE *open_spool(struct reply *r)
+ * (a named one, unlinked at once, where O_TMPFILE is not supported),
+ * sealed at rest like every spool file (vault.h): R's SPOOL writes into
+ * it, SPOOL_FD reads it back.  0, or negative with R's ERR. */
+static int open_spool(struct reply *r)
 {
     char dir[HOME_PATH_MAX];
-    int fd = -1;
+    int fd = -1, rc;
+    struct vault v;
     if (home_box_path(r->home, r->to->name, "outbox/.tmp", dir, sizeof(dir)) ==
         0) {
         fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -81,14 +86,48 @@ static FILE *open_spool(struct reply *r)
                 unlink(tmpl);
         }
     }
-    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
-    if (f == NULL) {
-        fail(r, -errno, "cannot spool rejects in '%s': %s", dir,
-             strerror(errno));
+    if (fd < 0 || (r->spool_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        rc = fail(r, -errno, "cannot spool rejects in '%s': %s", dir,
+                  strerror(errno));
         if (fd >= 0)
             close(fd);
+        return rc;
     }
-    return f;
+    if ((rc = vault_load(&v, r->home, r->err, r->err_size)) < 0) {
+        close(fd);
+        return rc;
+    }
+    rc = vault_create(&v, fd, false, &r->spool_w);
+    vault_release(&v);
+    if (rc < 0 || (r->spool = vault_writer_stream(r->spool_w)) == NULL)
+        return fail(r, rc < 0 ? rc : -ENOMEM, "cannot spool rejects: %s",
+                    strerror(rc < 0 ? -rc : ENOMEM));
+    return 0;
+}
+
+/* The rejects spooled, back from the start: the writing side sealed and
+ * closed, *F reading.  0, or negative with R's ERR. */
+static int reread_spool(struct reply *r, struct vault_file **f)
+{
+    char hex[65];
+    struct vault v;
+    int rc = fclose(r->spool) == 0 ? 0 : -EIO;
+    r->spool = NULL;
+    if (rc == 0)
+        rc = vault_finish(r->spool_w, hex);
+    vault_writer_free(r->spool_w);
+    r->spool_w = NULL;
+    /* the two fds share one offset, which the writing left at the end */
+    if (rc == 0 && lseek(r->spool_fd, 0, SEEK_SET) < 0)
+        rc = -errno;
+    if (rc == 0 && (rc = vault_load(&v, r->home, r->err, r->err_size)) == 0) {
+        rc = vault_open_fd(&v, r->spool_fd, f);
+        r->spool_fd = -1; /* the reader's, even on error */
+        vault_release(&v);
+    }
+    return rc < 0 ? fail(r, rc, "cannot read the spooled rejects back: %s",
+                         vault_strerror(rc))
+                  : 0;
 }
 
 static size_t find_code(const struct reply *r, const char *code)
@@ -118,8 +157,9 @@ int reply_reject(struct reply *r, int64_t line, const char *account,
                  const char *code, const char *field, const char *message)
 {
     struct spooled_reject s;
-    if (r->spool == NULL && (r->spool = open_spool(r)) == NULL)
-        return -EIO;
+    int rc;
+    if (r->spool == NULL && (rc = open_spool(r)) < 0)
+        return rc;
     memset(&s, 0, sizeof(s));
     s.line = line;
     store_text_copy(s.account, sizeof(s.account), account);
@@ -138,6 +178,11 @@ void reply_forget(struct reply *r)
     if (r->spool != NULL)
         fclose(r->spool);
     r->spool = NULL;
+    vault_writer_free(r->spool_w);
+    r->spool_w = NULL;
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
+    r->spool_fd = -1;
     r->rejects = 0;
     r->n_codes = 0;
 }
@@ -181,9 +226,11 @@ static int output(struct reply *r, const char *suffix, const char *exchange,
                           r->err_size)) < 0)
         return rc;
     struct writer *w = writer_new(layout, f.fp);
-    if (w == NULL || (rc = fill(r, w, ctx)) < 0 || writer_finish(w) < 0) {
-        rc = fail(r, -EINVAL, "%s: %s", exchange,
-                  w ? writer_error(w) : "out of memory");
+    rc = w == NULL ? -ENOMEM : fill(r, w, ctx);
+    if (rc < 0 || writer_finish(w) < 0) {
+        if (rc == 0 || rc == -EINVAL || rc == -ENOMEM) /* else ERR says */
+            rc = fail(r, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s: %s", exchange,
+                      w ? writer_error(w) : "out of memory");
         writer_free(w);
         outbox_discard(&f);
         return rc;
@@ -205,24 +252,40 @@ static int fill_unprocessable(struct reply *r, struct writer *w,
                               const void *ctx)
 {
     struct spooled_reject s;
+    struct vault_file *f = NULL;
+    int rc;
     (void)ctx;
-    if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
-        return -EIO;
+    if ((rc = reread_spool(r, &f)) < 0)
+        return rc;
     if (writer_begin(w, "header") < 0 ||
         writer_put_text(w, "agency_code", r->code) < 0 ||
         writer_put_num(w, "file_date", calendar_today(NULL)) < 0 ||
         writer_put_text(w, "file_name", r->name) < 0 ||
         writer_put_text(w, "file_sha256", r->sha) < 0 || writer_end(w) < 0)
-        return -EINVAL;
-    while (fread(&s, sizeof(s), 1, r->spool) == 1)
-        if (writer_begin(w, "reject") < 0 ||
-            writer_put_num(w, "line", s.line) < 0 ||
-            writer_put_text(w, "account", s.account) < 0 ||
-            writer_put_text(w, "error_code", s.code) < 0 ||
-            writer_put_text(w, "field", s.field) < 0 ||
-            writer_put_text(w, "message", s.message) < 0 || writer_end(w) < 0)
-            return -EINVAL;
-    return writer_begin(w, "trailer") < 0 || writer_end(w) < 0 ? -EINVAL : 0;
+        rc = -EINVAL;
+    for (int64_t i = 0; rc == 0 && i < r->rejects; i++) {
+        size_t got = 0;
+        ssize_t n = 1;
+        while (got < sizeof(s) &&
+               (n = vault_read(f, (char *)&s + got, sizeof(s) - got)) > 0)
+            got += (size_t)n;
+        if (got < sizeof(s))
+            rc = fail(r, n < 0 ? (int)n : -EPIPE,
+                      "the spooled rejects end early: %s",
+                      vault_strerror(n < 0 ? (int)n : -EPIPE));
+        else if (writer_begin(w, "reject") < 0 ||
+                 writer_put_num(w, "line", s.line) < 0 ||
+                 writer_put_text(w, "account", s.account) < 0 ||
+                 writer_put_text(w, "error_code", s.code) < 0 ||
+                 writer_put_text(w, "field", s.field) < 0 ||
+                 writer_put_text(w, "message", s.message) < 0 ||
+                 writer_end(w) < 0)
+            rc = -EINVAL;
+    }
+    vault_close(f);
+    if (rc == 0 && (writer_begin(w, "trailer") < 0 || writer_end(w) < 0))
+        rc = -EINVAL;
+    return rc;
 }
 
 static int fill_ack(struct reply *r, struct writer *w, const void *ctx)

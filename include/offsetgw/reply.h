@@ -5,7 +5,8 @@
  * rejected whole, or a duplicate, with the counts and the reason) and,
  * when records were rejected, an unprocessable file listing each with its
  * line, account, code, field and message.  Rejects are spooled while the
- * file is read (to an unnamed file beside the outputs) because the
+ * file is read (to an unnamed file beside the outputs, encrypted at rest
+ * as they are) because the
  * unprocessable file's header names the file's SHA-256, known only at the
  * end.  Both outputs are recorded as outbound files made from the inbound
  * one and go through the outbox: they appear only once the work commits.
@@ -19,6 +20,7 @@
 #include "offsetgw/layout.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/store.h"
+#include "offsetgw/vault.h"
 
 #define REPLY_CODES_MAX 64
 
@@ -41,7 +43,9 @@ struct reply {
     int64_t rejects;                /* spooled so far */
     struct reply_code codes[REPLY_CODES_MAX]; /* the same, per code */
     size_t n_codes;
-    FILE *spool;
+    FILE *spool;                  /* rejects, written into SPOOL_W */
+    struct vault_writer *spool_w; /* sealed at rest (vault.h) */
+    int spool_fd;                 /* the same file, to read it back */
     char *err;
     size_t err_size;
 };
