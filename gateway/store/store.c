@@ -595,7 +595,7 @@ int store_open_keyed(const char *path, unsigned flags,
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
     /* a file's work touches index pages all over (random TINs): 64 MiB
      * of cache keeps most of them in memory */
     store_cache_mib(s, STORE_CACHE_MIB);
@@ -1810,6 +1810,13 @@ int store_debtor_tins(struct store *s,
                                    : db_fail(s, rc, "debtors");
     sqlite3_reset(st);
     return code;
+}
+
+int store_busy_ms(struct store *s, int ms)
+{
+    if (ms < 1 || ms > 3600000)
+        return -EINVAL;
+    return sqlite3_busy_timeout(s->db, ms) == SQLITE_OK ? 0 : -EIO;
 }
 
 int store_cache_mib(struct store *s, int mib)

@@ -84,6 +84,14 @@ int store_rewrap_keys(struct store *store, const struct aead_key *old_master,
 #define STORE_CACHE_MIB 64
 int store_cache_mib(struct store *store, int mib);
 
+/* How long a statement waits for another connection's write lock before
+ * it fails with -EBUSY: STORE_BUSY_MS from store_open, longer for the
+ * processes of `serve`, whose writes (the queue, the transfer and audit
+ * logs) wait behind the pipeline worker's per-file transactions.
+ * -EINVAL outside 1..3600000. */
+#define STORE_BUSY_MS 5000
+int store_busy_ms(struct store *store, int ms);
+
 /* The last error's text ("" when none). */
 const char *store_error(const struct store *store);
 int store_schema_version(struct store *store);

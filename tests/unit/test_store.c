@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -222,6 +223,36 @@ static void test_version_1_database_is_migrated_keeping_its_data(void **state)
     assert_int_equal(store_partner_get(fx->s, "county-a", &p), 0);
     assert_int_equal(
         count_rows(fx->path, "SELECT count(*) FROM outputs WHERE 0"), 0);
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* serve's processes set their own wait for another's write lock: the
+ * setting takes (the default would wait STORE_BUSY_MS) */
+static void test_busy_ms_sets_the_wait_for_a_write_lock(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *other = NULL;
+    char err[256];
+    assert_int_equal(tk_store_open(fx->path, &other, err, sizeof err), 0);
+    assert_int_equal(store_busy_ms(other, 0), -EINVAL);
+    assert_int_equal(store_busy_ms(other, 3600001), -EINVAL);
+    assert_int_equal(store_begin(fx->s), 0); /* holds the write lock */
+    assert_int_equal(store_busy_ms(other, 200), 0);
+    double t0 = seconds_now();
+    assert_int_equal(store_begin(other), -EBUSY);
+    double waited = seconds_now() - t0;
+    assert_true(waited >= 0.15);
+    assert_true(waited < STORE_BUSY_MS / 1000.0 / 2); /* not the default */
+    assert_int_equal(store_rollback(fx->s), 0);
+    assert_int_equal(store_begin(other), 0); /* free again */
+    assert_int_equal(store_rollback(other), 0);
+    store_close(other);
 }
 
 static void test_corrupt_database_is_an_error_not_an_empty_start(void **state)
@@ -1016,6 +1047,7 @@ int main(void)
         T(test_reopening_keeps_the_data),
         T(test_newer_schema_is_refused_with_a_message),
         T(test_version_1_database_is_migrated_keeping_its_data),
+        T(test_busy_ms_sets_the_wait_for_a_write_lock),
         T(test_corrupt_database_is_an_error_not_an_empty_start),
         T(test_partners_are_added_found_disabled_and_listed),
         T(test_file_sha_finds_only_processed_inbound_files),
