@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "offsetgw/aead.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/tinseal.h"
 #include "storeInt.h"
 
@@ -458,7 +459,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 /* Step a statement that returns no row. */
 static int run(struct store *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = failpoint_hit(FAILPOINT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         int code = db_fail(s, rc, what);
         sqlite3_reset(st);
@@ -502,7 +503,7 @@ int store_prepare_once(struct store *s, const char *text, sqlite3_stmt **st)
 
 int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = failpoint_hit(FAILPOINT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
     int code = rc == SQLITE_DONE ? 0 : db_fail(s, rc, what);
     sqlite3_finalize(st);
     return code;
@@ -731,6 +732,9 @@ int store_commit(struct store *s)
 {
     if (!s->in_tx)
         return fail(s, -EINVAL, "no transaction is open");
+    /* a failed commit leaves the transaction open, as sqlite's does */
+    if (failpoint_hit(FAILPOINT_COMMIT))
+        return fail(s, -EIO, "commit: disk I/O error (fail point)");
     sqlite3_stmt *st = stmt(s, S_COMMIT);
     if (st == NULL)
         return -EIO;
