@@ -190,6 +190,17 @@ int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
         snprintf(result, sizeof(result),
                  "unreadable: encrypted under another master key; kept in "
                  "received/ and run again at the next start");
+    } else if (rc == -ENOSPC || rc == -EDQUOT || rc == -EIO || rc == -ENOMEM ||
+               rc == -EBUSY) {
+        /* nor is a full disk, an I/O error or no memory: its work rolled
+         * back, the job waits the same way (docs/faults.md) */
+        char why[sizeof(result)];
+        snprintf(why, sizeof(why), "%s", result);
+        job.state = JOB_RUNNING;
+        snprintf(result, sizeof(result),
+                 "not run: %s; kept in received/ and run again at the next "
+                 "start",
+                 why);
     }
     store_text_copy(job.result, sizeof(job.result), result);
     if (transfer_queue_finish(env->store, job.id, job.state, result) < 0)
