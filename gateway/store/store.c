@@ -612,16 +612,28 @@ int store_open_keyed(const char *path, unsigned flags,
         goto fail;
     }
     sqlite3_finalize(st);
-    if (sqlite3_exec(s->db,
-                     flags & STORE_OPEN_UNCHECKED
-                         ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"
-                         : "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-                           " PRAGMA quick_check(1)",
+    if (sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path,
                  msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         goto fail;
+    }
+    /* quick_check answers its findings as a row ("ok" when none): a
+     * damaged page is no error to sqlite3_exec, so read the row */
+    if (!(flags & STORE_OPEN_UNCHECKED)) {
+        const char *verdict = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+                SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW ||
+            (verdict = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+            strcmp(verdict, "ok") != 0) {
+            snprintf(err, err_size, "%s: the registry is damaged: %s", path,
+                     verdict != NULL ? verdict : sqlite3_errmsg(s->db));
+            sqlite3_finalize(st);
+            goto fail;
+        }
+        sqlite3_finalize(st);
     }
     if (schema_migrate(s, master, err, err_size) < 0)
         goto fail;
