@@ -689,6 +689,13 @@ int cli_serve_run(int argc, char **argv)
     int status = cli_home_open(cmd, cli_home_dir(dir), &sv.h, &s);
     if (status != 0)
         return status;
+    /* a registry another process holds for writing: said now, with its
+     * name and a failed start, not by a worker that cannot take a job */
+    if (store_begin(s) < 0 || store_commit(s) < 0) {
+        cli_error(cmd, "%s: %s", sv.h.db, store_error(s));
+        store_close(s);
+        return CLI_EXIT_ERROR;
+    }
     store_close(s); /* each process opens its own */
     if (keys_host_path(sv.h.keys, host_key, sizeof(host_key)) < 0 ||
         keys_file_fingerprint(host_key, fp, err, sizeof(err)) < 0) {

@@ -9,6 +9,7 @@
 
 #include "offsetgw/calendar.h"
 #include "offsetgw/cycle.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/profile.h"
 #include "offsetgw/writer.h"
@@ -193,11 +194,11 @@ static int note_certified(struct cycle *c, int64_t debt_id)
 {
     if (c->n_certify == c->cap_certify) {
         size_t cap = c->cap_certify ? c->cap_certify * 2 : 256;
-        int64_t *ids = realloc(c->certify, cap * sizeof(*ids));
+        int64_t *ids = failpoint_realloc(c->certify, cap * sizeof(*ids));
         if (ids == NULL)
             return -ENOMEM;
         c->certify = ids;
-        int64_t *lines = realloc(c->cert_line, cap * sizeof(*lines));
+        int64_t *lines = failpoint_realloc(c->cert_line, cap * sizeof(*lines));
         if (lines == NULL)
             return -ENOMEM;
         c->cert_line = lines;
@@ -545,7 +546,7 @@ int cycle_run_scheduled(const struct cycle_request *rq, int32_t today,
                                    const struct cycle_result *res, void *ctx),
                         void *ctx, char *err, size_t err_size)
 {
-    struct due *d = calloc(1, sizeof(*d));
+    struct due *d = failpoint_calloc(1, sizeof(*d));
     int first = 0;
     if (d == NULL) {
         snprintf(err, err_size, "out of memory");

@@ -14,6 +14,7 @@
 #include "offsetgw/calendar.h"
 #include "offsetgw/debtcheck.h"
 #include "offsetgw/digest.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/handoff.h"
 #include "offsetgw/intake.h"
 #include "offsetgw/outbox.h"
@@ -151,6 +152,9 @@ static uint64_t account_hash(const char *account)
 
 static void bloom_add(struct intake *in, const char *account)
 {
+    /* no memory for the filter: every account is a "maybe" */
+    if (in->bloom == NULL)
+        return;
     uint64_t h = account_hash(account);
     for (uint64_t k = 0; k < 4; k++) {
         uint64_t bit = ((h & 0xffffffffu) + k * (h >> 32)) % in->bloom_bits;
@@ -191,7 +195,7 @@ static int bloom_fill(struct intake *in, int64_t file_bytes)
     uint32_t rl = layout_record_length(in->debt_layout);
     int64_t expected = existing + file_bytes / (rl ? rl : 64) + 64;
     in->bloom_bits = (uint64_t)expected * 16;
-    in->bloom = calloc(in->bloom_bits / 64 + 1, sizeof(uint64_t));
+    in->bloom = failpoint_calloc(in->bloom_bits / 64 + 1, sizeof(uint64_t));
     if (in->bloom == NULL)
         return 0;
     if (existing > 0 &&

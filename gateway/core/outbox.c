@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "offsetgw/failpoint.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/vault.h"
 
@@ -112,7 +113,7 @@ static void sync_dir_of(const char *path)
     snprintf(dir, sizeof(dir), "%s", path);
     int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
-        fsync(fd);
+        failpoint_fsync(fd);
         close(fd);
     }
 }
@@ -135,7 +136,7 @@ static int deliver_one(const struct store_output *o, void *arg)
     if (lstat(o->tmp_path, &st) != 0 && errno == ENOENT &&
         lstat(o->final_path, &st) == 0) {
         /* nothing to do but mark it */
-    } else if (rename(o->tmp_path, o->final_path) != 0) {
+    } else if (failpoint_rename(o->tmp_path, o->final_path) != 0) {
         snprintf(c->err, c->err_size, "cannot deliver '%s': %s", o->final_path,
                  strerror(errno));
         c->rc = -errno;

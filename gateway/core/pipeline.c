@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "offsetgw/digest.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/pipeline.h"
 #include "offsetgw/vault.h"
@@ -119,7 +120,7 @@ int pipeline_enqueue(const struct pipeline_env *env,
     /* moved first, then queued: a stop in between leaves a file in
      * received/ that pipeline_recover() queues; never a job without
      * its file */
-    if (rename(from, to) < 0)
+    if (failpoint_rename(from, to) < 0)
         return fail(err, err_size, -errno, "%s: %s", from, strerror(errno));
     struct transfer_job j = {.partner_id = partner->id, .bytes = bytes};
     store_text_copy(j.name, sizeof(j.name), name);
@@ -168,7 +169,7 @@ int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
                     store_error(env->store));
     if ((rc = store_partner_get_id(env->store, job.partner_id, &partner)) < 0) {
         snprintf(result, sizeof(result), "no such partner");
-    } else if ((o = malloc(sizeof(*o))) == NULL) {
+    } else if ((o = failpoint_malloc(sizeof(*o))) == NULL) {
         transfer_queue_finish(env->store, job.id, JOB_QUEUED, "");
         return fail(err, err_size, -ENOMEM, "out of memory");
     } else {
@@ -189,6 +190,17 @@ int pipeline_run_one(const struct pipeline_env *env, struct transfer_job *ran,
         snprintf(result, sizeof(result),
                  "unreadable: encrypted under another master key; kept in "
                  "received/ and run again at the next start");
+    } else if (rc == -ENOSPC || rc == -EDQUOT || rc == -EIO || rc == -ENOMEM ||
+               rc == -EBUSY) {
+        /* nor is a full disk, an I/O error or no memory: its work rolled
+         * back, the job waits the same way (docs/faults.md) */
+        char why[sizeof(result)];
+        snprintf(why, sizeof(why), "%s", result);
+        job.state = JOB_RUNNING;
+        snprintf(result, sizeof(result),
+                 "not run: %s; kept in received/ and run again at the next "
+                 "start",
+                 why);
     }
     store_text_copy(job.result, sizeof(job.result), result);
     if (transfer_queue_finish(env->store, job.id, job.state, result) < 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "offsetgw/calendar.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/reader.h"
 #include "offsetgw/reply.h"
@@ -166,7 +167,7 @@ int reply_reject(struct reply *r, int64_t line, const char *account,
     store_text_copy(s.code, sizeof(s.code), code);
     store_text_copy(s.field, sizeof(s.field), field);
     store_text_copy(s.message, sizeof(s.message), message);
-    if (fwrite(&s, sizeof(s), 1, r->spool) != 1)
+    if (failpoint_fwrite(&s, sizeof(s), 1, r->spool) != 1)
         return fail(r, -EIO, "cannot spool rejects: %s", strerror(errno));
     r->rejects++;
     count_code(r, s.code[0] ? s.code : "UNKNOWN");

@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 
 #include "offsetgw/digest.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/vault.h"
 
 #define MAGIC "OGAEAD"
@@ -476,7 +477,7 @@ static int write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = failpoint_write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -523,7 +524,7 @@ static int finish(struct vault_writer *w, char hex[65], bool sync)
         hex[0] = '\0';
     if (rc == 0 && w->w != NULL)
         rc = aead_finish(w->w);
-    if (rc == 0 && sync && fsync(w->fd) < 0)
+    if (rc == 0 && sync && failpoint_fsync(w->fd) < 0)
         rc = -errno;
     if (rc == 0 && w->d != NULL) {
         rc = digest_finish(w->d, hex);

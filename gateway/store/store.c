@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "offsetgw/aead.h"
+#include "offsetgw/failpoint.h"
 #include "offsetgw/tinseal.h"
 #include "storeInt.h"
 
@@ -458,7 +459,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 /* Step a statement that returns no row. */
 static int run(struct store *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = failpoint_hit(FAILPOINT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         int code = db_fail(s, rc, what);
         sqlite3_reset(st);
@@ -502,7 +503,7 @@ int store_prepare_once(struct store *s, const char *text, sqlite3_stmt **st)
 
 int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = failpoint_hit(FAILPOINT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
     int code = rc == SQLITE_DONE ? 0 : db_fail(s, rc, what);
     sqlite3_finalize(st);
     return code;
@@ -611,16 +612,28 @@ int store_open_keyed(const char *path, unsigned flags,
         goto fail;
     }
     sqlite3_finalize(st);
-    if (sqlite3_exec(s->db,
-                     flags & STORE_OPEN_UNCHECKED
-                         ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"
-                         : "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-                           " PRAGMA quick_check(1)",
+    if (sqlite3_exec(s->db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path,
                  msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         goto fail;
+    }
+    /* quick_check answers its findings as a row ("ok" when none): a
+     * damaged page is no error to sqlite3_exec, so read the row */
+    if (!(flags & STORE_OPEN_UNCHECKED)) {
+        const char *verdict = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+                SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW ||
+            (verdict = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+            strcmp(verdict, "ok") != 0) {
+            snprintf(err, err_size, "%s: the registry is damaged: %s", path,
+                     verdict != NULL ? verdict : sqlite3_errmsg(s->db));
+            sqlite3_finalize(st);
+            goto fail;
+        }
+        sqlite3_finalize(st);
     }
     if (schema_migrate(s, master, err, err_size) < 0)
         goto fail;
@@ -731,6 +744,9 @@ int store_commit(struct store *s)
 {
     if (!s->in_tx)
         return fail(s, -EINVAL, "no transaction is open");
+    /* a failed commit leaves the transaction open, as sqlite's does */
+    if (failpoint_hit(FAILPOINT_COMMIT))
+        return fail(s, -EIO, "commit: disk I/O error (fail point)");
     sqlite3_stmt *st = stmt(s, S_COMMIT);
     if (st == NULL)
         return -EIO;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "offsetgw/failpoint.h"
 #include "storeInt.h"
 #include "offsetgw/transfer.h"
 
@@ -313,7 +314,7 @@ int transfer_queue_take(struct store *s, struct transfer_job *out)
         &st);
     if (rc < 0)
         return rc;
-    rc = sqlite3_step(st);
+    rc = failpoint_hit(FAILPOINT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
         out->partner_id = sqlite3_column_int64(st, 1);

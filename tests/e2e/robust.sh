@@ -307,6 +307,14 @@ check "  one job done per acknowledgement" sh -c "$OG status --home '$home' \
     | grep -q 'queue: 0 queued, 0 running, $(find "$spool/outbox" -name \
     '*.ack' | wc -l) done'"
 recovered_runs=$(grep -c 'event=recover' "$dir/serve.log")
+# the counts scripts/soak adds up: uploads told ok, files processed
+# (acknowledged), acknowledgements delivered, lost (told ok, never
+# acknowledged), duplicated (acknowledged twice)
+echo "# counts: completed $(awk '$4 == "ok"' "$dir/acks" | wc -l)" \
+    "processed $(awk '$2 >= 1' "$dir/acks" | wc -l)" \
+    "delivered $(awk '{s += $2} END {print s + 0}' "$dir/acks")" \
+    "lost $(awk '$4 == "ok" && $2 == 0' "$dir/acks" | wc -l)" \
+    "duplicated $(awk '$2 > 1' "$dir/acks" | wc -l)"
 echo "# kills: $(grep -c ' ok$' "$dir/kill.list") uploads told ok," \
     "$(grep -c ' failed$' "$dir/kill.list") not, $cut_off cut off;" \
     "$recovered_runs restarts recovered jobs"
