@@ -57,6 +57,18 @@ static struct store *store;
 static char programs[4096], input[HOME_PATH_MAX];
 static unsigned long n_inputs;
 
+/* With OG_FUZZ_VERBOSE set, one line per file: what became of it (to see
+ * what the seeds reach). */
+static void report(const struct sender *s, int rc, enum file_status status,
+                   int64_t records, int64_t accepted, const char *why)
+{
+    if (getenv("OG_FUZZ_VERBOSE") == NULL)
+        return;
+    fprintf(stderr, "%s: rc %d status %d records %lld accepted %lld %s\n",
+            s->name, rc, (int)status, (long long)records, (long long)accepted,
+            rc == 0 ? why : "");
+}
+
 static int take(const struct sender *s, const char *path, char *err,
                 size_t err_size)
 {
@@ -68,6 +80,7 @@ static int take(const struct sender *s, const char *path, char *err,
         struct intake_request rq = {&home, store, programs, &s->p, path, name};
         struct intake_result res;
         rc = intake_file(&rq, &res, err, err_size);
+        report(s, rc, res.status, res.records, res.accepted, res.reason_code);
         break;
     }
     case PARTNER_TAXBOARD:
@@ -76,12 +89,14 @@ static int take(const struct sender *s, const char *path, char *err,
                                       &s->p, path,  name};
         struct response_result res;
         rc = response_file(&rq, &res, err, err_size);
+        report(s, rc, res.status, res.records, res.accepted, res.reason_code);
         break;
     }
     case PARTNER_PAYER: {
         struct payer_request rq = {&home, store, programs, &s->p, path, name};
         struct payer_result res;
         rc = payer_file(&rq, &res, err, err_size);
+        report(s, rc, res.status, res.records, res.accepted, res.reason_code);
         break;
     }
     default:
