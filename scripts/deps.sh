@@ -22,3 +22,5 @@ OG_BUILD_PKGS=(build-essential autoconf automake pkg-config
     libssh-dev libgnutls28-dev libxml2-dev libsqlite3-dev libcmocka-dev
     libcrypt-dev)
 OG_BUILD_PKGS+=(libmicrohttpd-dev)
+# What scripts/fuzz takes: clang and its libFuzzer runtime (Debian 12).
+OG_FUZZ_PKGS=(clang libclang-rt-14-dev)

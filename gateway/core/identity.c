@@ -627,6 +627,22 @@ enum identity_status identity_business_name_control(const char *name,
         p += 4;
     while (*p == '&' || *p == ' ')
         p++;
+    if (*p == '\0') {
+        /* BUF was cut inside a leading run of '&' (and separators) longer
+         * than it, so the first letter or digit lies past the cut (found
+         * by fuzzing: "&&&...&O" gave "    ", a name control that
+         * identity_name_control_check refuses).  Those leading bytes are
+         * skipped anyway: scrub again from the first letter or digit.
+         * There is one, or the scrub above said NO_LETTERS. */
+        size_t skip = 0;
+        while (skip < len && !is_alnum(name[skip]))
+            skip++;
+        st = identity_name_scrub(IDENTITY_FIELD_BUSINESS, name + skip,
+                                 len - skip, buf, sizeof buf, NULL);
+        if (st != IDENTITY_OK && st != IDENTITY_E_NAME_TOO_LONG)
+            return st;
+        p = buf;
+    }
     first_four(p, out);
     return IDENTITY_OK;
 }

@@ -934,6 +934,29 @@ test_business_name_control_without_letters_or_digits_is_an_error(void **state)
     expect_business_nc_error("CAF\xc3\x89", IDENTITY_E_NAME_CHARSET);
 }
 
+/* Found by tests/fuzz/fuzz_identity: a run of '&' longer than the scrub
+ * buffer before the first letter gave "    ", which the gateway's own
+ * check refuses. */
+static void
+test_business_name_control_after_a_long_run_of_ampersands(void **state)
+{
+    char name[400], out[IDENTITY_NAME_CONTROL_SIZE];
+    (void)state;
+    memset(name, '&', 300);
+    memcpy(name + 300, "O'BRIEN & CO", 12);
+    assert_int_equal(identity_business_name_control(name, 312, out),
+                     IDENTITY_OK);
+    assert_string_equal(out, "OBRI");
+    assert_int_equal(identity_name_control_check(out, 4), IDENTITY_OK);
+    /* the same name without the run */
+    assert_int_equal(identity_business_name_control("O'BRIEN & CO", 12, out),
+                     IDENTITY_OK);
+    assert_string_equal(out, "OBRI");
+    /* a run with no letter or digit after it is still no name */
+    assert_int_equal(identity_business_name_control(name, 300, out),
+                     IDENTITY_E_NAME_NO_LETTERS);
+}
+
 static void test_name_control_check_of_partner_values(void **state)
 {
     static const char *const good[] = {"SMIT", "LEE ", "LEE",  "O   ", "O",
@@ -1150,6 +1173,8 @@ int main(void)
         cmocka_unit_test(test_business_the_counts_the_words_of_the_whole_name),
         cmocka_unit_test(
             test_business_name_control_without_letters_or_digits_is_an_error),
+        cmocka_unit_test(
+            test_business_name_control_after_a_long_run_of_ampersands),
         cmocka_unit_test(test_name_control_check_of_partner_values),
         cmocka_unit_test(test_name_control_equal_pads_short_controls),
         cmocka_unit_test(test_match_by_name_control),
