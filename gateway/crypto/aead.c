@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,40 +370,15 @@ static void chunk_ad(unsigned char ad[9], uint64_t index, bool last)
 
 /* --- the writer -------------------------------------------------------- */
 
-#define ASYNC_SLOTS 4 /* blocks filled ahead of the sealing thread */
-
-/* A block handed to the sealing thread: chunk INDEX, FILL data bytes. */
-struct slot {
-    unsigned char block[BLOCK_SIZE];
-    size_t fill;
-    uint64_t index;
-    bool last;
-};
-
-/* The sealing thread of an asynchronous writer (aead_writer_async):
- * SLOTS[TAIL..TAIL+COUNT) wait for it, in order; the writer fills
- * SLOTS[(TAIL+COUNT) % ASYNC_SLOTS] meanwhile. */
-struct sealer {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct slot slots[ASYNC_SLOTS];
-    unsigned tail, count;
-    bool stop;
-    int err; /* the thread's first error, under MU */
-};
-
 struct aead_writer {
     int fd;
     int err; /* sticky */
     bool header_written, finished;
     uint64_t index;
-    size_t fill;          /* data bytes in block */
-    unsigned char *block; /* INLINE, or the sealer's slot being filled */
-    struct sealer *async; /* NULL: each chunk sealed and written inline */
+    size_t fill; /* data bytes in block */
     gnutls_aead_cipher_hd_t h;
     unsigned char hdr[AEAD_HEADER_SIZE];
-    unsigned char inline_block[BLOCK_SIZE];
+    unsigned char block[BLOCK_SIZE];
     unsigned char record[AEAD_RECORD_SIZE];
 };
 
@@ -419,7 +393,6 @@ int aead_writer_new(struct aead_writer **out, int fd,
     if (w == NULL)
         return -ENOMEM;
     w->fd = fd;
-    w->block = w->inline_block;
     memcpy(w->hdr, MAGIC, MAGIC_LEN);
     w->hdr[6] = VERSION;
     w->hdr[7] = CHUNK_SHIFT;
@@ -442,10 +415,7 @@ out:
     return 0;
 }
 
-/* Seal BLOCK (FILL data bytes) as chunk INDEX and write it, the header
- * first when it is not out yet. */
-static int seal_block(struct aead_writer *w, unsigned char *block, size_t fill,
-                      uint64_t index, bool last)
+static int writer_seal(struct aead_writer *w, bool last)
 {
     unsigned char nonce[NONCE_SIZE], ad[9];
     int rc;
@@ -456,126 +426,15 @@ static int seal_block(struct aead_writer *w, unsigned char *block, size_t fill,
             return rc;
         w->header_written = true;
     }
-    put_be32(block, (uint32_t)fill);
-    memset(block + LEN_SIZE + fill, 0, AEAD_CHUNK_SIZE - fill);
-    chunk_nonce(nonce, w->hdr + OFF_PREFIX, index);
-    chunk_ad(ad, index, last);
-    rc = seal(w->h, nonce, ad, sizeof ad, block, BLOCK_SIZE, w->record);
-    if (rc == 0)
-        rc = write_full(w->fd, w->record, sizeof w->record);
-    return rc;
-}
-
-/* The sealing thread: each queued slot in order, until told to stop. */
-static void *sealer_run(void *arg)
-{
-    struct aead_writer *w = arg;
-    struct sealer *a = w->async;
-    pthread_mutex_lock(&a->mu);
-    for (;;) {
-        while (a->count == 0 && !a->stop)
-            pthread_cond_wait(&a->cv, &a->mu);
-        if (a->count == 0)
-            break;
-        struct slot *sl = &a->slots[a->tail];
-        int failed = a->err;
-        pthread_mutex_unlock(&a->mu);
-        int rc = failed != 0
-                     ? failed
-                     : seal_block(w, sl->block, sl->fill, sl->index, sl->last);
-        gnutls_memset(sl->block, 0, BLOCK_SIZE);
-        pthread_mutex_lock(&a->mu);
-        if (rc < 0 && a->err == 0)
-            a->err = rc;
-        a->tail = (a->tail + 1) % ASYNC_SLOTS;
-        a->count--;
-        pthread_cond_broadcast(&a->cv);
-    }
-    pthread_mutex_unlock(&a->mu);
-    return NULL;
-}
-
-/* Hand the block being filled to the sealing thread and take the next
- * free slot, waiting for one.  0 or the thread's error. */
-static int sealer_push(struct aead_writer *w, bool last)
-{
-    struct sealer *a = w->async;
-    pthread_mutex_lock(&a->mu);
-    struct slot *sl = &a->slots[(a->tail + a->count) % ASYNC_SLOTS];
-    sl->fill = w->fill;
-    sl->index = w->index;
-    sl->last = last;
-    a->count++;
-    pthread_cond_broadcast(&a->cv);
-    while (a->count == ASYNC_SLOTS && a->err == 0)
-        pthread_cond_wait(&a->cv, &a->mu);
-    w->block = a->slots[(a->tail + a->count) % ASYNC_SLOTS].block;
-    int rc = a->err;
-    pthread_mutex_unlock(&a->mu);
-    return rc;
-}
-
-/* Wait until the thread has sealed and written everything queued, and
- * end it.  0 or its first error. */
-static int sealer_stop(struct aead_writer *w, bool drain)
-{
-    struct sealer *a = w->async;
-    pthread_mutex_lock(&a->mu);
-    if (!drain && a->err == 0)
-        a->err = -ECANCELED; /* what is queued is dropped */
-    while (a->count > 0)
-        pthread_cond_wait(&a->cv, &a->mu);
-    a->stop = true;
-    pthread_cond_broadcast(&a->cv);
-    int rc = a->err;
-    pthread_mutex_unlock(&a->mu);
-    pthread_join(a->thread, NULL);
-    pthread_cond_destroy(&a->cv);
-    pthread_mutex_destroy(&a->mu);
-    gnutls_memset(a, 0, sizeof(*a));
-    free(a);
-    w->async = NULL;
-    w->block = w->inline_block;
-    return rc;
-}
-
-int aead_writer_async(struct aead_writer *w)
-{
-    if (w->async != NULL)
-        return 0;
-    if (w->index != 0 || w->fill != 0 || w->finished || w->err != 0)
-        return -EINVAL;
-    struct sealer *a = calloc(1, sizeof(*a));
-    if (a == NULL)
-        return -ENOMEM;
-    if (pthread_mutex_init(&a->mu, NULL) != 0) {
-        free(a);
-        return -ENOMEM;
-    }
-    if (pthread_cond_init(&a->cv, NULL) != 0) {
-        pthread_mutex_destroy(&a->mu);
-        free(a);
-        return -ENOMEM;
-    }
-    w->async = a;
-    if (pthread_create(&a->thread, NULL, sealer_run, w) != 0) {
-        pthread_cond_destroy(&a->cv);
-        pthread_mutex_destroy(&a->mu);
-        free(a);
-        w->async = NULL;
-        return -EAGAIN;
-    }
-    w->block = a->slots[0].block;
-    return 0;
-}
-
-static int writer_seal(struct aead_writer *w, bool last)
-{
-    int rc;
     if (w->index >= MAX_CHUNKS)
         return -EFBIG;
-    rc = w->async != NULL ? sealer_push(w, last)
-                          : seal_block(w, w->block, w->fill, w->index, last);
+    put_be32(w->block, (uint32_t)w->fill);
+    memset(w->block + LEN_SIZE + w->fill, 0, AEAD_CHUNK_SIZE - w->fill);
+    chunk_nonce(nonce, w->hdr + OFF_PREFIX, w->index);
+    chunk_ad(ad, w->index, last);
+    rc = seal(w->h, nonce, ad, sizeof ad, w->block, BLOCK_SIZE, w->record);
+    if (rc == 0)
+        rc = write_full(w->fd, w->record, sizeof w->record);
     if (rc == 0) {
         w->index++;
         w->fill = 0;
@@ -620,15 +479,10 @@ int aead_finish(struct aead_writer *w)
     if (w->finished)
         return -EINVAL;
     rc = writer_seal(w, true);
-    if (w->async != NULL) {
-        int arc = sealer_stop(w, rc == 0);
-        if (rc == 0)
-            rc = arc;
-    }
     if (rc < 0)
         return w->err = rc;
     w->finished = true;
-    gnutls_memset(w->inline_block, 0, sizeof w->inline_block);
+    gnutls_memset(w->block, 0, sizeof w->block);
     return 0;
 }
 
@@ -636,8 +490,6 @@ void aead_writer_free(struct aead_writer *w)
 {
     if (w == NULL)
         return;
-    if (w->async != NULL)
-        sealer_stop(w, false);
     gnutls_aead_cipher_deinit(w->h);
     gnutls_memset(w, 0, sizeof(*w));
     free(w);

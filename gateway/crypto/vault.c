@@ -488,11 +488,6 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-int vault_writer_async(struct vault_writer *w)
-{
-    return w->w != NULL ? aead_writer_async(w->w) : 0;
-}
-
 int vault_write(struct vault_writer *w, const void *buf, size_t len)
 {
     int rc;

@@ -681,9 +681,6 @@ static int do_open(struct session *s, struct cursor *c)
         }
         if ((rc = vault_create(s->v, fd, s->cfg->digest, &vw)) < 0)
             return send_errno(s, rc);
-        /* sealed on a second thread while this one takes the next SSH
-         * packets (without one, synchronously: slower, as correct) */
-        vault_writer_async(vw);
         fd = vault_writer_fd(vw);
     }
     h->kind = H_FILE;

@@ -96,22 +96,11 @@ struct aead_writer;
 int aead_writer_new(struct aead_writer **out, int fd,
                     const struct aead_key *master);
 
-/* Seal and write W's chunks on a thread of their own from now on, so the
- * caller fills the next chunk while the last one is encrypted and
- * written (an upload arriving over SSH: its decryption and ours run on
- * two cores).  Up to 4 chunks wait for the thread; aead_write then waits
- * for it.  Only before the first aead_write.  The fd is the thread's
- * until aead_finish or aead_writer_free.  0, -EINVAL, -ENOMEM, -EAGAIN. */
-int aead_writer_async(struct aead_writer *w);
-
-/* Encrypt BUF[0..LEN).  Full chunks go to the fd as they fill (on the
- * writer's thread when async).  0 or a negative errno; after an error
- * every call returns it again (an async writer's write error shows at a
- * later aead_write or at aead_finish). */
+/* Encrypt BUF[0..LEN).  Full chunks go to the fd as they fill.  0 or a
+ * negative errno; after an error every call returns it again. */
 int aead_write(struct aead_writer *w, const void *buf, size_t len);
 
-/* Seal and write the last chunk (and, when async, wait for every chunk
- * to be written and end the thread).  Without it the file reads as
+/* Seal and write the last chunk.  Without it the file reads as
  * truncated.  Does not fsync or close the fd.  0 or a negative errno;
  * -EINVAL when already finished. */
 int aead_finish(struct aead_writer *w);

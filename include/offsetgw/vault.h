@@ -138,12 +138,6 @@ struct vault_writer;
 int vault_create(const struct vault *v, int fd, bool hash,
                  struct vault_writer **out);
 
-/* Encrypt on a thread of W's own (aead_writer_async): for a long write
- * whose bytes arrive while the caller has other work (an SFTP upload).
- * A no-op when W writes plain.  Only before the first vault_write.  0 or
- * negative. */
-int vault_writer_async(struct vault_writer *w);
-
 /* Append LEN bytes.  0 or negative (sticky). */
 int vault_write(struct vault_writer *w, const void *buf, size_t len);
 

@@ -72,9 +72,6 @@ static unsigned char *pattern(size_t len, uint64_t seed)
     return p;
 }
 
-/* Writers seal on a thread of their own (aead_writer_async) while set. */
-static bool async_writes;
-
 /* Encrypt DATA to PATH under KEY in pieces of random size (seeded). */
 static void encrypt_to(const char *path, const void *data, size_t len,
                        const struct aead_key *key, uint64_t seed)
@@ -86,8 +83,6 @@ static void encrypt_to(const char *path, const void *data, size_t len,
 
     assert_true(fd >= 0);
     assert_int_equal(aead_writer_new(&w, fd, key), 0);
-    if (async_writes)
-        assert_int_equal(aead_writer_async(w), 0);
     while (len > 0) {
         size_t n = (size_t)tu_rng_range(&rng, 1, (int64_t)(2 * CHUNK + 3));
         if (n > len)
@@ -725,66 +720,10 @@ static void test_size_of_cut_or_damaged_file_is_refused(void **state)
     free(data);
 }
 
-/* The same files, sealed on the writer's thread: every edge size, and
- * enough chunks to fill its queue many times over. */
-static void test_async_writer_round_trips(void **state)
-{
-    struct fixture *fx = *state;
-    const size_t sizes[] = {
-        0,         1,         CHUNK - 1,     CHUNK,
-        CHUNK + 1, 4 * CHUNK, 5 * CHUNK + 1, 80 * CHUNK + 3};
-    async_writes = true;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        round_trip(fx, sizes[i], 200 + i);
-    async_writes = false;
-}
-
-/* A write error on the thread comes back to the writer (at a later write
- * or at the finish), never lost; and a writer freed unfinished, its queue
- * full, ends its thread (ASan and the test's end see no leak or hang). */
-static void test_async_writer_errors_and_early_free(void **state)
-{
-    struct fixture *fx = *state;
-    struct aead_writer *w = NULL;
-    unsigned char *data = pattern(CHUNK, 9);
-    int fd = open(fx->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    int ro = open(fx->path, O_RDONLY);
-    assert_true(ro >= 0);
-    assert_int_equal(aead_writer_new(&w, ro, &fx->m1), 0);
-    assert_int_equal(aead_writer_async(w), 0);
-    int rc = 0;
-    for (int i = 0; i < 20 && rc == 0; i++)
-        rc = aead_write(w, data, CHUNK);
-    if (rc == 0)
-        rc = aead_finish(w);
-    assert_int_equal(rc, -EBADF);
-    assert_int_equal(aead_write(w, data, 1), -EBADF); /* sticky */
-    aead_writer_free(w);
-    close(ro);
-    /* async only before the first write */
-    assert_int_equal(aead_writer_new(&w, fd, &fx->m1), 0);
-    assert_int_equal(aead_write(w, data, 10), 0);
-    assert_int_equal(aead_writer_async(w), -EINVAL);
-    aead_writer_free(w);
-    /* freed with chunks queued */
-    assert_int_equal(aead_writer_new(&w, fd, &fx->m1), 0);
-    assert_int_equal(aead_writer_async(w), 0);
-    for (int i = 0; i < 12; i++)
-        assert_int_equal(aead_write(w, data, CHUNK), 0);
-    aead_writer_free(w);
-    close(fd);
-    free(data);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trips_of_every_edge_size,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_async_writer_round_trips, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_async_writer_errors_and_early_free,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trips_of_random_sizes, setup,
                                         teardown),
