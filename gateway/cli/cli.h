@@ -97,6 +97,8 @@ int cli_purge_run(int argc, char **argv);
 int cli_admin_run(int argc, char **argv);
 /* offsetgw sim (cli_sim.c) */
 int cli_sim_run(int argc, char **argv);
+/* offsetgw backup (cli_backup.c) */
+int cli_backup_run(int argc, char **argv);
 
 struct home;
 struct store;
