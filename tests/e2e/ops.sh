@@ -39,8 +39,10 @@ check "the agency uploads a file" sftp_as "$key" "$dir/put.batch"
 check "  it is taken in" wait_for "$home/var/spool/demo-agency/outbox/*.ack"
 ssh-keygen -q -t ed25519 -N '' -f "$dir/stranger"
 sftp_as "$dir/stranger" "$dir/put.batch" >/dev/null 2>&1
-check "a wrong key's login is logged" sh -c "grep '\"event\":\"login\"' \
-    '$dir/serve.log' | grep -q '\"ok\":0'"
+# the connection's process logs the refusal as it ends: wait for it
+check "a wrong key's login is logged" sh -c "for i in \$(seq 100); do \
+    grep '\"event\":\"login\"' '$dir/serve.log' | grep -q '\"ok\":0' && \
+    exit 0; sleep 0.1; done; exit 1"
 check "the console is up" test -s "$dir/aport"
 kill "$server"
 wait "$server"
