@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
     {"help", cmd_help, "show help for offsetgw or one of its commands"},
     {"admin", cli_admin_run, "add, remove and list the console's admins"},
     {"audit", cli_audit_run, "verify or list the tamper-evident audit trail"},
+    {"backup", cli_backup_run, "copy the registry online, checked"},
     {"appeal", cli_appeal_run,
      "hold the offsets of a payment under appeal, or decide the appeal"},
     {"cycle", cli_cycle_run, "send a taxboard or treasury what changed"},

@@ -20,6 +20,7 @@
 
 #include "offsetgw/account.h"
 #include "offsetgw/console.h"
+#include "offsetgw/log.h"
 #include "offsetgw/pages.h"
 #include "offsetgw/query.h"
 #include "offsetgw/session.h"
@@ -43,16 +44,6 @@ struct request {
     size_t len;
     bool too_big;
 };
-
-__attribute__((format(printf, 1, 2))) static void log_kv(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "offsetgw event=%s\n", line);
-}
 
 __attribute__((format(printf, 4, 5))) static int
 fail(char *err, size_t size, int code, const char *fmt, ...)
@@ -203,7 +194,7 @@ static int audit(struct console *con, const char *name, const char *action,
     int rc = audit_append(con->cfg->home, con->s, con->cfg->audit, actor,
                           action, subject, detail, err, sizeof(err));
     if (rc < 0)
-        log_kv("error what=audit reason=\"%s\"", err);
+        log_event("event=error what=audit reason=%s", err);
     return rc;
 }
 
@@ -257,8 +248,8 @@ static enum MHD_Result start_session(struct console *con,
     if (session_create(&con->sessions, name, time(NULL), &sess) < 0)
         return send_error(conn, 500, false, "no random bytes");
     audit(con, name, "console-login", address, how);
-    log_kv("console-login admin=%s address=%s ok=1%s%s", name, address,
-           how[0] ? " with=" : "", how[0] ? "certificate" : "");
+    log_event("event=console-login admin=%s address=%s ok=1 with=%s", name,
+              address, how[0] ? "certificate" : "password");
     snprintf(cookie, sizeof(cookie),
              CONSOLE_COOKIE "=%s; Secure; HttpOnly; SameSite=Strict; "
                             "Path=/",
@@ -300,10 +291,11 @@ static enum MHD_Result do_login_cert(struct console *con,
         status = 403;
         message = "cross-origin login refused";
     } else if (!client_cert(con, conn, fp)) {
-        log_kv("console-login address=%s ok=0 reason=no-certificate", address);
+        log_event("event=console-login address=%s ok=0 reason=no-certificate",
+                  address);
     } else if (account_login_cert(con->s, fp, time(NULL), &verdict, name, err,
                                   sizeof(err)) < 0) {
-        log_kv("error what=login reason=\"%s\"", err);
+        log_event("event=error what=login reason=%s", err);
         status = 500;
         message = "the registry could not be read";
     } else if (verdict == ACCOUNT_OK) {
@@ -314,8 +306,8 @@ static enum MHD_Result do_login_cert(struct console *con,
         bool locked = verdict == ACCOUNT_LOCKED;
         audit(con, locked ? name : "?", "console-login-failed", address,
               locked ? "locked" : fp);
-        log_kv("console-login address=%s ok=0 reason=%s", address,
-               locked ? "locked" : "unknown-certificate");
+        log_event("event=console-login address=%s ok=0 reason=%s", address,
+                  locked ? "locked" : "unknown-certificate");
         if (locked) {
             status = 403;
             message = "too many failures: this account is locked for a while";
@@ -342,7 +334,8 @@ static enum MHD_Result do_login(struct console *con,
     client_address(conn, address, sizeof(address));
     html_init(&b, 0);
     if (!same_origin(conn)) {
-        log_kv("console-login address=%s ok=0 reason=cross-origin", address);
+        log_event("event=console-login address=%s ok=0 reason=cross-origin",
+                  address);
         status = 403;
         message = "cross-origin login refused";
     } else if (query_form_get(rq->body, rq->len, "name", name, sizeof(name)) <
@@ -353,7 +346,7 @@ static enum MHD_Result do_login(struct console *con,
         message = "give a name and a password";
     } else if (account_login(con->s, name, password, now, &verdict, &until, err,
                              sizeof(err)) < 0) {
-        log_kv("error what=login reason=\"%s\"", err);
+        log_event("event=error what=login reason=%s", err);
         status = 500;
         message = "the registry could not be read";
     } else if (verdict == ACCOUNT_OK) {
@@ -365,8 +358,8 @@ static enum MHD_Result do_login(struct console *con,
         const char *who = clean_name(name, shown, sizeof(shown));
         audit(con, who, "console-login-failed", address,
               locked ? "locked" : "wrong name or password");
-        log_kv("console-login admin=%s address=%s ok=0 locked=%d", who, address,
-               locked ? 1 : 0);
+        log_event("event=console-login admin=%s address=%s ok=0 locked=%d", who,
+                  address, locked ? 1 : 0);
         if (locked) {
             status = 403;
             message = "too many failures: this account is locked for a while";
@@ -397,8 +390,12 @@ static enum MHD_Result set_partner(struct console *con,
         return send_error(conn, 500, json, "the registry could not be written");
     audit(con, sess->admin, enable ? "partner-enable" : "partner-disable", name,
           "console");
-    log_kv("partner-%s partner=%s admin=%s", enable ? "enable" : "disable",
-           name, sess->admin);
+    if (enable)
+        log_event("event=partner-enable partner=%s admin=%s", name,
+                  sess->admin);
+    else
+        log_event("event=partner-disable partner=%s admin=%s", name,
+                  sess->admin);
     if (!json)
         return redirect(conn, "/partners", NULL);
     char body[160];
@@ -422,7 +419,7 @@ static enum MHD_Result do_post(struct console *con, struct MHD_Connection *conn,
              0)
         token[0] = '\0';
     if (!same_origin(conn) || !session_csrf_ok(sess, token)) {
-        log_kv("csrf-refused admin=%s", sess->admin);
+        log_event("event=csrf-refused admin=%s", sess->admin);
         return send_error(conn, 403, json, "missing or wrong CSRF token");
     }
     if (strcmp(path, "/logout") == 0) {
@@ -508,8 +505,8 @@ static enum MHD_Result do_get(struct console *con, struct MHD_Connection *conn,
     else {
         unsigned status = rc == -ENOENT ? 404 : rc == -EINVAL ? 400 : 500;
         if (status == 500) {
-            log_kv("error what=page path=%s reason=\"%s\"",
-                   json ? "api" : "page", store_error(con->s));
+            log_event("event=error what=page path=%s reason=%s",
+                      json ? "api" : "page", store_error(con->s));
             snprintf(c.message, sizeof(c.message),
                      "the registry could not be read");
         }
@@ -602,10 +599,7 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     char line[256];
     (void)cls;
     vsnprintf(line, sizeof(line), fmt, ap);
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '"')
-            *p = ' ';
-    log_kv("console-error reason=\"%s\"", line);
+    log_event("event=console-error reason=%s", line);
 }
 
 /* store_admin_certs()'s callback: append PEM to the trust list. */
@@ -667,8 +661,8 @@ int console_run(const struct console_config *cfg, volatile sig_atomic_t *stop,
         rc = fail(err, err_size, -EIO, "the console cannot start (TLS pair?)");
         goto out;
     }
-    log_kv("console-start pid=%ld client_certificates=%s", (long)getpid(),
-           con->trust != NULL ? "asked" : "off");
+    log_event("event=console-start pid=%ld client_certificates=%s",
+              (long)getpid(), con->trust != NULL ? "asked" : "off");
     while (!*stop) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);

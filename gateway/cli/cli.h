@@ -67,7 +67,8 @@ int cli_appeal_run(int argc, char **argv);
 /* offsetgw remit ... (cli_remit.c) */
 int cli_remit_run(int argc, char **argv);
 /* Where layouts and program profiles are: $OFFSETGW_FORMATS, else the
- * checkout's formats/ when built there, else the installed copy. */
+ * checkout's formats/ for the build tree's own binary, else the installed
+ * copy ($(pkgdatadir), OG_DATADIR). */
 const char *cli_formats_dir(void);
 
 /* offsetgw init ..., offsetgw partner ... (cli_home.c) */
@@ -97,6 +98,8 @@ int cli_purge_run(int argc, char **argv);
 int cli_admin_run(int argc, char **argv);
 /* offsetgw sim (cli_sim.c) */
 int cli_sim_run(int argc, char **argv);
+/* offsetgw backup (cli_backup.c) */
+int cli_backup_run(int argc, char **argv);
 
 struct home;
 struct store;

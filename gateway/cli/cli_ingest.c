@@ -25,15 +25,32 @@
 #include "offsetgw/responses.h"
 #include "offsetgw/store.h"
 
+/* Is this process the binary of the build tree (not an installed copy)? */
+static bool in_build_tree(void)
+{
+#ifdef OG_BUILDDIR
+    char self[HOME_PATH_MAX], built[HOME_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    snprintf(built, sizeof(built), "%s/offsetgw", OG_BUILDDIR);
+    return strcmp(self, built) == 0;
+#else
+    return false;
+#endif
+}
+
 const char *cli_formats_dir(void)
 {
     static char dir[HOME_PATH_MAX];
     const char *env = getenv("OFFSETGW_FORMATS");
     if (env != NULL && *env != '\0')
         return env;
-    /* a build tree runs on the checkout's formats; an install on its own */
+    /* the build tree's binary runs on the checkout's formats; an installed
+     * one on its own copy, whatever checkout it was built in */
     snprintf(dir, sizeof(dir), "%s/formats/programs", OG_SRCDIR);
-    if (access(dir, R_OK) == 0) {
+    if (in_build_tree() && access(dir, R_OK) == 0) {
         snprintf(dir, sizeof(dir), "%s/formats", OG_SRCDIR);
         return dir;
     }

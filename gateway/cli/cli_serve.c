@@ -28,6 +28,7 @@
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
+#include "offsetgw/log.h"
 #include "offsetgw/pipeline.h"
 #include "offsetgw/retention.h"
 #include "offsetgw/server.h"
@@ -55,30 +56,6 @@ struct conn {
     struct vault vault;           /* spool files at rest, this session's */
 };
 
-/* A log line: "offsetgw event=... key=value ...", values of our own
- * making or cleaned (no spaces or control characters from a client). */
-__attribute__((format(printf, 1, 2))) static void log_kv(const char *fmt, ...)
-{
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "offsetgw %s\n", line);
-}
-
-/* TEXT made fit for a key=value log line. */
-static const char *clean(const char *text, char *buf, size_t size)
-{
-    size_t i = 0;
-    for (; text != NULL && text[i] != '\0' && i + 1 < size; i++) {
-        unsigned char c = (unsigned char)text[i];
-        buf[i] = c <= 0x20 || c == 0x7f || c == '"' ? '_' : (char)c;
-    }
-    buf[i] = '\0';
-    return i ? buf : "-";
-}
-
 /* How long serve's processes wait for the registry's write lock.  The
  * worker holds it for a whole file's intake (seconds for a large file on
  * a busy machine, back to back while the queue is long): with sqlite's
@@ -99,14 +76,14 @@ static void *conn_open(void *ctx)
     }
     if (home_open_store_with(&c->sv->h, STORE_OPEN_UNCHECKED, &c->s, err,
                              sizeof(err)) < 0) {
-        log_kv("event=error what=registry reason=\"%s\"", err);
+        log_event("event=error what=registry reason=%s", err);
         free(c);
         return NULL;
     }
     store_busy_ms(c->s, SERVE_BUSY_MS);
     /* read at each connection: a key file put back takes at once */
     if (vault_load(&c->vault, &c->sv->h, err, sizeof(err)) < 0) {
-        log_kv("event=error what=master-key reason=\"%s\"", err);
+        log_event("event=error what=master-key reason=%s", err);
         store_close(c->s);
         free(c);
         return NULL;
@@ -154,14 +131,13 @@ static void audit(struct conn *c, const char *actor, const char *action,
     char err[256];
     if (audit_append(&c->sv->h, c->s, &c->sv->audit, actor, action, subject,
                      detail, err, sizeof(err)) < 0)
-        log_kv("event=error what=audit reason=\"%s\"", err);
+        log_event("event=error what=audit reason=%s", err);
 }
 
 static void on_login(void *arg, const char *user, const char *address,
                      const struct keys_public *key, bool ok, const char *why)
 {
     struct conn *c = arg;
-    char u[64];
     const char *fp = key ? key->fingerprint : "";
     transfer_login_add(c->s, user, address, fp, ok, why);
     char actor[80], detail[200];
@@ -169,9 +145,8 @@ static void on_login(void *arg, const char *user, const char *address,
     snprintf(detail, sizeof(detail), "%s%s%s", fp[0] ? fp : "no key",
              why[0] ? "; " : "", why);
     audit(c, actor, ok ? "login" : "login-failed", address, detail);
-    log_kv("event=login user=%s address=%s key=%s ok=%d reason=\"%s\"",
-           clean(user, u, sizeof(u)), address, fp[0] ? fp : "-", ok ? 1 : 0,
-           why);
+    log_event("event=login user=%s address=%s key=%s ok=%d reason=%s", user,
+              address, fp[0] ? fp : "-", ok ? 1 : 0, why);
 }
 
 static int upload_done(void *arg, const char *name, int64_t bytes,
@@ -184,8 +159,8 @@ static int upload_done(void *arg, const char *name, int64_t bytes,
     int rc = pipeline_enqueue(&env, &c->partner, name, sha256, bytes,
                               &c->last_job, err, sizeof(err));
     if (rc < 0)
-        log_kv("event=error what=queue partner=%s reason=\"%s\"",
-               c->partner.name, err);
+        log_event("event=error what=queue partner=%s reason=%s",
+                  c->partner.name, err);
     return rc;
 }
 
@@ -232,7 +207,6 @@ static void on_event(void *arg, const struct sftp_event *e)
                              .duration_ms = e->duration_ms,
                              .status = (int)e->status,
                              .complete = e->complete};
-    char p1[300], p2[300];
     store_text_copy(t.kind, sizeof(t.kind), kinds[e->kind]);
     store_text_copy(t.path, sizeof(t.path), e->path);
     store_text_copy(t.to_path, sizeof(t.to_path), e->to ? e->to : "");
@@ -260,16 +234,15 @@ static void on_event(void *arg, const struct sftp_event *e)
     if (e->kind != SFTP_EV_UPLOAD || e->complete || e->status != SFTP_OK)
         audit(c, actor, actions[e->kind], e->path, detail);
     if (e->status != SFTP_OK && e->kind <= SFTP_EV_DOWNLOAD)
-        log_kv("event=error what=%s partner=%s path=%s reason=\"%s\"",
-               kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
-               e->message ? e->message : "");
-    log_kv("event=%s partner=%s path=%s%s%s bytes=%lld ms=%lld sha256=%s "
-           "status=%d complete=%d job=%lld",
-           kinds[e->kind], c->partner.name, clean(e->path, p1, sizeof(p1)),
-           e->to ? " to=" : "", e->to ? clean(e->to, p2, sizeof(p2)) : "",
-           (long long)e->bytes, (long long)e->duration_ms,
-           t.sha256[0] ? t.sha256 : "-", (int)e->status, e->complete,
-           (long long)t.queue_id);
+        log_event("event=error what=%s partner=%s path=%s reason=%s",
+                  kinds[e->kind], c->partner.name, e->path,
+                  e->message ? e->message : "");
+    log_event("event=%s partner=%s path=%s to=%s bytes=%lld ms=%lld sha256=%s "
+              "status=%d complete=%d job=%lld",
+              kinds[e->kind], c->partner.name, e->path, e->to,
+              (long long)e->bytes, (long long)e->duration_ms,
+              t.sha256[0] ? t.sha256 : "-", (int)e->status, e->complete,
+              (long long)t.queue_id);
 }
 
 static void on_ready(void *ctx, unsigned port)
@@ -321,14 +294,14 @@ static void verify_audit(struct serve *sv, struct store *s)
     char err[256], path[HOME_PATH_MAX + 32], tmp[HOME_PATH_MAX + 40];
     int rc = audit_verify(&sv->h, s, &sv->audit, &rep, err, sizeof(err));
     if (rc < 0) {
-        log_kv("event=error what=audit-verify reason=\"%s\"", err);
+        log_event("event=error what=audit-verify reason=%s", err);
         return;
     }
     if (rep.broken_seq != 0)
-        log_kv("event=audit-verify ok=0 rows=%lld broken=%lld why=\"%s\"",
-               (long long)rep.rows, (long long)rep.broken_seq, rep.why);
+        log_event("event=audit-verify ok=0 rows=%lld broken=%lld why=%s",
+                  (long long)rep.rows, (long long)rep.broken_seq, rep.why);
     else
-        log_kv("event=audit-verify ok=1 rows=%lld", (long long)rep.rows);
+        log_event("event=audit-verify ok=1 rows=%lld", (long long)rep.rows);
     snprintf(path, sizeof(path), "%s/var/audit.check", sv->h.root);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
@@ -345,7 +318,7 @@ static void verify_audit(struct serve *sv, struct store *s)
     if (audit_append(&sv->h, s, &sv->audit, "gateway", "audit-verify",
                      rep.broken_seq ? "broken" : "intact", detail, err,
                      sizeof(err)) < 0)
-        log_kv("event=error what=audit reason=\"%s\"", err);
+        log_event("event=error what=audit reason=%s", err);
 }
 
 static void purge(struct serve *sv, struct store *s)
@@ -354,22 +327,22 @@ static void purge(struct serve *sv, struct store *s)
     char err[512];
     if (retention_purge(&sv->h, s, &sv->audit, "gateway", time(NULL), false,
                         NULL, NULL, &res, err, sizeof(err)) < 0)
-        log_kv("event=error what=purge reason=\"%s\"", err);
+        log_event("event=error what=purge reason=%s", err);
     else if (res.files > 0 || res.kept_busy > 0)
-        log_kv("event=purge files=%lld bytes=%lld kept_busy=%lld",
-               (long long)res.files, (long long)res.bytes,
-               (long long)res.kept_busy);
+        log_event("event=purge files=%lld bytes=%lld kept_busy=%lld",
+                  (long long)res.files, (long long)res.bytes,
+                  (long long)res.kept_busy);
 }
 
 static void on_cycle(const struct store_partner *p,
                      const struct cycle_result *res, void *ctx)
 {
     (void)ctx;
-    log_kv("event=cycle partner=%s scheduled=%s cycle=%lld records=%lld "
-           "request=%lld",
-           p->name, p->cycle_daily, (long long)res->cycle_id,
-           (long long)(res->adds + res->changes + res->zeros),
-           (long long)res->requested);
+    log_event("event=cycle partner=%s scheduled=%s cycle=%lld records=%lld "
+              "request=%lld",
+              p->name, p->cycle_daily, (long long)res->cycle_id,
+              (long long)(res->adds + res->changes + res->zeros),
+              (long long)res->requested);
 }
 
 /* The pipeline worker's process: recover, then run the queue and the
@@ -389,18 +362,18 @@ static int worker(void *ctx)
     }
     if (home_open_store_with(&sv->h, STORE_OPEN_UNCHECKED, &s, err,
                              sizeof(err)) < 0) {
-        log_kv("event=error what=worker reason=\"%s\"", err);
+        log_event("event=error what=worker reason=%s", err);
         return 1;
     }
     store_busy_ms(s, SERVE_BUSY_MS);
     struct pipeline_env env = {&sv->h, s, sv->programs};
     if (pipeline_recover(&env, &again, err, sizeof(err)) < 0) {
-        log_kv("event=error what=recover reason=\"%s\"", err);
+        log_event("event=error what=recover reason=%s", err);
         store_close(s);
         return 1;
     }
     if (again > 0)
-        log_kv("event=recover jobs=%lld", (long long)again);
+        log_event("event=recover jobs=%lld", (long long)again);
     struct cycle_request crq = {
         .home = &sv->h, .store = s, .programs_dir = sv->programs};
     time_t next_schedule = 0, next_verify = 0;
@@ -410,7 +383,7 @@ static int worker(void *ctx)
             int32_t today = calendar_today(&hms);
             if (cycle_run_scheduled(&crq, today, hms / 100, on_cycle, NULL, err,
                                     sizeof(err)) < 0)
-                log_kv("event=error what=cycle reason=\"%s\"", err);
+                log_event("event=error what=cycle reason=%s", err);
             next_schedule = time(NULL) + 10;
         }
         if (time(NULL) >= next_verify) { /* once a day: */
@@ -428,10 +401,10 @@ static int worker(void *ctx)
                              ran.state == JOB_DONE ? "file-processed"
                                                    : "file-failed",
                              subject, ran.result, why, sizeof(why)) < 0)
-                log_kv("event=error what=audit reason=\"%s\"", why);
+                log_event("event=error what=audit reason=%s", why);
         }
         if (rc < 0) {
-            log_kv("event=error what=job reason=\"%s\"", err);
+            log_event("event=error what=job reason=%s", err);
             sleep(1);
         } else if (rc == 0) {
             struct timespec ts = {0, 100 * 1000 * 1000};
@@ -454,7 +427,7 @@ static int console_main(void *ctx)
     struct console_config cfg = {
         .home = &sv->h, .audit = &sv->audit, .listen_fd = sv->admin_fd};
     if (console_run(&cfg, &worker_stop, err, sizeof(err)) < 0) {
-        log_kv("event=error what=console reason=\"%s\"", err);
+        log_event("event=error what=console reason=%s", err);
         sleep(5); /* restarted by the parent: not in a tight loop */
         return 1;
     }
@@ -480,10 +453,10 @@ static int admin_open(struct serve *sv, const char *address, unsigned port,
             cli_error("serve", "admin console: %s", err);
             return CLI_EXIT_ERROR;
         }
-        log_kv("event=error what=console reason=\"%s\" console=off", err);
+        log_event("event=error what=console reason=%s console=off", err);
         return 0;
     }
-    log_kv("event=console-listen address=%s port=%u", address, bound);
+    log_event("event=console-listen address=%s port=%u", address, bound);
     if (port_file != NULL) {
         char tmp[HOME_PATH_MAX + 8];
         snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
@@ -508,6 +481,7 @@ static void serve_usage(FILE *out)
           "                      [--stop-grace S] [--port-file FILE]\n"
           "                      [--admin-listen ADDR:PORT|off] "
           "[--admin-port-file FILE]\n"
+          "                      [--log-format kv|json]\n"
           "\n"
           "Serve the partners over SFTP: each logs in with a key listed for\n"
           "it ('offsetgw partner key add') and sees /inbox and /outbox of\n"
@@ -516,7 +490,8 @@ static void serve_usage(FILE *out)
           "'offsetgw ingest' does, and the results land in /outbox.  One\n"
           "process per connection.  SIGTERM or SIGINT stops accepting, gives\n"
           "running sessions --stop-grace seconds, then stops the worker.\n"
-          "Logs go to stderr, one key=value line per event.\n"
+          "Logs go to stderr, one key=value line per event (or one JSON\n"
+          "object per line with --log-format json).\n"
           "\n"
           "options (defaults):\n"
           "  -H, --home DIR          the home (default: $OFFSETGW_HOME)\n"
@@ -535,6 +510,8 @@ static void serve_usage(FILE *out)
           "      --admin-listen A:P  the HTTPS admin console, 127.0.0.1:8443;\n"
           "                          off: none (docs/console.md)\n"
           "      --admin-port-file F write the console's port to F\n"
+          "      --log-format F      kv: offsetgw event=NAME key=value ...;\n"
+          "                          json: {\"event\":\"NAME\",...}\n"
           "  -h, --help              show this help\n",
           out);
 }
@@ -567,7 +544,8 @@ int cli_serve_run(int argc, char **argv)
         O_STOP_GRACE,
         O_PORT_FILE,
         O_ADMIN_LISTEN,
-        O_ADMIN_PORT_FILE
+        O_ADMIN_PORT_FILE,
+        O_LOG_FORMAT
     };
     static const struct option options[] = {
         {"home", required_argument, NULL, 'H'},
@@ -584,6 +562,7 @@ int cli_serve_run(int argc, char **argv)
         {"port-file", required_argument, NULL, O_PORT_FILE},
         {"admin-listen", required_argument, NULL, O_ADMIN_LISTEN},
         {"admin-port-file", required_argument, NULL, O_ADMIN_PORT_FILE},
+        {"log-format", required_argument, NULL, O_LOG_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -677,6 +656,13 @@ int cli_serve_run(int argc, char **argv)
         case O_ADMIN_PORT_FILE:
             admin_port_file = optarg;
             break;
+        case O_LOG_FORMAT: {
+            enum log_format lf;
+            if (log_format_parse(optarg, &lf) < 0)
+                return cli_usage_error(cmd, "--log-format takes kv or json");
+            log_set_format(lf);
+            break;
+        }
         case 'h':
             serve_usage(stdout);
             return cli_close_stdout(CLI_EXIT_OK);
@@ -719,7 +705,7 @@ int cli_serve_run(int argc, char **argv)
         return CLI_EXIT_ERROR;
     }
     cfg.host_key = host_key;
-    log_kv("event=start home=%s host_key=%s", sv.h.root, fp);
+    log_event("event=start home=%s host_key=%s", sv.h.root, fp);
     if (!admin_off &&
         (status = admin_open(&sv, admin_address, admin_port, admin_port_file,
                              admin_explicit)) != 0)
@@ -750,7 +736,7 @@ int cli_serve_run(int argc, char **argv)
     snprintf(status_path, sizeof(status_path), "%s/var/serve.status",
              sv.h.root);
     unlink(status_path);
-    log_kv("event=stop");
+    log_event("event=stop");
     return CLI_EXIT_OK;
 }
 

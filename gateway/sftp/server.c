@@ -30,6 +30,7 @@
 #include <libssh/server.h>
 
 #include "offsetgw/jail.h"
+#include "offsetgw/log.h"
 #include "offsetgw/server.h"
 
 #define EXIT_LOGIN_FAILED 3 /* a child's: someone tried and failed */
@@ -65,18 +66,6 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size,
     vsnprintf(err, size, fmt, ap);
     va_end(ap);
     return -EIO;
-}
-
-static void log_line(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "offsetgw serve: %s\n", line);
 }
 
 /* --- the connection's process ----------------------------------------------
@@ -229,8 +218,8 @@ static int run_sftp(struct conn *c)
     struct jail j;
     int rc = c->ops->folders(c->ctx, c->user, inbox, outbox, sizeof(inbox));
     if (rc < 0 || (rc = jail_open(&j, inbox, outbox)) < 0) {
-        log_line("%s: %s has no usable folders (%s)", c->address, c->user,
-                 strerror(-rc));
+        log_event("event=error what=folders address=%s user=%s reason=%s",
+                  c->address, c->user, strerror(-rc));
         return rc;
     }
     struct sftp_io io = {stream_read, stream_write, c};
@@ -243,8 +232,8 @@ static int run_sftp(struct conn *c)
     rc = sftp_serve(&io, &j, &sc, &hooks);
     jail_close(&j);
     if (rc < 0 && rc != -EIO)
-        log_line("%s: %s: the session ended: %s", c->address, c->user,
-                 strerror(-rc));
+        log_event("event=error what=session address=%s user=%s reason=%s",
+                  c->address, c->user, strerror(-rc));
     return rc;
 }
 
@@ -376,9 +365,8 @@ static void start_helper(struct parent *p, bool console)
         _exit(run(p->ops->ctx));
     }
     if (pid < 0)
-        log_line("cannot start the %s: %s",
-                 console ? "admin console" : "pipeline worker",
-                 strerror(errno));
+        log_event("event=error what=fork child=%s reason=%s",
+                  console ? "console" : "worker", strerror(errno));
     else
         *(console ? &p->console : &p->worker) = pid;
 }
@@ -414,8 +402,8 @@ static void note_failure(struct parent *p, const char *address)
     }
     if (++b->failures >= p->cfg->ban_after && b->until <= now) {
         b->until = now + p->cfg->ban_s;
-        log_line("%s: %u failed logins in %d s: refused for %d s", address,
-                 b->failures, p->cfg->ban_window_s, p->cfg->ban_s);
+        log_event("event=ban address=%s failures=%u window_s=%d ban_s=%d",
+                  address, b->failures, p->cfg->ban_window_s, p->cfg->ban_s);
     }
 }
 
@@ -439,21 +427,19 @@ static void reap(struct parent *p)
         if (pid == p->console) {
             p->console = 0;
             if (!got_stop)
-                log_line("the admin console ended (%s %d): starting it "
-                         "again",
-                         WIFEXITED(status) ? "status" : "signal",
-                         WIFEXITED(status) ? WEXITSTATUS(status)
-                                           : WTERMSIG(status));
+                log_event("event=restart child=console how=%s code=%d",
+                          WIFEXITED(status) ? "exit" : "signal",
+                          WIFEXITED(status) ? WEXITSTATUS(status)
+                                            : WTERMSIG(status));
             continue;
         }
         if (pid == p->worker) {
             p->worker = 0;
             if (!got_stop)
-                log_line("the pipeline worker ended (%s %d): starting it "
-                         "again",
-                         WIFEXITED(status) ? "status" : "signal",
-                         WIFEXITED(status) ? WEXITSTATUS(status)
-                                           : WTERMSIG(status));
+                log_event("event=restart child=worker how=%s code=%d",
+                          WIFEXITED(status) ? "exit" : "signal",
+                          WIFEXITED(status) ? WEXITSTATUS(status)
+                                            : WTERMSIG(status));
             continue;
         }
         for (unsigned i = 0; i < p->n_live; i++)
@@ -523,7 +509,7 @@ static void accept_one(struct parent *p, ssh_bind b,
     peer_address(ssh_get_fd(s), address, sizeof(address));
     const char *why = refusal(p, address);
     if (why != NULL) {
-        log_line("%s: refused: %s", address, why);
+        log_event("event=refused address=%s reason=%s", address, why);
         ssh_free(s);
         return;
     }
@@ -535,7 +521,8 @@ static void accept_one(struct parent *p, ssh_bind b,
         _exit(status);
     }
     if (pid < 0)
-        log_line("%s: cannot fork: %s", address, strerror(errno));
+        log_event("event=error what=fork address=%s reason=%s", address,
+                  strerror(errno));
     else {
         p->live[p->n_live].pid = pid;
         snprintf(p->live[p->n_live].address, ADDR_MAX, "%s", address);
@@ -624,7 +611,7 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
     sigaction(SIGHUP, &sa, NULL);
     int fd = ssh_bind_get_fd(b);
     unsigned bound = bound_port(fd);
-    log_line("listening on %s:%u", cfg->address, bound);
+    log_event("event=listen address=%s port=%u", cfg->address, bound);
     start_worker(&p);
     start_helper(&p, true);
     report_sessions(&p);
@@ -646,17 +633,17 @@ int server_run(const struct server_config *cfg, const struct server_ops *ops,
             start_helper(&p, true);
         if (got_reload) {
             got_reload = 0;
-            log_line("SIGHUP: partners and keys are read at each login; "
-                     "the admin console restarts to read admins' "
-                     "certificates");
+            /* partners and keys are read at each login; the console
+             * restarts to read the admins' certificates */
+            log_event("event=reload signal=SIGHUP console=restart");
             if (p.console > 0)
                 kill(p.console, SIGTERM);
         }
         if (n > 0 && (pfd.revents & POLLIN))
             accept_one(&p, b, ops);
     }
-    log_line("stopping: %u sessions get %d s to finish", p.n_live,
-             cfg->stop_grace_s);
+    log_event("event=stopping sessions=%u grace_s=%d", p.n_live,
+              cfg->stop_grace_s);
     ssh_bind_free(b);
     b = p.bind = NULL;
     drain(&p);

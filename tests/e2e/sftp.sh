@@ -255,7 +255,7 @@ done
 sleep 0.5
 check "after 3 failed logins the address is refused, even a good key" \
     refused sftp_as demo-agency "$key" "$dir/ls1.batch"
-check "  the server says why" grep -q "refused: banned after failed logins" \
+check "  the server says why" grep -q "event=refused address=127.0.0.1 reason=\"banned after failed logins\"" \
     "$dir/serve.log"
 check "SIGTERM stops it again" stop_server
 
@@ -272,7 +272,7 @@ check "status lists the two sessions" sh -c "$OG status --home '$home' | \
     grep -q 'serve: running, pid [0-9]*, 2 sessions'"
 check "a third session from the same address is refused" refused \
     sftp_as demo-agency "$key" "$dir/ls1.batch"
-check "  the server says why" grep -q "refused: too many sessions from it" \
+check "  the server says why" grep -q "event=refused .*reason=\"too many sessions from it\"" \
     "$dir/serve.log"
 wait "${holders[@]}" 2>/dev/null
 sleep 0.5
@@ -288,7 +288,7 @@ holder=$!
 sleep 1.2
 check "past --max-sessions, a session is refused" refused \
     sftp_as demo-agency "$key" "$dir/ls1.batch"
-check "  the server says why" grep -q "refused: too many sessions$" \
+check "  the server says why" grep -q "event=refused .*reason=\"too many sessions\"$" \
     "$dir/serve.log"
 wait "$holder" 2>/dev/null
 check "SIGTERM stops it again" stop_server
@@ -333,7 +333,7 @@ server=
 check "the upload running at SIGTERM finished (sftp exit 0)" test "$slow_rc" -eq 0
 check "  the server then stopped cleanly" test "$stop_rc" -eq 0
 check "  and no new session was taken meanwhile" grep -q \
-    "stopping: 1 sessions get 10 s" "$dir/serve.log"
+    "event=stopping sessions=1 grace_s=10" "$dir/serve.log"
 start_server
 check "after a restart it is taken in, once" \
     wait_for "$spool/demo-agency/outbox/slow.txt.*.ack"
