@@ -29,7 +29,8 @@
 # The kills: ROBUST_ROUNDS (4) rounds, alternately during uploads (6
 # clients, 4 files of 330 KB each, throttled) and during processing (6
 # clients, 4 files of 750 KB each, queued while the worker is stopped,
-# killed while it works the queue off).  ROBUST_SEED fixes the random
+# killed while it works the queue off: the whole server, or every fourth
+# round the worker alone, which serve starts again).  ROBUST_SEED fixes the random
 # timings; it is printed for a rerun.
 set -u
 OG=${OG:-./offsetgw}
@@ -267,12 +268,29 @@ for r in $(seq "$rounds"); do
         wait_count "$k" acks_of_round
         sleep_ms "$ms"
         $OG status --home "$home" >"$dir/status"
-        check "round $r: kill -9 during processing, $when" kill_server
+        if [ $((r % 4)) -eq 0 ]; then
+            # the worker alone: serve starts another, which takes the
+            # job it was running up again
+            when="$when, the worker alone"
+            worker_only=1
+            check "round $r: kill -9 of the worker during processing, $when" \
+                kill -9 "$worker"
+        else
+            check "round $r: kill -9 during processing, $when" kill_server
+        fi
         check "  work was left" refused grep -q 'queue: 0 queued, 0 running' \
             "$dir/status"
     fi
     cat "$dir"/r$r-c*.list >>"$dir/kill.list"
-    check "round $r: serve again" start_server "$home"
+    if [ -n "${worker_only:-}" ]; then
+        check "round $r: serve, still up, starts a worker again" sh -c \
+            "for i in \$(seq 100); do w=\$(cat /proc/[0-9]*/stat 2>/dev/null |
+            awk '\$4 == $server && \$3 != \"Z\" {print \$1}'); [ -n \"\$w\" ] &&
+            [ \"\$w\" != $worker ] && exit 0; sleep 0.1; done; exit 1"
+    else
+        check "round $r: serve again" start_server "$home"
+    fi
+    worker_only=
     check "  the queue is worked off" queue_idle "$home"
     check "  SIGTERM stops it" stop_server
     echo "# round $r ($((SECONDS - t0)) s), killed $when:" \
