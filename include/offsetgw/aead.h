@@ -96,7 +96,8 @@ struct aead_writer;
 int aead_writer_new(struct aead_writer **out, int fd,
                     const struct aead_key *master);
 
-/* Encrypt BUF[0..LEN).  Full chunks go to the fd as they fill.  0 or a
+/* Encrypt BUF[0..LEN).  Full chunks go to the fd as they fill (in
+ * page-aligned writes of 64 KiB multiples; the rest at aead_finish).  0 or a
  * negative errno; after an error every call returns it again. */
 int aead_write(struct aead_writer *w, const void *buf, size_t len);
 
