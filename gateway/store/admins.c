@@ -45,14 +45,16 @@ int store_admin_add(struct store *s, const char *name, const char *hash)
     return change(s, st, "add the admin");
 }
 
-int store_admin_get(struct store *s, const char *name, struct store_admin *out)
+/* The one admin SQL (a SELECT of COLUMNS with one parameter) finds for
+ * KEY into OUT; -ENOENT when none. */
+static int admin_where(struct store *s, const char *sql, const char *key,
+                       struct store_admin *out)
 {
     sqlite3_stmt *st;
-    int rc = store_prepare_once(
-        s, "SELECT " COLUMNS " FROM admins WHERE name = ?", &st);
+    int rc = store_prepare_once(s, sql, &st);
     if (rc < 0)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
     int code = rc == SQLITE_ROW    ? 0
                : rc == SQLITE_DONE ? -ENOENT
@@ -61,6 +63,12 @@ int store_admin_get(struct store *s, const char *name, struct store_admin *out)
         read_admin(st, out);
     sqlite3_finalize(st);
     return code;
+}
+
+int store_admin_get(struct store *s, const char *name, struct store_admin *out)
+{
+    return admin_where(s, "SELECT " COLUMNS " FROM admins WHERE name = ?", name,
+                       out);
 }
 
 int store_admin_set_hash(struct store *s, const char *name, const char *hash)
@@ -157,22 +165,11 @@ int store_admin_set_cert(struct store *s, const char *name,
 int store_admin_by_cert(struct store *s, const char *fingerprint,
                         struct store_admin *out)
 {
-    sqlite3_stmt *st;
-    if (fingerprint[0] == '\0')
+    if (fingerprint[0] == '\0') /* admins without one have "" */
         return -ENOENT;
-    int rc = store_prepare_once(
-        s, "SELECT " COLUMNS " FROM admins WHERE cert_sha256 = ?", &st);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    int code = rc == SQLITE_ROW    ? 0
-               : rc == SQLITE_DONE ? -ENOENT
-                                   : store_fail_db(s, rc, "admin");
-    if (rc == SQLITE_ROW)
-        read_admin(st, out);
-    sqlite3_finalize(st);
-    return code;
+    return admin_where(s,
+                       "SELECT " COLUMNS " FROM admins WHERE cert_sha256 = ?",
+                       fingerprint, out);
 }
 
 int store_admin_certs(struct store *s, int (*fn)(const char *pem, void *ctx),
