@@ -874,11 +874,14 @@ static void load_children(struct loader *ld, struct build *b, xmlNode *parent,
         if (!element_or_report(ld, c))
             continue;
         const char *name = (const char *)c->name;
-        struct node *child = &group->children[group->n_children];
+        /* only records and groups take a slot (CHILDREN is NULL when
+         * there are none: no pointer into it before then) */
         if (strcmp(name, "record") == 0) {
+            struct node *child = &group->children[group->n_children];
             if (load_record(ld, b, c, child, group))
                 group->n_children++;
         } else if (strcmp(name, "group") == 0) {
+            struct node *child = &group->children[group->n_children];
             group->n_children++;
             load_group(ld, b, c, child, depth);
         } else if (!(is_root && strcmp(name, "file") == 0)) {
