@@ -856,15 +856,22 @@ static int do_write(struct session *s, struct cursor *c)
         return send_status(s, SFTP_FAILURE,
                            "no such handle open for "
                            "writing");
+    /* any write refused or failed fails the whole upload: its CLOSE does
+     * not hand on what was written (a client goes on to CLOSE after a
+     * failed write, and part of a file must never be taken in) */
     if (offset > (uint64_t)s->cfg->max_file_bytes ||
-        len > (uint64_t)s->cfg->max_file_bytes - offset)
+        len > (uint64_t)s->cfg->max_file_bytes - offset) {
+        if (h->failed == NULL)
+            h->failed = "the upload is larger than this gateway takes";
         return send_errno(s, -EFBIG);
+    }
     if (h->vw != NULL) {
         const char *why = NULL;
         int rc = window_write(h, offset, data, len, &why);
         if (rc < 0) {
             if (h->failed == NULL)
-                h->failed = why;
+                h->failed =
+                    why ? why : "a write failed: the upload is not taken";
             return why ? send_status(s, SFTP_FAILURE, why) : send_errno(s, rc);
         }
         h->bytes += (int64_t)len;
@@ -876,8 +883,12 @@ static int do_write(struct session *s, struct cursor *c)
             pwrite(h->fd, data + done, len - done, (off_t)(offset + done));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return send_errno(s, n < 0 ? -errno : -ENOSPC);
+        if (n <= 0) {
+            int rc = n < 0 ? -errno : -ENOSPC;
+            if (h->failed == NULL)
+                h->failed = "a write failed: the upload is not taken";
+            return send_errno(s, rc);
+        }
         done += (size_t)n;
     }
     track(h, offset, data, len);

@@ -3,7 +3,8 @@
 # client gets an error status, the gateway goes on serving other
 # sessions, and nothing of the half-written file is taken in (no job, no
 # outputs, nothing in received/).  demo-agency's inbox is a 1 MiB tmpfs;
-# a 3 MiB upload fills it.  Needs to mount a tmpfs (root with
+# a 3 MiB upload fills it, in an encrypted and in a plain spool; and a
+# file past --max-file-size is refused whole.  Needs to mount a tmpfs (root with
 # CAP_SYS_ADMIN, as in CI): skipped, saying so, where it cannot.
 # (Outputs on a full disk are tests/faults/walk.sh's write -> ENOSPC.)
 set -u
@@ -18,12 +19,16 @@ export OFFSETGW_TODAY=2026-11-20
 home=$dir/gw
 spool=$home/var/spool
 check "a demo home" $OG init --home "$home" --demo
-inbox=$spool/demo-agency/inbox
-if ! mount -t tmpfs -o size=1m,mode=0700 tmpfs "$inbox" 2>"$dir/mount.err"; then
+# the agency's whole spool folder on the small disk (its inbox,
+# received/ and outbox: an upload is handed on by a rename within it)
+part=$spool/demo-agency
+inbox=$part/inbox
+if ! mount -t tmpfs -o size=1m,mode=0700 tmpfs "$part" 2>"$dir/mount.err"; then
     echo "diskfull.sh: SKIP, cannot mount a tmpfs: $(cat "$dir/mount.err")"
     exit 77
 fi
-mnt=$inbox
+mnt=$part
+mkdir -m 0700 "$part/inbox" "$part/received" "$part/outbox" "$part/outbox/.tmp"
 check "a 3 MiB agency file" $OG synth --program caltrecs --records 12000 \
     --seed 5 --agency-code DEMO1 --output "$dir/big.txt"
 check "  bigger than the inbox's disk" test "$(stat -c %s "$dir/big.txt")" \
@@ -57,12 +62,47 @@ check "the agency itself can still log in and list" as demo-agency <<B
 ls -l /outbox
 B
 sleep 1
-check "nothing of the big file was queued" sh -c "! $OG transfers --home \
-    '$home' --json | jq -e '.[] | select(.path | test(\"big.txt\")) | \
-    select((.job // 0) > 0)' >/dev/null"
+# (transfers --json: one object per line)
+check "nothing of the big file was queued" sh -c "$OG transfers --home \
+    '$home' --json | jq -s -e 'map(select(.path == \"/inbox/big.txt\")) | \
+    length == 1 and all(.[]; .job == 0 and (.complete | not))'"
 check "  nothing in received/" test -z "$(ls "$spool/demo-agency/received")"
 check "  no outputs for it" test -z "$(ls "$spool/demo-agency/outbox" |
     grep big)"
 check "  the queue is empty" sh -c "$OG status --home '$home' | grep -qiE \
     '^queue: 0 queued, 0 running'"
+
+# the same in a home whose spool is plain (pwrite, not the sealing
+# writer): a failed write fails the upload all the same
+stop() { kill -TERM "$server" && wait "$server"; }
+check "SIGTERM stops serve" stop
+server=
+check "the spool made plain" $OG init --home "$home" --plain-spool
+rm -f "$inbox"/* 2>/dev/null
+$OG serve --home "$home" --listen 127.0.0.1:0 --port-file "$dir/port2" \
+    --admin-listen off >>"$dir/serve.log" 2>&1 &
+server=$!
+port=$(wait_port "$dir/port2")
+check "plain: the upload that fills the disk fails" refused as demo-agency <<B
+put $dir/big.txt /inbox/big2.txt
+B
+# a write past --max-file-size is refused, and so is the upload
+check "SIGTERM stops serve" stop
+rm -f "$inbox"/* 2>/dev/null
+$OG serve --home "$home" --listen 127.0.0.1:0 --port-file "$dir/port3" \
+    --admin-listen off --max-file-size 100000 >>"$dir/serve.log" 2>&1 &
+server=$!
+port=$(wait_port "$dir/port3")
+check "a file past --max-file-size is refused" refused as demo-agency <<B
+put $dir/big.txt /inbox/big3.txt
+B
+sleep 1
+check "neither upload was queued or answered" sh -c "$OG transfers --home \
+    '$home' --json | jq -s -e 'map(select(.path | test(\"big[23]\"))) | \
+    length == 2 and all(.[]; .job == 0 and (.complete | not))' && test -z \
+    \"\$(ls '$spool/demo-agency/outbox' | grep big)\""
+check "  nor logged complete" refused grep -qE \
+    'event=upload.*big[23].txt.*complete=1' "$dir/serve.log"
+check "  the queue is still empty" sh -c "$OG status --home '$home' | \
+    grep -qE '^queue: 0 queued, 0 running, 0 done'"
 summary diskfull
