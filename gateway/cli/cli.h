@@ -106,8 +106,10 @@ struct store;
 /* The home directory: GIVEN (from --home), else $OFFSETGW_HOME, else
  * NULL. */
 const char *cli_home_dir(const char *given);
-/* Open the home at DIR and its registry for command CMD; an exit status
- * (the reason printed) when that fails. */
+/* Open the home at DIR and its registry for command CMD, holding the
+ * home's key lock shared until the command exits (vault_lock: no key
+ * rotation meanwhile); an exit status (the reason printed) when that
+ * fails. */
 int cli_home_open(const char *cmd, const char *dir, struct home *h,
                   struct store **s);
 

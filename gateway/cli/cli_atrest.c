@@ -93,7 +93,8 @@ int cli_keys_rotate(int argc, char **argv)
     if ((lock = vault_lock(&h, true)) < 0) {
         cli_error(cmd, "%s",
                   lock == -EWOULDBLOCK
-                      ? "the gateway is running on this home: stop it first"
+                      ? "the gateway or another offsetgw command is using "
+                        "this home: stop it first"
                       : strerror(-lock));
         store_close(s);
         return CLI_EXIT_ERROR;

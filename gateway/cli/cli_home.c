@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "offsetgw/audit.h"
+#include "offsetgw/vault.h"
 #include "offsetgw/cycle.h"
 #include "offsetgw/home.h"
 #include "offsetgw/keys.h"
@@ -65,8 +66,21 @@ int cli_home_open(const char *cmd, const char *dir, struct home *h,
                   dir, h->db, dir);
         return CLI_EXIT_ERROR;
     }
+    /* held, shared, until the command exits: `keys rotate` (which takes it
+     * alone) must not retire a master key this command still writes with,
+     * and does not start meanwhile; nor does this command during one */
+    int lock = vault_lock(h, false);
+    if (lock < 0) {
+        cli_error(cmd, "%s",
+                  lock == -EWOULDBLOCK
+                      ? "a master key rotation is running on this home: "
+                        "try again when it is done"
+                      : strerror(-lock));
+        return CLI_EXIT_ERROR;
+    }
     if (home_open_store(h, s, err, sizeof(err)) < 0) {
         cli_error(cmd, "%s", err);
+        close(lock);
         return CLI_EXIT_ERROR;
     }
     return CLI_EXIT_OK;

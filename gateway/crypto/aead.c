@@ -809,6 +809,13 @@ int aead_rewrap(const char *path, const struct aead_key *old_master,
         tmp[0] = '\0';
         goto out;
     }
+    /* the same owner and mode as the file it replaces (run as root, a
+     * rotation must not leave files the gateway's user cannot read) */
+    if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+        fchown(out_fd, st.st_uid, st.st_gid) < 0) {
+        rc = -errno;
+        goto out;
+    }
     if (fchmod(out_fd, st.st_mode & 07777) < 0) {
         rc = -errno;
         goto out;

@@ -665,9 +665,17 @@ static void rotate_file(struct rotation *ro, const char *path)
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     ssize_t n;
-    if (fd < 0)
-        return; /* gone meanwhile, or not a file */
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fd < 0 && errno == ENOENT)
+        return; /* gone meanwhile */
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        /* not looked at (another owner's, say): the old key must stay */
+        if (ro->out->failed++ == 0)
+            snprintf(ro->err, ro->err_size, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return;
     }
@@ -715,10 +723,19 @@ static void rotate_dir(struct rotation *ro, const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    if (d == NULL)
+    if (d == NULL) {
+        if (errno != ENOENT && ro->out->failed++ == 0)
+            snprintf(ro->err, ro->err_size, "%s: %s", dir, strerror(errno));
         return;
-    while ((e = readdir(d)) != NULL) {
+    }
+    for (;;) {
         char path[HOME_PATH_MAX + 300];
+        errno = 0;
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0 && ro->out->failed++ == 0)
+                snprintf(ro->err, ro->err_size, "%s: %s", dir, strerror(errno));
+            break;
+        }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
             strcmp(e->d_name, ".tmp") == 0)
             continue;
@@ -738,8 +755,12 @@ static void rotate_spool(struct rotation *ro)
                                         "outbox/.tmp"};
     DIR *d = opendir(ro->h->spool);
     struct dirent *e;
-    if (d == NULL)
+    if (d == NULL) {
+        if (ro->out->failed++ == 0)
+            snprintf(ro->err, ro->err_size, "%s: %s", ro->h->spool,
+                     strerror(errno));
         return;
+    }
     while ((e = readdir(d)) != NULL) {
         char dir[HOME_PATH_MAX];
         if (e->d_name[0] == '.' || !home_partner_name_ok(e->d_name))

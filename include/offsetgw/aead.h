@@ -151,7 +151,7 @@ void aead_reader_free(struct aead_reader *r);
 
 /* Re-wrap the data key of the encrypted file at PATH from OLD_MASTER to
  * NEW_MASTER.  Only the header changes: the chunks are copied byte for
- * byte into a temporary file beside PATH (same mode), which is synced
+ * byte into a temporary file beside PATH (same owner and mode), which is synced
  * and renamed over PATH, so PATH is always the old file or the new one.
  * The chunks are not checked.  0; the aead_reader_open errors when the
  * header does not open with OLD_MASTER (PATH is then untouched); or a

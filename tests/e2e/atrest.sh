@@ -172,6 +172,24 @@ check "keys rotate is refused while serving" refused $OG keys rotate --home "$ho
 keep
 check "  saying why" said "stop it first"
 check "SIGTERM stops serve" stop_server
+# the home's key lock (keys/master.lock): any command holds it shared,
+# keys rotate alone
+flock -s "$home/keys/master.lock" sleep 3 &
+holder=$!
+sleep 0.3
+check "keys rotate is refused while a command uses the home" refused \
+    $OG keys rotate --home "$home"
+keep
+check "  saying why" said "stop it first"
+wait "$holder"
+flock -x "$home/keys/master.lock" sleep 3 &
+holder=$!
+sleep 0.3
+check "a command is refused while a rotation runs" refused \
+    $OG status --home "$home"
+keep
+check "  saying why" said "rotation is running"
+wait "$holder"
 old_id=$($OG keys show --home "$home" | sed -n 's/ master-key .*//p')
 check "keys rotate" $OG keys rotate --home "$home"
 keep
