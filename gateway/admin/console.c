@@ -590,6 +590,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)cls;
     (void)conn;
     (void)toe;
+    if (*req_cls != NULL) /* a login's body holds a password */
+        explicit_bzero(*req_cls, sizeof(struct request));
     free(*req_cls);
     *req_cls = NULL;
 }
@@ -636,6 +638,10 @@ int console_run(const struct console_config *cfg, volatile sig_atomic_t *stop,
     if ((rc = store_open_with(cfg->home->db, STORE_OPEN_UNCHECKED, &con->s, err,
                               err_size)) < 0)
         goto out;
+    /* as serve's other processes: the worker holds the write lock for a
+     * whole file's intake, and an admin's action must not lose its audit
+     * row to sqlite's default 5 s */
+    store_busy_ms(con->s, 60000);
     /* with admins' certificates registered, clients are asked for one */
     if ((rc = store_admin_certs(con->s, add_trust, con)) < 0) {
         rc = fail(err, err_size, rc, "admin certificates: %s",
@@ -672,6 +678,7 @@ int console_run(const struct console_config *cfg, volatile sig_atomic_t *stop,
     MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
 out:
+    explicit_bzero(key, sizeof(key)); /* on every path */
     store_close(con->s);
     free(con->trust);
     memset(con, 0, sizeof(*con));

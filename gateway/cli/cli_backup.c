@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "offsetgw/backup.h"
@@ -73,7 +74,11 @@ int cli_backup_run(int argc, char **argv)
     status = cli_home_open(cmd, cli_home_dir(dir), &h, &s);
     if (status != 0)
         return status;
-    if (strcmp(output, h.db) == 0) {
+    struct stat out_st, db_st;
+    if (strcmp(output, h.db) == 0 ||
+        (stat(output, &out_st) == 0 && stat(h.db, &db_st) == 0 &&
+         out_st.st_dev == db_st.st_dev && out_st.st_ino == db_st.st_ino)) {
+        /* by name, or by another path to the same file (a link, ./) */
         status = cli_usage_error(cmd, "--output is the registry itself");
         goto out;
     }

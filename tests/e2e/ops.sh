@@ -123,6 +123,11 @@ check "  and is in the audit trail" sh -c "$OG audit list --home '$home' | \
     grep -q 'backup.*after.db'"
 check "a backup onto the registry itself is refused" refused $OG backup \
     --home "$home" --output "$home/var/offsetgw.db"
+ln -s "$home/var/offsetgw.db" "$dir/link.db"
+check "  and through a link to it too" refused $OG backup --home "$home" \
+    --output "$dir/link.db"
+check "  the registry is still whole" sh -c "$OG status --home '$home' \
+    >/dev/null"
 check "  a backup needs --output" refused $OG backup --home "$home"
 touch "$dir/stale.db.tmp"
 check "  a leftover FILE.tmp is refused, not overwritten" refused $OG backup \
