@@ -203,7 +203,12 @@ static int sync_dir_of(const char *path)
 static int make_temp_beside(const char *path, const char *tag, char *tmp,
                             size_t size)
 {
-    int n = snprintf(tmp, size, "%s.%s.XXXXXX", path, tag);
+    /* ".NAME.TAG.XXXXXX": a dot file, which partners can neither see nor
+     * name over SFTP and the pipeline never takes for an upload */
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    int n = snprintf(tmp, size, "%.*s.%s.%s.XXXXXX", dir_len, path,
+                     path + dir_len, tag);
     int fd;
 
     if (n < 0 || (size_t)n >= size)

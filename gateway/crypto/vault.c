@@ -706,16 +706,17 @@ static void rotate_file(struct rotation *ro, const char *path)
     ro->out->foreign++;
 }
 
-/* Is NAME a temporary file aead_rewrap left ("F.rewrap.XXXXXX") beside a
- * file F of DIR that still exists? */
+/* Is NAME a temporary file aead_rewrap left (".F.rewrap.XXXXXX", a dot
+ * file no partner can make) beside a file F of DIR that still exists? */
 static bool rewrap_leftover(const char *dir, const char *name)
 {
-    const char *tag = strstr(name, ".rewrap.");
+    const char *tag = name[0] == '.' ? strstr(name + 1, ".rewrap.") : NULL;
     char base[HOME_PATH_MAX + 300];
     struct stat st;
-    if (tag == NULL || strlen(tag) != 14)
+    if (tag == NULL || tag == name + 1 || strlen(tag) != 14)
         return false;
-    snprintf(base, sizeof(base), "%s/%.*s", dir, (int)(tag - name), name);
+    snprintf(base, sizeof(base), "%s/%.*s", dir, (int)(tag - name - 1),
+             name + 1);
     return lstat(base, &st) == 0 && S_ISREG(st.st_mode);
 }
 

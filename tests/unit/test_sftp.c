@@ -950,8 +950,10 @@ static void test_uploads_stop_at_the_size_limit(void **state)
     write_at(fx, &h, (1 << 20) - 1, "x", 1, 0);
     write_at(fx, &h, (1 << 20) - 1, "xy", 2, 4);
     write_at(fx, &h, UINT64_MAX - 1, "xy", 2, 4);
-    close_handle(fx, &h, 0);
+    /* a write refused fails the upload: not handed on at its CLOSE */
+    close_handle(fx, &h, 4);
     assert_int_equal(stop(fx), 0);
+    assert_int_equal(fx->n_done, 0);
 }
 
 static void test_malformed_and_unknown_requests_get_answers(void **state)

@@ -391,8 +391,14 @@ static void test_rotation_cut_short_is_finished_by_the_next(void **state)
     assert_int_equal(unlink(master), 0);
     assert_int_equal(aead_master_ensure(master, &k_new), 0);
     assert_int_equal(aead_rewrap(a, &k_old, &k_new), 0);
-    snprintf(tmp, sizeof(tmp), "%s.rewrap.AbC123", b);
+    const char *slash = strrchr(b, '/');
+    snprintf(tmp, sizeof(tmp), "%.*s/.%s.rewrap.AbC123", (int)(slash - b), b,
+             slash + 1);
     spit(tmp, "OGAEAD partial copy", 19);
+    /* a partner's file of that shape (no leading dot) is the partner's */
+    char theirs[HOME_PATH_MAX + 96];
+    snprintf(theirs, sizeof(theirs), "%s.rewrap.AbC123", b);
+    spit(theirs, "mine", 4);
 
     /* meanwhile the files still read: the vault holds the old key too */
     struct vault mid;
@@ -411,6 +417,7 @@ static void test_rotation_cut_short_is_finished_by_the_next(void **state)
     assert_int_equal(ro.current, 1);
     assert_int_equal(n_old_keys(fx), 0);
     assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(access(theirs, F_OK), 0);
     /* the new key is the one the cut-short run installed */
     struct aead_key k_now;
     assert_int_equal(aead_master_load(master, &k_now), 0);
