@@ -615,6 +615,12 @@ static void test_empty_or_foreign_documents_are_rejected(void **state)
     expect_rejected("no-fields.xml",
                     FIXED10 "  <record name=\"r\"> <!-- here -->\n"
                             "  </record>\n" END);
+    /* a <file> and no record at all (found by fuzzing: the loader made a
+     * pointer into a children array it had not allocated, NULL + 0) */
+    expect_rejected("no-records.xml",
+                    XML_DECL "<layout name=\"t\"> <!-- here -->\n"
+                             "  <file format=\"fixed\" record-length=\"10\" "
+                             "line-end=\"lf\"/>\n" END);
 }
 
 static void test_unknown_elements_and_attributes_are_rejected(void **state)
