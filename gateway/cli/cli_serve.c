@@ -63,6 +63,9 @@ struct conn {
  * be queued") and audit entries lost (bench/load.sh). */
 #define SERVE_BUSY_MS 60000
 
+/* How often an idle worker tries again the jobs it set aside. */
+#define WORKER_RETRY_S 300
+
 static void *conn_open(void *ctx)
 {
     struct conn *c = calloc(1, sizeof(*c));
@@ -377,6 +380,7 @@ static int worker(void *ctx)
     struct cycle_request crq = {
         .home = &sv->h, .store = s, .programs_dir = sv->programs};
     time_t next_schedule = 0, next_verify = 0;
+    time_t next_retry = time(NULL) + WORKER_RETRY_S;
     while (!worker_stop) {
         if (time(NULL) >= next_schedule) { /* scheduled cycles: every 10 s */
             int32_t hms;
@@ -409,6 +413,17 @@ static int worker(void *ctx)
         } else if (rc == 0) {
             struct timespec ts = {0, 100 * 1000 * 1000};
             nanosleep(&ts, NULL);
+        }
+        /* jobs set aside on a full disk, an I/O error or no memory (left
+         * running, pipeline.c) are tried again now and then, not only at
+         * the next start: this worker is the only one, and idle here */
+        if (rc == 0 && time(NULL) >= next_retry) {
+            if (pipeline_recover(&env, &again, err, sizeof(err)) < 0)
+                log_event("event=error what=recover reason=%s", err);
+            else if (again > 0)
+                log_event("event=recover jobs=%lld why=retry",
+                          (long long)again);
+            next_retry = time(NULL) + WORKER_RETRY_S;
         }
     }
     store_close(s);
