@@ -487,8 +487,13 @@ static const char *atrest_message(int rc)
     }
 }
 
+/* Bytes held out of order by every handle of this process's session
+ * (one session per process: server.c forks per connection). */
+static size_t held_bytes;
+
 static void pending_free(struct handle *h)
 {
+    held_bytes -= h->pend_bytes;
     for (unsigned i = 0; i < h->n_pend; i++)
         free(h->pend[i].data);
     free(h->pend);
@@ -792,6 +797,7 @@ static int drain(struct handle *h)
             return rc;
         h->next += (int64_t)q->len;
         h->pend_bytes -= q->len;
+        held_bytes -= q->len;
         free(q->data);
         h->pend[i] = h->pend[--h->n_pend];
         i = 0; /* the next may be anywhere */
@@ -827,7 +833,8 @@ static int window_write(struct handle *h, uint64_t off, const uint8_t *data,
             return -EINVAL;
         }
     if (h->n_pend == SFTP_WINDOW_WRITES ||
-        len > SFTP_WINDOW_BYTES - h->pend_bytes) {
+        len > SFTP_WINDOW_BYTES - h->pend_bytes ||
+        len > SFTP_SESSION_WINDOW_BYTES - held_bytes) {
         *why = "writes came too far out of order (files are encrypted here "
                "as they come)";
         return -EINVAL;
@@ -841,6 +848,7 @@ static int window_write(struct handle *h, uint64_t off, const uint8_t *data,
     memcpy(copy, data, len);
     h->pend[h->n_pend++] = (struct pending){off, len, copy};
     h->pend_bytes += len;
+    held_bytes += len;
     return 0;
 }
 

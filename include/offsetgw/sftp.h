@@ -30,7 +30,8 @@
  * vault is on); partners see plain files.  Uploads are encrypted as they
  * are written: writes must come in order, but those ahead of the next
  * offset are held in a bounded window (SFTP_WINDOW_BYTES, SFTP_WINDOW_
- * WRITES) until the gap before them fills; a write over bytes already
+ * WRITES per handle, SFTP_SESSION_WINDOW_BYTES per session) until the
+ * gap before them fills; a write over bytes already
  * written, or beyond the window, fails (SSH_FX_FAILURE, saying why) and
  * so does the upload: its CLOSE fails and it is not handed on; as
  * does opening a non-empty file to write without truncating it (a
@@ -58,9 +59,12 @@
 #define SFTP_MAX_DATA 261120u
 #define SFTP_MAX_PACKET (256u * 1024u + 1024u)
 
-/* Out-of-order upload writes held per handle, at most. */
+/* Out-of-order upload writes held per handle, at most; and in bytes for
+ * all the handles of a session (one process), so that a partner's 64
+ * handles cannot hold 64 windows. */
 #define SFTP_WINDOW_BYTES (8u * 1024u * 1024u)
 #define SFTP_WINDOW_WRITES 128u
+#define SFTP_SESSION_WINDOW_BYTES (16u * 1024u * 1024u)
 
 struct vault;
 

@@ -1066,6 +1066,45 @@ static void expect_plain(const struct vault *v, const char *path,
     free(back);
 }
 
+/* Writes held out of order are bounded for the whole session, not only
+ * per handle: two handles fill most of the session's budget, a third
+ * gets the rest and then is refused, and the uploads fail, not hand on. */
+static void test_held_writes_are_bounded_per_session(void **state)
+{
+    struct fixture *fx = *state;
+    size_t chunk = 256000;
+    char *data = tu_xmalloc(chunk), name[32];
+    memset(data, 'x', chunk);
+    fx->vault = test_vault();
+    fx->cfg.max_file_bytes = (int64_t)64 << 20; /* the fixture's is 1 MiB */
+    start(fx);
+    handshake(fx);
+    struct handle h[3];
+    for (int k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "/inbox/held%d.txt", k);
+        h[k] = open_file(fx, name, WRITE_FLAGS);
+    }
+    /* a gap at 0 on each: every write is held */
+    for (int k = 0; k < 2; k++)
+        for (uint64_t i = 1; i <= 30; i++)
+            write_at(fx, &h[k], i * chunk, data, chunk, 0);
+    /* 60 x 256000 held; the session's 16 MiB leave room for 5 more */
+    for (uint64_t i = 1; i <= 5; i++)
+        write_at(fx, &h[2], i * chunk, data, chunk, 0);
+    write_at(fx, &h[2], 6 * chunk, data, chunk, 4);
+    for (int k = 0; k < 3; k++)
+        close_handle(fx, &h[k], 4);
+    assert_int_equal(fx->n_done, 0);
+    /* released at the closes: a new upload's held write is taken */
+    struct handle again = open_file(fx, "/inbox/again.txt", WRITE_FLAGS);
+    write_at(fx, &again, chunk, data, chunk, 0);
+    write_at(fx, &again, 0, data, chunk, 0);
+    close_handle(fx, &again, 0);
+    assert_int_equal(fx->n_done, 1);
+    assert_int_equal(stop(fx), 0);
+    free(data);
+}
+
 static void test_encrypted_upload_takes_writes_out_of_order(void **state)
 {
     struct fixture *fx = *state;
@@ -1223,6 +1262,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_encrypted_upload_takes_writes_out_of_order),
+        T(test_held_writes_are_bounded_per_session),
         T(test_encrypted_download_sizes_and_damage),
         T(test_version_exchange_advertises_the_extensions),
         T(test_a_request_before_init_ends_the_session),
