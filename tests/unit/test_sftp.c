@@ -1102,6 +1102,9 @@ static void test_held_writes_are_bounded_per_session(void **state)
     close_handle(fx, &again, 0);
     assert_int_equal(fx->n_done, 1);
     assert_int_equal(stop(fx), 0);
+    vault_release(fx->vault);
+    free(fx->vault);
+    fx->vault = NULL;
     free(data);
 }
 
