@@ -28,7 +28,8 @@ static int rotate_registry_keys(void *ctx, const struct aead_key *old_master,
     return rc == -ENOKEY ? 0 : rc;
 }
 
-/* "--home DIR" and the arguments after it (at most MAX_ARGS). */
+/* "--home DIR" (or $OFFSETGW_HOME) into *DIR; the first argument after
+ * the options into *FIRST. */
 static int parse(const char *cmd, int argc, char **argv, const char *help,
                  const char **dir, int *first)
 {
@@ -81,9 +82,6 @@ int cli_keys_rotate(int argc, char **argv)
     /* opened without a master key: after a rotation cut short, keys/
      * master.key is the new key while the registry's are still under the
      * old one, which only vault_rotate() holds then */
-    if ((dir = cli_home_dir(dir)) == NULL)
-        return cli_usage_error(cmd, "--home DIR is required (or set "
-                                    "OFFSETGW_HOME)");
     if (home_init(&h, dir) < 0 || access(h.db, F_OK) != 0 ||
         store_open(h.db, &s, err, sizeof(err)) < 0) {
         cli_error(cmd, "'%s' is not a gateway home whose registry opens%s%s",

@@ -818,7 +818,7 @@ static int cmd_keys_show(int argc, char **argv)
     char id[2 * AEAD_KEY_ID_SIZE + 1];
     rc = home_master_key(&h, false, &mk, err, sizeof(err));
     if (rc == 0) {
-        vault_key_id_hex(&mk, id);
+        aead_key_id_hex(mk.id, id);
         aead_key_wipe(&mk);
         printf("%s master-key %s/master.key\n", id, h.keys);
     } else if (rc == -ENOENT) {

@@ -4,13 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "offsetgw/failpoint.h"
+#include "offsetgw/durable.h"
 #include "offsetgw/outbox.h"
 #include "offsetgw/vault.h"
 
@@ -106,18 +106,6 @@ void outbox_discard(struct outbox_file *f)
         unlink(f->tmp_path);
 }
 
-/* fsync the folder holding PATH, so a rename in it is durable. */
-static void sync_dir_of(const char *path)
-{
-    char dir[HOME_PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        failpoint_fsync(fd);
-        close(fd);
-    }
-}
-
 struct deliver_ctx {
     struct store *s;
     char *err;
@@ -142,7 +130,7 @@ static int deliver_one(const struct store_output *o, void *arg)
         c->rc = -errno;
         return 1;
     } else {
-        sync_dir_of(o->final_path);
+        (void)durable_parent(o->final_path); /* best effort, as before */
     }
     c->done[c->n_done++] = o->id;
     return c->n_done == sizeof(c->done) / sizeof(c->done[0]) ? 2 : 0;

@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 
 #include "offsetgw/aead.h"
+#include "offsetgw/durable.h"
 
 #define MAGIC "OGAEAD"
 #define MAGIC_LEN 6
@@ -131,6 +132,18 @@ void aead_key_wipe(struct aead_key *k)
     gnutls_memset(k, 0, sizeof(*k));
 }
 
+char *aead_key_id_hex(const unsigned char *id,
+                      char hex[2 * AEAD_KEY_ID_SIZE + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < AEAD_KEY_ID_SIZE; i++) {
+        hex[2 * i] = digits[id[i] >> 4];
+        hex[2 * i + 1] = digits[id[i] & 15];
+    }
+    hex[2 * AEAD_KEY_ID_SIZE] = '\0';
+    return hex;
+}
+
 int aead_master_load(const char *path, struct aead_key *k)
 {
     unsigned char bytes[AEAD_KEY_SIZE + 1];
@@ -166,35 +179,6 @@ int aead_master_load(const char *path, struct aead_key *k)
     rc = aead_key_init(k, bytes);
 out:
     gnutls_memset(bytes, 0, sizeof bytes);
-    close(fd);
-    return rc;
-}
-
-/* fsync the folder holding PATH, so a new name in it is durable. */
-static int sync_dir_of(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int fd, rc = 0;
-
-    if (slash == NULL) {
-        dir[0] = '.';
-        dir[1] = '\0';
-    } else if (slash == path) {
-        dir[0] = '/';
-        dir[1] = '\0';
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return -ENAMETOOLONG;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
     close(fd);
     return rc;
 }
@@ -244,7 +228,7 @@ int aead_master_ensure(const char *path, struct aead_key *k)
         rc = -errno;
     unlink(tmp);
     if (rc == 0)
-        rc = sync_dir_of(path);
+        rc = durable_parent(path);
     if (rc == 0)
         rc = aead_master_load(path, k);
 out:
@@ -844,7 +828,7 @@ int aead_rewrap(const char *path, const struct aead_key *old_master,
         rc = -errno;
     if (rc == 0) {
         tmp[0] = '\0';
-        rc = sync_dir_of(path);
+        rc = durable_parent(path);
     }
 out:
     gnutls_memset(data_key, 0, sizeof data_key);

@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 
 #include "offsetgw/digest.h"
+#include "offsetgw/durable.h"
 #include "offsetgw/failpoint.h"
 #include "offsetgw/vault.h"
 
@@ -594,17 +595,6 @@ int vault_lock(const struct home *h, bool exclusive)
     return fd;
 }
 
-void vault_key_id_hex(const struct aead_key *k,
-                      char hex[2 * AEAD_KEY_ID_SIZE + 1])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < AEAD_KEY_ID_SIZE; i++) {
-        hex[2 * i] = digits[k->id[i] >> 4];
-        hex[2 * i + 1] = digits[k->id[i] & 15];
-    }
-    hex[2 * AEAD_KEY_ID_SIZE] = '\0';
-}
-
 struct rotation {
     const struct home *h;
     struct aead_key old[VAULT_OLD_MAX];
@@ -615,18 +605,6 @@ struct rotation {
     char *err;
     size_t err_size;
 };
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
 
 /* The old key files an earlier run left. */
 static int find_old(struct rotation *ro)
@@ -799,7 +777,7 @@ static int retire_current(struct rotation *ro, const char *master)
         return rc;
     }
     ro->n_old = 1;
-    return sync_dir(ro->h->keys);
+    return durable_dir(ro->h->keys);
 }
 
 /* Put a new key in master.key unless an earlier run did. */
@@ -826,7 +804,7 @@ static int install_new(struct rotation *ro, const char *master)
     unlink(tmp); /* a key never installed: nothing was wrapped by it */
     if ((rc = aead_master_ensure(tmp, &ro->new_key)) < 0 ||
         (rename(tmp, master) < 0 && (rc = -errno) < 0) ||
-        (rc = sync_dir(ro->h->keys)) < 0) {
+        (rc = durable_dir(ro->h->keys)) < 0) {
         snprintf(ro->err, ro->err_size, "%s: %s", master, strerror(-rc));
         return rc;
     }
@@ -854,8 +832,8 @@ int vault_rotate(const struct home *h, vault_rekey_fn rekey, void *ctx,
         goto out;
     if ((rc = install_new(ro, master)) < 0)
         goto out;
-    vault_key_id_hex(&ro->old[0], out->old_id);
-    vault_key_id_hex(&ro->new_key, out->new_id);
+    aead_key_id_hex(ro->old[0].id, out->old_id);
+    aead_key_id_hex(ro->new_key.id, out->new_id);
     /* the keys outside the spool first: once master.key is the new key,
      * whatever opens the registry needs them under it, while spool files
      * not yet re-wrapped still read with the old key files */
@@ -874,7 +852,7 @@ int vault_rotate(const struct home *h, vault_rekey_fn rekey, void *ctx,
             snprintf(err, err_size, "%s: %s", ro->old_path[i], strerror(errno));
             goto out;
         }
-    rc = sync_dir(h->keys);
+    rc = durable_dir(h->keys);
 out:
     gnutls_memset(ro, 0, sizeof(*ro));
     free(ro);

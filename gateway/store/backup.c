@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "offsetgw/backup.h"
+#include "offsetgw/durable.h"
 #include "storeInt.h"
 
 #define BACKUP_PATH_MAX 4096
@@ -35,18 +35,6 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size)
     rc = 0;
 out:
     sqlite3_finalize(st);
-    return rc;
-}
-
-static int fsync_dir_of(const char *path)
-{
-    char copy[BACKUP_PATH_MAX];
-    snprintf(copy, sizeof(copy), "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
     return rc;
 }
 
@@ -141,7 +129,7 @@ int backup_registry(struct store *store, const char *dest,
         goto out;
     }
     made = false;
-    int drc = fsync_dir_of(dest);
+    int drc = durable_parent(dest);
     if (drc < 0) {
         snprintf(err, err_size, "%s: %s", dest, strerror(-drc));
         goto out;

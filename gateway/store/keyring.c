@@ -28,18 +28,6 @@ static bool same_id(const void *a, const unsigned char *id)
     return a != NULL && memcmp(a, id, AEAD_KEY_ID_SIZE) == 0;
 }
 
-/* The key id as 16 hex digits, for messages. */
-static const char *id_hex(const unsigned char *id, char buf[17])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < AEAD_KEY_ID_SIZE; i++) {
-        buf[2 * i] = digits[id[i] >> 4];
-        buf[2 * i + 1] = digits[id[i] & 15];
-    }
-    buf[16] = '\0';
-    return buf;
-}
-
 static int add_key(struct store *s, const struct aead_key *master,
                    const char *name, const unsigned char *key)
 {
@@ -110,7 +98,7 @@ static int read_key(struct store *s, const struct aead_key *master,
             s, -ENOKEY,
             "keyring: the registry's TIN keys are wrapped by master key %s,"
             " not by this one (%s): wrong or rotated keys/master.key",
-            id_hex(id, have), id_hex(master->id, want));
+            aead_key_id_hex(id, have), aead_key_id_hex(master->id, want));
     } else {
         rc = tinseal_unwrap(master, name, sqlite3_column_blob(st, 1),
                             (size_t)sqlite3_column_bytes(st, 1), key);

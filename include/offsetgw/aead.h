@@ -74,6 +74,11 @@ int aead_key_init(struct aead_key *k, const unsigned char *bytes);
 /* Zero K. */
 void aead_key_wipe(struct aead_key *k);
 
+/* A key id (AEAD_KEY_ID_SIZE bytes) as lower-case hex into HEX, for
+ * messages and `keys show`; HEX is returned. */
+char *aead_key_id_hex(const unsigned char *id,
+                      char hex[2 * AEAD_KEY_ID_SIZE + 1]);
+
 /* Read the master key file at PATH into K: a regular file, not a link,
  * of exactly 32 bytes, with no group or other permission bits.
  * 0; -ENOENT when absent; -EPERM for group/other permissions; -EINVAL

@@ -207,8 +207,4 @@ int vault_rotate(const struct home *h, vault_rekey_fn rekey, void *ctx,
  * held, or another negative errno. */
 int vault_lock(const struct home *h, bool exclusive);
 
-/* The hex id of key K into HEX. */
-void vault_key_id_hex(const struct aead_key *k,
-                      char hex[2 * AEAD_KEY_ID_SIZE + 1]);
-
 #endif
